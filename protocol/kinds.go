@@ -1,0 +1,114 @@
+package protocol
+
+// Message types (envelope "type").
+const (
+	TypeHello                = "hello"
+	TypeHelloAck             = "hello.ack"
+	TypeHeartbeat            = "heartbeat"
+	TypeAck                  = "ack"
+	TypeConfigUpdate         = "config.update"
+	TypeScheduleSet          = "schedule.set"
+	TypeScheduleAck          = "schedule.ack"
+	TypeScheduleFire         = "schedule.fire"
+	TypeCommandRun           = "command.run"
+	TypeCommandResult        = "command.result"
+	TypeCommandCancel        = "command.cancel"
+	TypeJobStarted           = "job.started"
+	TypeJobProgress          = "job.progress"
+	TypeJobFinished          = "job.finished"
+	TypeLogStream            = "log.stream"
+	TypeSnapshotsReport      = "snapshots.report"
+	TypeRepoStats            = "repo.stats"
+	TypeTreeList             = "tree.list"
+	TypeTreeListResult       = "tree.list.result"
+	TypeAgentUpdateAvailable = "agent.update_available"
+	TypeError                = "error"
+)
+
+// Job kinds.
+const (
+	KindBackup  = "backup"
+	KindInit    = "init"
+	KindForget  = "forget"
+	KindPrune   = "prune"
+	KindCheck   = "check"
+	KindUnlock  = "unlock"
+	KindRestore = "restore"
+	KindDiff    = "diff"
+)
+
+// JobKinds lists every kind, in the design's order.
+var JobKinds = []string{KindBackup, KindInit, KindForget, KindPrune, KindCheck, KindUnlock, KindRestore, KindDiff}
+
+// IsJobKind reports whether k is a known job kind.
+func IsJobKind(k string) bool {
+	for _, j := range JobKinds {
+		if j == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Job statuses. queued → running → succeeded | failed | cancelled; a terminal
+// status is final.
+const (
+	StatusQueued    = "queued"
+	StatusRunning   = "running"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// IsTerminal reports whether s ends a job.
+func IsTerminal(s string) bool {
+	return s == StatusSucceeded || s == StatusFailed || s == StatusCancelled
+}
+
+// Host approval states in hello.ack.
+const (
+	HostApproved = "approved"
+	HostPending  = "pending"
+)
+
+// Credential slots in config.update.
+const (
+	SlotRepo  = "repo"
+	SlotAdmin = "admin"
+)
+
+// log.stream streams.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+	StreamEvent  = "event"
+)
+
+// tree.list entry types.
+const (
+	EntryDir     = "dir"
+	EntryFile    = "file"
+	EntrySymlink = "symlink"
+)
+
+// Error codes.
+const (
+	CodeBadRequest   = "bad_request"
+	CodeUnknownJob   = "unknown_job"
+	CodeNotFound     = "not_found"
+	CodeUnauthorized = "unauthorized"
+	CodeInternal     = "internal"
+)
+
+// Maintenance schedule ids used in schedule.fire and job.started.
+const (
+	MaintenancePruneID = "maintenance:prune"
+	MaintenanceCheckID = "maintenance:check"
+)
+
+// Fixed messages both ends and the tests rely on.
+const (
+	ErrAgentRestarted    = "agent restarted during job"
+	SkipNoBackupSucceeded = "skipped: no backup of this fire succeeded"
+	SkipPreviousRunning  = "previous fire still running"
+)

@@ -1,0 +1,161 @@
+package protocol
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits both ends enforce. Strings from the network longer than these are
+// refused with a ValidationError naming the field.
+const (
+	MaxFrameBytes        = 1 << 20   // frames over this are refused (close 1009)
+	MaxIDLen             = 128       // ids, tokens, versions, hostnames
+	MaxNameLen           = 256       // source-group names, tags, cron expressions
+	MaxPathLen           = 4096      // one path or pattern
+	MaxPathCount         = 10_000    // includes, excludes, restore paths
+	MaxHookLen           = 16 << 10  // one hook command
+	MaxTextLen           = 64 << 10  // error messages, changelogs
+	MaxLogLineBytes      = 16 << 10  // one log.stream payload before truncation
+	MaxLogLinesPerJob    = 20_000    // journaled log lines per job
+	MaxLogBytesPerJob    = 8 << 20   // journaled log bytes per job
+	SnapshotsReportSplit = 512 << 10 // a snapshots.report frame larger than this is split
+	TreeListDefaultLimit = 1000
+	TreeListMaxLimit     = 5000
+)
+
+// ValidationError names the payload field that broke a rule. Its message is
+// safe to send back to the peer: it never quotes a secret.
+type ValidationError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Msg }
+
+// validator collects the first failure; later checks are no-ops.
+type validator struct{ err error }
+
+func (v *validator) fail(field, format string, args ...any) {
+	if v.err == nil {
+		v.err = &ValidationError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (v *validator) required(field, s string) {
+	if s == "" {
+		v.fail(field, "is required")
+	}
+}
+
+func (v *validator) maxLen(field, s string, max int) {
+	if len(s) > max {
+		v.fail(field, "is %d bytes, longer than the %d allowed", len(s), max)
+	} else if !utf8.ValidString(s) {
+		v.fail(field, "is not valid UTF-8")
+	}
+}
+
+func (v *validator) str(field, s string, max int, required bool) {
+	if required {
+		v.required(field, s)
+	}
+	v.maxLen(field, s, max)
+}
+
+func (v *validator) oneOf(field, s string, allowed ...string) {
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	v.fail(field, "is %q, want one of %s", shorten(s), strings.Join(allowed, ", "))
+}
+
+func (v *validator) nonNegative(field string, n int) {
+	if n < 0 {
+		v.fail(field, "must not be negative")
+	}
+}
+
+func (v *validator) list(field string, items []string, max int) {
+	if len(items) > MaxPathCount {
+		v.fail(field, "has %d entries, more than the %d allowed", len(items), MaxPathCount)
+		return
+	}
+	for i, s := range items {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		v.required(f, s)
+		v.maxLen(f, s, max)
+	}
+}
+
+var snapshotIDRe = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
+
+// snapshotID accepts restic's short (8 hex) and full (64 hex) ids, and any
+// unique prefix in between.
+func (v *validator) snapshotID(field, id string) {
+	if id == "" {
+		v.fail(field, "is required")
+	} else if !snapshotIDRe.MatchString(id) {
+		v.fail(field, "is not a restic snapshot id (8 to 64 lowercase hex digits)")
+	}
+}
+
+// IsAbsPath reports whether p is absolute on either agent OS: "/…" on Linux,
+// "C:\…" or "C:/…" (or a UNC "\\server\share") on Windows.
+func IsAbsPath(p string) bool {
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\\`) {
+		return true
+	}
+	return len(p) >= 3 && isLetter(p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// IsRootPath reports whether p names a filesystem root ("/", "C:\").
+func IsRootPath(p string) bool {
+	t := strings.TrimRight(p, `/\`)
+	return t == "" || len(t) == 2 && isLetter(t[0]) && t[1] == ':'
+}
+
+var (
+	subsetFractionRe = regexp.MustCompile(`^([1-9][0-9]*)/([1-9][0-9]*)$`)
+	subsetPercentRe  = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?)%$`)
+)
+
+// ValidateReadDataSubset checks a restic check --read-data-subset value:
+// "n/t" with 1 ≤ n ≤ t, or "x%" with 0 < x ≤ 100.
+func ValidateReadDataSubset(s string) error {
+	if m := subsetFractionRe.FindStringSubmatch(s); m != nil {
+		n, err1 := strconv.Atoi(m[1])
+		t, err2 := strconv.Atoi(m[2])
+		if err1 != nil || err2 != nil || n > t {
+			return fmt.Errorf("%q: n/t needs 1 ≤ n ≤ t", s)
+		}
+		return nil
+	}
+	if m := subsetPercentRe.FindStringSubmatch(s); m != nil {
+		x, err := strconv.ParseFloat(m[1], 64)
+		if err != nil || x <= 0 || x > 100 {
+			return fmt.Errorf("%q: a percentage must be above 0 and at most 100", s)
+		}
+		return nil
+	}
+	return fmt.Errorf("%q is not a read-data subset (want n/t such as 1/10, or a percentage such as 5%%)", shorten(s))
+}
+
+// TruncateLogLine cuts a log line to MaxLogLineBytes (on a rune boundary) and
+// appends the "…[truncated N bytes]" marker the wire rules name.
+func TruncateLogLine(s string) string {
+	if len(s) <= MaxLogLineBytes {
+		return s
+	}
+	cut := MaxLogLineBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…[truncated " + strconv.Itoa(len(s)-cut) + " bytes]"
+}
