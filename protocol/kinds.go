@@ -108,7 +108,7 @@ const (
 
 // Fixed messages both ends and the tests rely on.
 const (
-	ErrAgentRestarted    = "agent restarted during job"
+	ErrAgentRestarted     = "agent restarted during job"
 	SkipNoBackupSucceeded = "skipped: no backup of this fire succeeded"
-	SkipPreviousRunning  = "previous fire still running"
+	SkipPreviousRunning   = "previous fire still running"
 )

@@ -114,7 +114,7 @@ type Heartbeat struct {
 }
 
 func (*Heartbeat) MessageType() string { return TypeHeartbeat }
-func (p *Heartbeat) Validate() error  { return nil }
+func (p *Heartbeat) Validate() error   { return nil }
 
 // Ack tells the agent every journaled event ≤ Seq is durably stored.
 type Ack struct {
@@ -122,7 +122,7 @@ type Ack struct {
 }
 
 func (*Ack) MessageType() string { return TypeAck }
-func (p *Ack) Validate() error  { return nil }
+func (p *Ack) Validate() error   { return nil }
 
 // ConfigUpdate pushes repository settings and credentials. Strings: absent
 // or empty = unchanged. Bandwidth pointers: nil = unchanged, 0 = clear.
@@ -293,7 +293,7 @@ type ScheduleAck struct {
 }
 
 func (*ScheduleAck) MessageType() string { return TypeScheduleAck }
-func (p *ScheduleAck) Validate() error  { return nil }
+func (p *ScheduleAck) Validate() error   { return nil }
 
 // ScheduleFire records one cron tick on the agent (journaled).
 type ScheduleFire struct {
