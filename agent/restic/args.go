@@ -1,0 +1,179 @@
+package restic
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"restic-manager/protocol"
+)
+
+// The builders below return argv after the binary: subcommand first, then
+// flags, then "--" before any path or id that came from the network, so a
+// value starting with "-" is never read as a flag. None of them ever holds a
+// secret.
+
+// BackupOptions are one source group's backup.
+type BackupOptions struct {
+	Host     string // the agent's own hostname (--host)
+	Tag      string // the source group's name
+	Includes []string
+	Excludes []string
+	// LimitUploadKiB and LimitDownloadKiB are restic's --limit-* values in
+	// KiB/s; 0 = no cap.
+	LimitUploadKiB   int
+	LimitDownloadKiB int
+}
+
+// BackupArgs is `backup --json`.
+func BackupArgs(o BackupOptions) ([]string, error) {
+	if len(o.Includes) == 0 {
+		return nil, errors.New("backup: no path to back up")
+	}
+	if o.Host == "" {
+		return nil, errors.New("backup: own hostname unknown")
+	}
+	a := []string{"backup", "--json", "--host", o.Host}
+	if o.Tag != "" {
+		a = append(a, "--tag", o.Tag)
+	}
+	for _, x := range o.Excludes {
+		a = append(a, "--exclude", x)
+	}
+	a = appendLimits(a, o.LimitUploadKiB, o.LimitDownloadKiB)
+	a = append(a, "--")
+	return append(a, o.Includes...), nil
+}
+
+func appendLimits(a []string, up, down int) []string {
+	if up > 0 {
+		a = append(a, "--limit-upload", strconv.Itoa(up))
+	}
+	if down > 0 {
+		a = append(a, "--limit-download", strconv.Itoa(down))
+	}
+	return a
+}
+
+// KbpsToKiB converts a bandwidth cap in kilobits per second (the wire's
+// bandwidth_*_kbps) to restic's KiB/s, rounding up so a small cap never
+// becomes "no cap". 0 stays 0 (no cap).
+func KbpsToKiB(kbps int) int {
+	if kbps <= 0 {
+		return 0
+	}
+	return (kbps*1000 + 8*1024 - 1) / (8 * 1024)
+}
+
+// InitArgs is `init`.
+func InitArgs() []string { return []string{"init"} }
+
+// ForgetArgs is one group's `forget --json`: only this host's snapshots with
+// this tag, grouped by host and tags so the policy counts the group's
+// snapshots even when its paths changed over time. forget never prunes. An
+// empty policy is refused: it would remove every snapshot of the group.
+func ForgetArgs(host, tag string, p protocol.RetentionPolicy) ([]string, error) {
+	if p.IsEmpty() {
+		return nil, fmt.Errorf("forget %q: the retention policy is empty; it would remove every snapshot", tag)
+	}
+	if host == "" || tag == "" {
+		return nil, errors.New("forget: host and tag are required")
+	}
+	a := []string{"forget", "--json", "--host", host, "--tag", tag, "--group-by", "host,tags"}
+	keep := []struct {
+		flag string
+		n    int
+	}{
+		{"--keep-last", p.KeepLast}, {"--keep-hourly", p.KeepHourly}, {"--keep-daily", p.KeepDaily},
+		{"--keep-weekly", p.KeepWeekly}, {"--keep-monthly", p.KeepMonthly}, {"--keep-yearly", p.KeepYearly},
+	}
+	for _, k := range keep {
+		if k.n > 0 {
+			a = append(a, k.flag, strconv.Itoa(k.n))
+		}
+	}
+	return a, nil
+}
+
+// PruneArgs is `prune` (text output in every version).
+func PruneArgs() []string { return []string{"prune"} }
+
+// CheckArgs is `check`, reading subset of the data when readDataSubset is
+// set ("5%", "1/10"). JSON lines where the version prints them (0.18+).
+func (r *Restic) CheckArgs(readDataSubset string) ([]string, error) {
+	a := []string{"check"}
+	if r.caps.CheckJSON {
+		a = append(a, "--json")
+	}
+	if readDataSubset != "" {
+		if err := protocol.ValidateReadDataSubset(readDataSubset); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		a = append(a, "--read-data-subset", readDataSubset)
+	}
+	return a, nil
+}
+
+// UnlockArgs is `unlock`: stale locks only, never --remove-all.
+func UnlockArgs() []string { return []string{"unlock"} }
+
+// RestoreOptions say what to restore and where.
+type RestoreOptions struct {
+	SnapshotID string
+	// Paths are absolute paths inside the snapshot (--include); restic
+	// recreates them under the target as target/abs/path.
+	Paths []string
+	// Target is the directory to restore into; "/" restores in place.
+	Target           string
+	LimitDownloadKiB int
+}
+
+// RestoreArgs is `restore` (with --json where the version has it).
+func (r *Restic) RestoreArgs(o RestoreOptions) ([]string, error) {
+	if o.SnapshotID == "" || o.Target == "" {
+		return nil, errors.New("restore: snapshot and target are required")
+	}
+	a := []string{"restore"}
+	if r.caps.RestoreJSON {
+		a = append(a, "--json")
+	}
+	a = append(a, "--target", o.Target)
+	for _, p := range o.Paths {
+		a = append(a, "--include", p)
+	}
+	a = appendLimits(a, 0, o.LimitDownloadKiB)
+	return append(a, "--", o.SnapshotID), nil
+}
+
+// DiffArgs is `diff --json a b`.
+func DiffArgs(a, b string) []string { return []string{"diff", "--json", "--", a, b} }
+
+// LsArgs is `ls --json --recursive id [paths…]`, without taking a lock
+// (listing never changes the repository).
+func LsArgs(snapshotID string, paths ...string) []string {
+	a := []string{"ls", "--json", "--no-lock", "--recursive", "--", snapshotID}
+	return append(a, paths...)
+}
+
+// SnapshotsArgs is `snapshots --json`, without a lock.
+func SnapshotsArgs() []string { return []string{"snapshots", "--json", "--no-lock"} }
+
+// Stats modes.
+const (
+	StatsRestoreSize     = "restore-size"
+	StatsRawData         = "raw-data"
+	StatsFilesByContents = "files-by-contents"
+)
+
+// StatsArgs is `stats --json --mode mode [ids…]`, without a lock.
+func StatsArgs(mode string, snapshotIDs ...string) []string {
+	a := []string{"stats", "--json", "--no-lock", "--mode", mode}
+	if len(snapshotIDs) > 0 {
+		a = append(a, "--")
+		a = append(a, snapshotIDs...)
+	}
+	return a
+}
+
+// ListLocksArgs is `list locks --no-lock`: one line per lock file.
+func ListLocksArgs() []string { return []string{"list", "locks", "--no-lock"} }

@@ -1,0 +1,174 @@
+package restic
+
+import (
+	"bytes"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+
+	"restic-manager/protocol"
+)
+
+// Repo is everything restic needs to open a repository. URL carries no
+// credentials (see SplitURLCredentials); the secrets travel in the other
+// fields and reach the child only through its environment.
+type Repo struct {
+	URL      string
+	Password string
+	// RESTUsername and RESTPassword are rest-server basic-auth credentials.
+	RESTUsername string
+	RESTPassword string
+}
+
+// LogValue keeps secrets out of structured logs.
+func (r Repo) LogValue() slog.Value { return slog.StringValue(protocol.RedactURL(r.URL)) }
+
+// inheritedDenylist are variables of the agent's own environment that must
+// never reach restic: they would select another repository or password than
+// the one the manager configured.
+var inheritedDenylist = []string{
+	"RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE",
+	"RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND",
+	"RESTIC_REST_USERNAME", "RESTIC_REST_PASSWORD",
+	"RESTIC_KEY_HINT", "RESTIC_HOST",
+}
+
+// BaseEnviron returns the agent's environment without any variable that
+// selects a restic repository or password. Hooks get this too: they never
+// see the repository's secrets.
+func BaseEnviron() []string {
+	env := os.Environ()
+	out := env[:0:0]
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !isDenied(name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func isDenied(name string) bool {
+	for _, d := range inheritedDenylist {
+		if strings.EqualFold(name, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// environ builds the child's environment for repo.
+func (r *Restic) environ(repo Repo) []string {
+	env := BaseEnviron()
+	if r.cacheDir != "" {
+		env = append(env, "RESTIC_CACHE_DIR="+r.cacheDir)
+	}
+	repoURL := repo.URL
+	if repo.RESTUsername != "" || repo.RESTPassword != "" {
+		if r.caps.RESTEnvCredentials {
+			env = append(env, "RESTIC_REST_USERNAME="+repo.RESTUsername, "RESTIC_REST_PASSWORD="+repo.RESTPassword)
+		} else {
+			repoURL = injectURLCredentials(repoURL, repo.RESTUsername, repo.RESTPassword)
+		}
+	}
+	env = append(env, "RESTIC_REPOSITORY="+repoURL, "RESTIC_PASSWORD="+repo.Password)
+	return env
+}
+
+// injectURLCredentials puts basic-auth credentials into a rest: URL, the
+// only way restic before 0.16.1 takes them. Other URLs come back unchanged.
+func injectURLCredentials(repo, user, pass string) string {
+	rest, ok := strings.CutPrefix(repo, "rest:")
+	if !ok {
+		return repo
+	}
+	u, err := url.Parse(rest)
+	if err != nil || u.Host == "" {
+		return repo
+	}
+	u.User = url.UserPassword(user, pass)
+	return "rest:" + u.String()
+}
+
+// SplitURLCredentials removes basic-auth user info from a rest: repository
+// URL and returns it separately, so the URL can be stored and shown while
+// the credentials go to the secrets store. Other URLs come back unchanged.
+func SplitURLCredentials(repo string) (clean, user, pass string) {
+	rest, ok := strings.CutPrefix(repo, "rest:")
+	if !ok || !strings.Contains(rest, "@") {
+		return repo, "", ""
+	}
+	u, err := url.Parse(rest)
+	if err != nil || u.User == nil {
+		return repo, "", ""
+	}
+	user = u.User.Username()
+	pass, _ = u.User.Password()
+	u.User = nil
+	return "rest:" + u.String(), user, pass
+}
+
+// minScrubLen is the shortest secret Scrub replaces wherever it appears.
+// Replacing a one- or two-letter password everywhere would garble every
+// line; restic never prints the password itself, and the URL form (the real
+// risk) is replaced whatever its length.
+const minScrubLen = 4
+
+// Scrub replaces every secret of repo that appears in s with "***".
+func (r Repo) Scrub(s string) string {
+	if s == "" {
+		return s
+	}
+	for _, old := range r.secretForms() {
+		if strings.Contains(s, old) {
+			s = strings.ReplaceAll(s, old, "***")
+		}
+	}
+	return s
+}
+
+// scrubBytes is Scrub for a line that usually holds no secret: it allocates
+// only when one is found.
+func (r Repo) scrubBytes(b []byte, forms [][]byte) []byte {
+	for _, f := range forms {
+		if bytes.Contains(b, f) {
+			return []byte(r.Scrub(string(b)))
+		}
+	}
+	return b
+}
+
+func (r Repo) secretForms() []string {
+	var forms []string
+	add := func(s string) {
+		if len(s) >= minScrubLen {
+			forms = append(forms, s)
+			if e := url.QueryEscape(s); e != s {
+				forms = append(forms, e)
+			}
+			if e := url.PathEscape(s); e != s {
+				forms = append(forms, e)
+			}
+		}
+	}
+	// The credentials as they appear inside a URL ("user:pass@"), whatever
+	// the password's length; first, so the whole user info goes.
+	if r.RESTPassword != "" {
+		forms = append(forms, url.UserPassword(r.RESTUsername, r.RESTPassword).String())
+	}
+	add(r.Password)
+	add(r.RESTPassword)
+	if _, _, pass := SplitURLCredentials(r.URL); pass != "" {
+		add(pass)
+	}
+	return forms
+}
+
+func toBytes(ss []string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
