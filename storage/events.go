@@ -1,0 +1,154 @@
+package storage
+
+import (
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Kinds of host events.
+const (
+	EventGap        = "gap"        // journaled seqs never arrived
+	EventRejected   = "rejected"   // a journaled event was refused (and acked)
+	EventConnection = "connection" // connects, disconnects, auth refusals
+	EventFire       = "fire"       // a schedule fired on the agent
+	EventProtocol   = "protocol"   // bad frames, unknown types
+	EventAdmin      = "admin"      // approvals and settings changes
+)
+
+// HostEvent is one line of a host's event log, shown on the host.
+type HostEvent struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"kind"`
+	Message string    `json:"message"`
+	// Seq is the journaled event's seq when the entry is about one.
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// Fire is one schedule.fire as the agent reported it.
+type Fire struct {
+	ScheduleID  string    `json:"schedule_id"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	JobIDs      []string  `json:"job_ids"`
+	Skipped     string    `json:"skipped,omitempty"`
+	ReceivedAt  time.Time `json:"received_at"`
+}
+
+func addHostEvent(tx *bolt.Tx, hostID string, ev HostEvent) error {
+	b := tx.Bucket(bucketHostEvents)
+	n, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	return putJSON(b, cat(hk(hostID), timeKey(ev.Time), u64(n)), ev)
+}
+
+// AddHostEvent appends to a host's event log.
+func (s *Store) AddHostEvent(hostID string, ev HostEvent) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return addHostEvent(tx, hostID, ev) })
+}
+
+// HostEventPage is one page of a host's event log, newest first.
+type HostEventPage struct {
+	Events []HostEvent
+	Next   string
+}
+
+// HostEvents returns up to limit events older than cursor (empty: from
+// the newest).
+func (s *Store) HostEvents(hostID, cursor string, limit int) (HostEventPage, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var page HostEventPage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketHostEvents)
+		p := hk(hostID)
+		c := b.Cursor()
+		var k []byte
+		if cursor == "" {
+			k = seekLastWithPrefix(c, p)
+		} else {
+			ck, err := hex.DecodeString(cursor)
+			if err != nil || !hasPrefix(ck, p) {
+				return fmt.Errorf("host event cursor %q: %w: not a cursor of this host", cursor, ErrInvalid)
+			}
+			c.Seek(ck)
+			k, _ = c.Prev()
+		}
+		var lastK []byte
+		for ; k != nil && hasPrefix(k, p); k, _ = c.Prev() {
+			if len(page.Events) == limit {
+				page.Next = hex.EncodeToString(lastK)
+				break
+			}
+			var ev HostEvent
+			if err := getJSON(b, k, &ev); err != nil {
+				return err
+			}
+			page.Events = append(page.Events, ev)
+			lastK = append(lastK[:0], k...)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// Fires returns up to limit of a host's latest schedule fires, newest
+// first.
+func (s *Store) Fires(hostID string, limit int) ([]Fire, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Fire
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFires)
+		p := hk(hostID)
+		c := b.Cursor()
+		for k := seekLastWithPrefix(c, p); k != nil && hasPrefix(k, p) && len(out) < limit; k, _ = c.Prev() {
+			var f Fire
+			if err := getJSON(b, k, &f); err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Mark returns a host's delivery high-water mark: every journaled event
+// with seq ≤ mark has been processed.
+func (s *Store) Mark(hostID string) (uint64, error) {
+	var m uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m = getU64(tx.Bucket(bucketMarks).Get([]byte(hostID)))
+		return nil
+	})
+	return m, err
+}
+
+// RaiseMark lifts a host's mark to seq when seq is higher (hello's
+// last_acked_seq: a restored or rebuilt data dir must never stall a
+// fleet) and returns the mark.
+func (s *Store) RaiseMark(hostID string, seq uint64, now time.Time) (uint64, error) {
+	var m uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMarks)
+		m = getU64(b.Get([]byte(hostID)))
+		if seq <= m {
+			return nil
+		}
+		if m > 0 || seq > 0 {
+			msg := fmt.Sprintf("the agent had events up to seq %d acknowledged, above this manager's mark %d (a restored or rebuilt data directory?); events %d to %d are not here", seq, m, m+1, seq)
+			if err := addHostEvent(tx, hostID, HostEvent{Time: now, Kind: EventGap, Message: msg}); err != nil {
+				return err
+			}
+		}
+		m = seq
+		return b.Put([]byte(hostID), u64(m))
+	})
+	return m, err
+}

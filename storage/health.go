@@ -1,0 +1,144 @@
+package storage
+
+import (
+	"errors"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"restic-manager/protocol"
+)
+
+// GroupHealth is the outcome of the latest finished backup of one source
+// group.
+type GroupHealth struct {
+	Status     string    `json:"status"`
+	JobID      string    `json:"job_id"`
+	FinishedAt time.Time `json:"finished_at"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// health is kept per host as backups end, so the host list never scans
+// job history.
+type health struct {
+	LastSuccessAt *time.Time             `json:"last_success_at,omitempty"`
+	Groups        map[string]GroupHealth `json:"groups,omitempty"`
+}
+
+// untaggedGroup names backups whose source group is not known (a job the
+// manager only learnt about from job.started).
+const untaggedGroup = "(unknown group)"
+
+func noteHealth(tx *bolt.Tx, j *Job) error {
+	if j.Kind != protocol.KindBackup || j.FinishedAt == nil {
+		return nil
+	}
+	b := tx.Bucket(bucketHealth)
+	var h health
+	if err := getJSON(b, []byte(j.HostID), &h); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if h.Groups == nil {
+		h.Groups = map[string]GroupHealth{}
+	}
+	g := j.Tag
+	if g == "" {
+		g = untaggedGroup
+	}
+	// Replayed old events must not overwrite a newer outcome.
+	if prev, ok := h.Groups[g]; !ok || !j.FinishedAt.Before(prev.FinishedAt) {
+		h.Groups[g] = GroupHealth{Status: j.Status, JobID: j.ID, FinishedAt: *j.FinishedAt, Error: j.Error}
+	}
+	if j.Status == protocol.StatusSucceeded && (h.LastSuccessAt == nil || j.FinishedAt.After(*h.LastSuccessAt)) {
+		t := *j.FinishedAt
+		h.LastSuccessAt = &t
+	}
+	return putJSON(b, []byte(j.HostID), h)
+}
+
+// HostSummary is one row of the host list.
+type HostSummary struct {
+	Host Host
+	// LastBackupAt is when the latest successful backup finished (nil:
+	// never).
+	LastBackupAt *time.Time
+	// Failing: the latest backup of at least one group failed.
+	Failing       bool
+	FailingGroups []string
+	Groups        map[string]GroupHealth
+	RunningJobs   int
+	QueuedJobs    int
+}
+
+// LastBackupAge is how long ago the latest successful backup finished, or
+// -1 when there was none.
+func (s HostSummary) LastBackupAge(now time.Time) time.Duration {
+	if s.LastBackupAt == nil {
+		return -1
+	}
+	return now.Sub(*s.LastBackupAt)
+}
+
+// HostSummaries returns every host with its backup health and job counts,
+// sorted by display name.
+func (s *Store) HostSummaries() ([]HostSummary, error) {
+	hosts, err := s.Hosts()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]HostSummary, 0, len(hosts))
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, h := range hosts {
+			sum, err := summarize(tx, h)
+			if err != nil {
+				return err
+			}
+			out = append(out, sum)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// HostSummary returns one host's summary.
+func (s *Store) HostSummary(id string) (HostSummary, error) {
+	var sum HostSummary
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := loadHost(tx, id)
+		if err != nil {
+			return err
+		}
+		sum, err = summarize(tx, r.Host)
+		return err
+	})
+	return sum, err
+}
+
+func summarize(tx *bolt.Tx, h Host) (HostSummary, error) {
+	sum := HostSummary{Host: h}
+	var hl health
+	if err := getJSON(tx.Bucket(bucketHealth), []byte(h.ID), &hl); err != nil && !errors.Is(err, ErrNotFound) {
+		return sum, err
+	}
+	sum.LastBackupAt = hl.LastSuccessAt
+	sum.Groups = hl.Groups
+	for name, g := range hl.Groups {
+		if g.Status == protocol.StatusFailed {
+			sum.Failing = true
+			sum.FailingGroups = append(sum.FailingGroups, name)
+		}
+	}
+	sort.Strings(sum.FailingGroups)
+	p := hk(h.ID)
+	c := tx.Bucket(bucketActive).Cursor()
+	for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
+		switch string(v) {
+		case protocol.StatusRunning:
+			sum.RunningJobs++
+		case protocol.StatusQueued:
+			sum.QueuedJobs++
+		}
+	}
+	return sum, nil
+}

@@ -1,0 +1,88 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"restic-manager/protocol"
+)
+
+// LogLine is one line of a job's log.
+type LogLine struct {
+	Seq     uint64
+	TS      time.Time
+	Stream  string // stdout, stderr or event
+	Payload string
+}
+
+var streamCodes = map[string]byte{protocol.StreamStdout: 'o', protocol.StreamStderr: 'e', protocol.StreamEvent: 'v'}
+
+func streamName(c byte) string {
+	switch c {
+	case 'o':
+		return protocol.StreamStdout
+	case 'e':
+		return protocol.StreamStderr
+	case 'v':
+		return protocol.StreamEvent
+	}
+	return "unknown"
+}
+
+// Log lines are the bulk of the file, so they are stored compactly:
+// ts (unix ns, 8 bytes BE) ‖ stream code (1 byte) ‖ payload.
+func encodeLine(l *protocol.LogStream) []byte {
+	b := make([]byte, 9+len(l.Payload))
+	binary.BigEndian.PutUint64(b, uint64(l.TS.UnixNano()))
+	b[8] = streamCodes[l.Stream]
+	copy(b[9:], l.Payload)
+	return b
+}
+
+func decodeLine(seq uint64, v []byte) (LogLine, error) {
+	if len(v) < 9 {
+		return LogLine{}, fmt.Errorf("log line %d: %d bytes, too short", seq, len(v))
+	}
+	return LogLine{Seq: seq, TS: time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC(),
+		Stream: streamName(v[8]), Payload: string(v[9:])}, nil // string() copies out of the mmap
+}
+
+func logKey(jobID string, seq uint64) []byte { return cat(jk(jobID), u64(seq)) }
+
+// JobLog returns up to limit lines of a job from line seq fromSeq on (1 is
+// the first line), in order.
+func (s *Store) JobLog(jobID string, fromSeq uint64, limit int) ([]LogLine, error) {
+	if limit <= 0 || limit > 10_000 {
+		limit = 1000
+	}
+	var out []LogLine
+	err := s.db.View(func(tx *bolt.Tx) error {
+		p := jk(jobID)
+		c := tx.Bucket(bucketLogs).Cursor()
+		for k, v := c.Seek(logKey(jobID, fromSeq)); k != nil && hasPrefix(k, p) && len(out) < limit; k, v = c.Next() {
+			l, err := decodeLine(getU64(k[len(p):]), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, l)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// JobLogLast returns the highest line seq stored for a job (0: none).
+func (s *Store) JobLogLast(jobID string) (uint64, error) {
+	var last uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		p := jk(jobID)
+		if k := seekLastWithPrefix(tx.Bucket(bucketLogs).Cursor(), p); k != nil {
+			last = getU64(k[len(p):])
+		}
+		return nil
+	})
+	return last, err
+}

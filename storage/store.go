@@ -1,0 +1,295 @@
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
+)
+
+// FileName is the store's file name inside the manager's data directory.
+const FileName = "manager.db"
+
+// Bucket names. Every bucket is created at open, in one transaction, so no
+// code path has to ask whether one exists.
+var (
+	bucketMeta        = []byte("meta")          // schema version, global settings
+	bucketHosts       = []byte("hosts")         // host id → Host (JSON)
+	bucketHostTokens  = []byte("host_tokens")   // sha256(agent token) → host id
+	bucketHostNodes   = []byte("host_nodes")    // tailnet stable node id → host id
+	bucketEnrollToks  = []byte("enroll_tokens") // sha256(enroll token) → EnrollToken (JSON)
+	bucketEnrollments = []byte("enrollments")   // sha256(enroll token) ‖ agent id → host id
+	bucketGroups      = []byte("source_groups") // hk(host) ‖ name → SourceGroup (JSON)
+	bucketSchedules   = []byte("schedules")     // hk(host) ‖ schedule id → Schedule (JSON)
+	bucketMaint       = []byte("maintenance")   // host id → Maintenance (JSON)
+	bucketJobs        = []byte("jobs")          // job id → Job (JSON)
+	bucketHostJobs    = []byte("host_jobs")     // hk(host) ‖ created (BE ns) ‖ job id → nil: history, walks in time order
+	bucketActive      = []byte("active_jobs")   // hk(host) ‖ job id → status: jobs not yet terminal
+	bucketUndelivered = []byte("undelivered")   // hk(host) ‖ job id → nil: command.run sent, no command.result yet
+	bucketLogs        = []byte("job_logs")      // jk(job) ‖ line seq (BE) → encoded LogLine
+	bucketSnapshots   = []byte("snapshots")     // hk(host) ‖ time (BE ns) ‖ snapshot id → Snapshot (JSON)
+	bucketRepoStats   = []byte("repo_stats")    // host id → RepoStats (JSON)
+	bucketRepoSizes   = []byte("repo_sizes")    // hk(host) ‖ time (BE ns) → RepoSizePoint (JSON)
+	bucketMarks       = []byte("marks")         // host id → high-water mark (BE uint64)
+	bucketHostEvents  = []byte("host_events")   // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
+	bucketFires       = []byte("fires")         // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
+	bucketHealth      = []byte("health")        // host id → health (JSON): last success, per-group last status
+
+	allBuckets = [][]byte{
+		bucketMeta, bucketHosts, bucketHostTokens, bucketHostNodes, bucketEnrollToks,
+		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
+		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
+		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
+		bucketHealth,
+	}
+
+	keySchemaVersion  = []byte("schema_version")
+	keySchedulesPause = []byte("schedules_paused_all")
+)
+
+// Errors callers compare with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrNewerDatabase: the file was written by a newer restic-manager.
+	ErrNewerDatabase = errors.New("database is newer than this restic-manager")
+	// ErrLocked: another process holds the file.
+	ErrLocked = errors.New("database is in use by another process")
+	// ErrDamaged is wrapped by *DamagedError.
+	ErrDamaged = errors.New("database file is damaged")
+)
+
+// DamagedError reports a store file that failed to open or failed its page
+// check. The file was moved aside to MovedTo (never overwritten); opening
+// the same path again starts an empty store. Its message is meant for the
+// UI as is.
+type DamagedError struct {
+	Path    string
+	MovedTo string
+	Cause   error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("the database %s was damaged (%v); it was moved aside to %s and a new, empty database will be created on the next start. "+
+		"Restore a backup of the file, or re-enroll the hosts", e.Path, e.Cause, e.MovedTo)
+}
+
+func (e *DamagedError) Unwrap() []error { return []error{ErrDamaged, e.Cause} }
+
+// Options tune Open. The zero value is right for production.
+type Options struct {
+	// NoSync skips fsync (benchmark baselines and tests only; a crash may
+	// lose the last commits).
+	NoSync bool
+	// SkipCheck skips the page consistency check at open. The check reads
+	// the whole file once.
+	SkipCheck bool
+	// LockTimeout bounds the wait for another process's file lock
+	// (default 2 s).
+	LockTimeout time.Duration
+	// Now stamps the damaged file's new name (default time.Now).
+	Now func() time.Time
+}
+
+// Store is the open database. Its methods are safe for concurrent use;
+// bbolt serialises writers.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// OpenDir opens (or creates) FileName inside dir, creating dir (0700) if
+// needed.
+func OpenDir(dir string, opts *Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	return Open(filepath.Join(dir, FileName), opts)
+}
+
+// Open opens (or creates, mode 0600) the store at path, applies pending
+// migrations in one transaction and checks the pages. A database newer
+// than this code is refused (ErrNewerDatabase). A damaged file is moved
+// aside and reported as *DamagedError.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.LockTimeout == 0 {
+		o.LockTimeout = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	db, err := openBolt(path, &o)
+	if err != nil {
+		if errors.Is(err, bolterr.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+		}
+		if isCorruption(err) {
+			return nil, moveAside(path, err, o.Now())
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if !o.SkipCheck {
+		if cerr := checkPages(db); cerr != nil {
+			_ = db.Close()
+			return nil, moveAside(path, cerr, o.Now())
+		}
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(migrations); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openBolt opens the file, turning a panic on a mangled file into an error.
+func openBolt(path string, o *Options) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: bbolt panicked: %v", bolterr.ErrInvalid, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func isCorruption(err error) bool {
+	return errors.Is(err, bolterr.ErrInvalid) || errors.Is(err, bolterr.ErrChecksum) ||
+		errors.Is(err, bolterr.ErrVersionMismatch) || errors.Is(err, bolterr.ErrInvalidMapping) ||
+		strings.Contains(err.Error(), "file size too small") || strings.Contains(err.Error(), "invalid page")
+}
+
+func checkPages(db *bolt.DB) error {
+	var first error
+	err := db.View(func(tx *bolt.Tx) error {
+		for cerr := range tx.Check() {
+			if first == nil {
+				first = cerr
+			}
+		}
+		return nil
+	})
+	if first != nil {
+		return fmt.Errorf("page check: %w", first)
+	}
+	return err
+}
+
+func moveAside(path string, cause error, now time.Time) error {
+	dst := path + ".damaged-" + now.UTC().Format("20060102T150405Z")
+	for i := 1; ; i++ {
+		if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		dst = fmt.Sprintf("%s.damaged-%s-%d", path, now.UTC().Format("20060102T150405Z"), i)
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return fmt.Errorf("open %s: %w (%v), and moving it aside failed: %v", path, ErrDamaged, cause, err)
+	}
+	return &DamagedError{Path: path, MovedTo: dst, Cause: cause}
+}
+
+// Close closes the file. Pending transactions finish first.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.path }
+
+// SchemaVersion is the schema version the file is at.
+func (s *Store) SchemaVersion() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = int(getU64(tx.Bucket(bucketMeta).Get(keySchemaVersion)))
+		return nil
+	})
+	return v, err
+}
+
+// --- keys and encoding helpers ---
+
+// hk is a length-prefixed host id: a prefix no other host id can extend.
+func hk(hostID string) []byte {
+	b := make([]byte, 0, 1+len(hostID)+24)
+	b = append(b, byte(len(hostID)))
+	return append(b, hostID...)
+}
+
+// jk is a length-prefixed job id.
+func jk(jobID string) []byte { return hk(jobID) }
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func getU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// timeKey orders times before 1970 first too (offset binary of unix ns).
+func timeKey(t time.Time) []byte {
+	return u64(uint64(t.UnixNano()) ^ (1 << 63))
+}
+
+func cat(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return b.Put(key, raw)
+}
+
+// getJSON decodes the value at key into v (json.Unmarshal copies, so v is
+// safe after the transaction). It returns ErrNotFound when the key is absent.
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw := b.Get(key)
+	if raw == nil {
+		return ErrNotFound
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode %s %q: %w", b, key, err)
+	}
+	return nil
+}
+
+// deletePrefix removes every key that starts with prefix.
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasPrefix(k, p []byte) bool { return len(k) >= len(p) && string(k[:len(p)]) == string(p) }
