@@ -1,0 +1,41 @@
+// Package scheduler runs the manager's schedule set on the agent, so
+// backups happen on time whether or not the manager (a laptop) is awake.
+//
+// Apply takes a schedule.set: versions only grow, an invalid set leaves the
+// previous one in force, and the set is persisted (Store.SaveSchedule)
+// before Apply returns, that is before the link sends schedule.ack. New
+// rebuilds the entries from the persisted set, so a restarted agent keeps
+// its schedules with the manager offline, and a tick missed while the
+// agent was down fires once at Start with scheduled_at = the latest missed
+// tick.
+//
+// One fire mints job ids, journals schedule.fire (Store.RecordFire), then
+// submits the jobs in order (Jobs.Submit): a backup per source group, then
+// one forget for the groups with a retention policy, which the runner runs
+// only if a backup of the same fire succeeded. A tick that comes while the
+// previous fire of the same schedule still has a job queued or running is
+// journaled as skipped and starts nothing.
+//
+// Expressions are parsed with robfig/cron/v3's standard parser (five
+// fields or descriptors such as @daily and @every 90s, optional
+// CRON_TZ=<zone> prefix), with stricter checks than ParseStandard: @every
+// needs a whole number of seconds, at least 1s (ParseStandard silently
+// turns "@every -1s" into every second); an expression that never fires
+// (0 0 30 2 *) is refused; a CRON_TZ= prefix needs a zone and an expression.
+//
+// The package uses cron's parser and schedules but runs its own loop
+// instead of cron.Cron, for three reasons: (1) Go timers run on the
+// monotonic clock, which stops while the machine sleeps, so a cron.Cron
+// timer set at 18:00 for 03:00 on a laptop that sleeps overnight fires
+// hours late; this loop wakes at least once a minute and compares wall-clock
+// times, so a tick missed in sleep fires once on wake, like one missed while
+// the agent was down; (2) the clock is injected, so catch-up is testable;
+// (3) @every entries keep their phase across rebuilds and restarts (ticks
+// are anchored on the last fire), so a manager that edits one schedule
+// often never postpones another @every entry forever.
+//
+// What it needs from the rest of the agent is declared here (Store, Jobs);
+// agent/journal and agent/runner implement them through adapters in the
+// agent's main. Imported by package main of restic-agent only; imports
+// protocol and github.com/robfig/cron/v3.
+package scheduler
