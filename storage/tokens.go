@@ -191,6 +191,18 @@ func (s *Store) Enroll(req EnrollRequest) (EnrollResult, error) {
 			}
 			r = hostRecord{Host: Host{ID: protocol.NewID(), Status: HostApproved, AgentID: req.AgentID,
 				FirstSeen: req.Now, ScheduleVersion: 1}}
+			// A tailnet node waiting for approval that brings a token is
+			// that pending host, now approved.
+			if id := tx.Bucket(bucketHostNodes).Get([]byte(req.NodeID)); req.NodeID != "" && id != nil {
+				p, err := loadHost(tx, string(id))
+				if err != nil {
+					return err
+				}
+				if p.Status == HostPending {
+					r = p
+					r.Status = HostApproved
+				}
+			}
 			if err := enr.Put(ekey, []byte(r.ID)); err != nil {
 				return err
 			}

@@ -1,0 +1,697 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"restic-manager/protocol"
+	"restic-manager/protocol/wsconn"
+	"restic-manager/storage"
+)
+
+const (
+	statusPolicy    = wsconn.StatusPolicyViolation
+	statusGoingAway = wsconn.StatusGoingAway
+	statusNormal    = wsconn.StatusNormal
+	statusTooBig    = wsconn.StatusMessageTooBig
+
+	// outQueueLen bounds frames waiting to be written to one agent. Acks
+	// are coalesced outside it.
+	outQueueLen = 1024
+	// maxReportParts bounds a split snapshots.report held in memory.
+	maxReportParts = 4096
+)
+
+// conn is one agent socket, from accept to close.
+type conn struct {
+	h        *Hub
+	id       uint64
+	ws       *wsconn.Conn
+	listener string
+	remote   string
+	peer     *Peer
+
+	out      chan outItem
+	ackSeq   atomic.Uint64 // highest ack to send
+	ackWake  chan struct{}
+	done     chan struct{} // closed when the connection starts closing
+	closed   chan struct{} // closed when the close handshake has ended
+	once     sync.Once
+	writerWG sync.WaitGroup
+	inflight chan struct{} // one token per event waiting for commit
+
+	heardNS  atomic.Int64
+	authed   atomic.Bool
+	approved atomic.Bool
+	// Set once in admit, before authed; read-only after.
+	hostID   string
+	protoVer int
+	since    time.Time
+
+	rpcMu sync.Mutex
+	rpcs  map[string]chan rpcResult
+
+	// Reader goroutine only.
+	unknown map[string]bool
+	report  *partialReport
+}
+
+type outItem struct {
+	env         protocol.Envelope
+	closeCode   websocket.StatusCode
+	closeReason string
+	isClose     bool
+}
+
+type rpcResult struct {
+	env protocol.Envelope
+	err error
+}
+
+type partialReport struct {
+	id    string
+	parts int
+	got   map[int][]protocol.Snapshot
+}
+
+func (h *Hub) newConn(ws *wsconn.Conn, l Listener, remote string) *conn {
+	h.mu.Lock()
+	h.connSeq++
+	id := h.connSeq
+	h.mu.Unlock()
+	c := &conn{
+		h: h, id: id, ws: ws, listener: l.Name, remote: remote,
+		out: make(chan outItem, outQueueLen), ackWake: make(chan struct{}, 1), done: make(chan struct{}), closed: make(chan struct{}),
+		inflight: make(chan struct{}, h.opts.MaxInflight), rpcs: map[string]chan rpcResult{}, unknown: map[string]bool{},
+	}
+	c.heardNow()
+	return c
+}
+
+func (c *conn) heardNow()           { c.heardNS.Store(time.Now().UnixNano()) }
+func (c *conn) heard() time.Time    { return time.Unix(0, c.heardNS.Load()) }
+func (c *conn) authenticated() bool { return c.authed.Load() }
+func (c *conn) closing() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+func (c *conn) logAttrs() []any {
+	return []any{"conn", c.id, "host", c.hostID, "listener", c.listener, "remote", c.remote}
+}
+
+// closeWith closes the socket with a close frame (async: the close
+// handshake may wait for a dead peer). Safe to call many times.
+func (c *conn) closeWith(code websocket.StatusCode, reason string) {
+	c.once.Do(func() {
+		close(c.done)
+		go func() {
+			defer close(c.closed)
+			_ = c.ws.Close(code, reason) // bounded: the library waits at most 5 s for the peer
+		}()
+	})
+}
+
+// send queues a frame. A connection whose queue is full is too slow to
+// keep: it is closed (the agent reconnects and gets everything again).
+func (c *conn) send(env protocol.Envelope) bool {
+	select {
+	case c.out <- outItem{env: env}:
+		return true
+	case <-c.done:
+		return false
+	default:
+		c.h.log.Warn("agent is not reading; closing its connection", c.logAttrs()...)
+		c.closeWith(statusGoingAway, "outbound queue full")
+		return false
+	}
+}
+
+// trySend queues a frame that may be dropped (error replies to a flood
+// must not disconnect it).
+func (c *conn) trySend(env protocol.Envelope) {
+	select {
+	case c.out <- outItem{env: env}:
+	default:
+	}
+}
+
+func (c *conn) sendPayload(p protocol.Payload, replyTo string) bool {
+	env, err := protocol.Reply(replyTo, p)
+	if err != nil {
+		c.h.log.Error("encode frame", append(c.logAttrs(), "type", p.MessageType(), "err", err)...)
+		return false
+	}
+	return c.send(env)
+}
+
+// closeAfterQueued closes once the frames queued before it are written
+// (a refusal's hello.ack must arrive before the close frame).
+func (c *conn) closeAfterQueued(code websocket.StatusCode, reason string) {
+	select {
+	case c.out <- outItem{isClose: true, closeCode: code, closeReason: reason}:
+	default:
+		c.closeWith(code, reason)
+	}
+}
+
+func (c *conn) replyError(replyTo, code, msg string) {
+	env, err := protocol.Reply(replyTo, &protocol.Error{Code: code, Message: msg})
+	if err == nil {
+		c.trySend(env)
+	}
+}
+
+// queueAck raises the ack to send; acks coalesce (cumulative).
+func (c *conn) queueAck(seq uint64) {
+	for {
+		cur := c.ackSeq.Load()
+		if seq <= cur {
+			return
+		}
+		if c.ackSeq.CompareAndSwap(cur, seq) {
+			break
+		}
+	}
+	select {
+	case c.ackWake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) writeLoop() {
+	defer c.writerWG.Done()
+	var acked uint64
+	ctx := context.Background() // each write is bounded by wsconn's write timeout
+	for {
+		var err error
+		select {
+		case <-c.done:
+			return
+		case it := <-c.out:
+			if it.isClose {
+				c.closeWith(it.closeCode, it.closeReason)
+				return
+			}
+			err = c.ws.Send(ctx, it.env)
+		case <-c.ackWake:
+			if seq := c.ackSeq.Load(); seq > acked {
+				_, err = c.ws.SendPayload(ctx, &protocol.Ack{Seq: seq}, "")
+				acked = seq
+			}
+		}
+		if err != nil {
+			if !c.closing() {
+				c.h.log.Info("write to agent failed; closing", append(c.logAttrs(), "err", err)...)
+			}
+			c.closeWith(statusGoingAway, "write failed")
+			return
+		}
+	}
+}
+
+// handleAgent runs one agent socket to its end.
+func (h *Hub) handleAgent(sctx context.Context, w http.ResponseWriter, r *http.Request, l Listener) {
+	ws, err := wsconn.Accept(w, r)
+	if err != nil {
+		h.log.Info("websocket upgrade failed", "remote", r.RemoteAddr, "listener", l.Name, "err", err)
+		return
+	}
+	c := h.newConn(ws, l, r.RemoteAddr)
+	h.mu.Lock()
+	h.sockets[c] = struct{}{}
+	h.mu.Unlock()
+	stop := context.AfterFunc(sctx, func() { c.closeWith(statusGoingAway, "manager shutting down") })
+	c.writerWG.Add(1)
+	go c.writeLoop()
+	defer func() {
+		stop()
+		c.closeWith(statusNormal, "")
+		c.writerWG.Wait()
+		h.dropConn(c)
+		<-c.closed
+	}()
+
+	hello, helloEnv, ok := h.awaitHello(c)
+	if !ok {
+		return
+	}
+	if !h.admit(sctx, c, l, hello, helloEnv) {
+		// Let the refusal and its close frame go out.
+		c.writerWG.Wait()
+		return
+	}
+	h.readLoop(c)
+}
+
+// dropConn forgets a closed connection; if it was its host's live one, the
+// host goes offline (its jobs keep their state: a dropped connection never
+// fails a job).
+func (h *Hub) dropConn(c *conn) {
+	h.mu.Lock()
+	delete(h.sockets, c)
+	wasLive := c.hostID != "" && h.live[c.hostID] == c
+	if wasLive {
+		delete(h.live, c.hostID)
+	}
+	h.mu.Unlock()
+	c.failRPCs(ErrConnectionLost)
+	if !wasLive {
+		return
+	}
+	h.log.Info("agent disconnected", c.logAttrs()...)
+	if _, err := h.store.TouchHost(c.hostID, nil, h.now()); err != nil {
+		h.log.Error("record last seen", append(c.logAttrs(), "err", err)...)
+	}
+	h.hostEvent(c.hostID, storage.EventConnection, "disconnected")
+	h.broker.publish(Change{Kind: ChangeHost, HostID: c.hostID})
+}
+
+// awaitHello reads until a hello arrives. Nothing before it is answered;
+// a socket without a valid hello within HelloTimeout is closed.
+func (h *Hub) awaitHello(c *conn) (*protocol.Hello, protocol.Envelope, bool) {
+	timer := time.AfterFunc(h.opts.HelloTimeout, func() {
+		h.log.Info("no hello in time; closing", append(c.logAttrs(), "timeout", h.opts.HelloTimeout)...)
+		c.closeWith(statusPolicy, "no hello")
+	})
+	defer timer.Stop()
+	for {
+		env, err := c.ws.Receive(context.Background())
+		var fe *wsconn.FrameError
+		if errors.As(err, &fe) {
+			continue
+		}
+		if err != nil {
+			return nil, env, false
+		}
+		if env.Type != protocol.TypeHello {
+			continue
+		}
+		hello, err := protocol.Decode[protocol.Hello](env)
+		if err != nil {
+			h.refuse(c, env.ID, "invalid hello: "+err.Error())
+			return nil, env, false
+		}
+		if !timer.Stop() {
+			return nil, env, false // the timeout won the race
+		}
+		return hello, env, true
+	}
+}
+
+// refuse answers hello with accepted:false and closes (policy violation).
+func (h *Hub) refuse(c *conn, replyTo, msg string) {
+	h.log.Info("hello refused", append(c.logAttrs(), "reason", msg)...)
+	c.sendPayload(&protocol.HelloAck{Accepted: false, ProtocolVersion: protocol.ProtocolVersion, Error: msg}, replyTo)
+	c.closeAfterQueued(statusPolicy, "hello refused")
+}
+
+// refusal is an authentication outcome meant for the agent; any other
+// error is internal.
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string { return r.msg }
+
+func refused(format string, args ...any) error { return &refusal{msg: fmt.Sprintf(format, args...)} }
+
+// admit authenticates a hello and makes the connection its host's live
+// one. It returns false when the connection was refused.
+func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.Hello, env protocol.Envelope) bool {
+	if hello.ProtocolVersion < protocol.MinProtocolVersion || hello.ProtocolVersion > protocol.MaxProtocolVersion {
+		h.refuse(c, env.ID, fmt.Sprintf("protocol_version %d is not supported: this manager speaks %d to %d; upgrade the older side",
+			hello.ProtocolVersion, protocol.MinProtocolVersion, protocol.MaxProtocolVersion))
+		return false
+	}
+	if l.WhoIs != nil {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		p, err := l.WhoIs(wctx, c.remote)
+		cancel()
+		if err != nil {
+			h.log.Warn("tailnet WhoIs failed", append(c.logAttrs(), "err", err)...)
+			h.refuse(c, env.ID, "the manager could not identify this tailnet node")
+			return false
+		}
+		c.peer = &p
+	}
+	host, agentToken, isNew, err := h.authenticate(c, hello)
+	if err != nil {
+		var r *refusal
+		if errors.As(err, &r) {
+			if host.ID != "" {
+				h.hostEvent(host.ID, storage.EventConnection, "connection refused: "+r.msg)
+			}
+			h.refuse(c, env.ID, r.msg)
+		} else {
+			h.log.Error("authenticate agent", append(c.logAttrs(), "err", err)...)
+			h.refuse(c, env.ID, "internal error on the manager; try again later")
+		}
+		return false
+	}
+	now := h.now()
+	info := storage.HostInfoFromHello(hello)
+	if host, err = h.store.TouchHost(host.ID, &info, now); err != nil {
+		h.log.Error("record hello", append(c.logAttrs(), "err", err)...)
+		h.refuse(c, env.ID, "internal error on the manager; try again later")
+		return false
+	}
+	mark, err := h.store.RaiseMark(host.ID, hello.LastAckedSeq, now)
+	if err != nil {
+		h.log.Error("raise mark", append(c.logAttrs(), "err", err)...)
+		h.refuse(c, env.ID, "internal error on the manager; try again later")
+		return false
+	}
+	c.hostID, c.protoVer, c.since = host.ID, hello.ProtocolVersion, now
+	c.approved.Store(host.Status == storage.HostApproved)
+	c.authed.Store(true)
+
+	h.mu.Lock()
+	old := h.live[host.ID]
+	h.live[host.ID] = c
+	h.mu.Unlock()
+	if old != nil {
+		h.log.Info("a newer connection replaces this one", old.logAttrs()...)
+		old.failRPCs(ErrConnectionLost)
+		old.closeWith(statusPolicy, "replaced by a newer connection")
+	}
+
+	c.sendPayload(&protocol.HelloAck{Accepted: true, HostID: host.ID, Status: statusOf(host), ProtocolVersion: c.protoVer,
+		AckedSeq: mark, AgentToken: agentToken}, env.ID)
+	h.log.Info("agent connected", append(c.logAttrs(), "hello", *hello, "status", host.Status, "acked_seq", mark)...)
+	note := fmt.Sprintf("connected via %s from %s (agent %s, restic %s)", c.listener, c.remote, hello.AgentVersion, hello.ResticVersion)
+	if host.Status == storage.HostPending {
+		note += "; waiting for approval"
+	}
+	h.hostEvent(host.ID, storage.EventConnection, note)
+	if c.approved.Load() {
+		h.pushAll(c, host)
+	}
+	if isNew {
+		h.broker.publish(Change{Kind: ChangeHosts})
+	}
+	h.broker.publish(Change{Kind: ChangeHost, HostID: host.ID})
+	return true
+}
+
+func statusOf(h storage.Host) string {
+	if h.Status == storage.HostApproved {
+		return protocol.HostApproved
+	}
+	return protocol.HostPending
+}
+
+// authenticate applies the identity rules. On a tailnet listener the node
+// is the identity: a known node needs no token, an unknown node with an
+// enrollment token enrolls, one with a valid agent token is bound to that
+// host, and any other unknown node becomes pending. On plain TCP a host
+// proves itself with its agent token, or enrolls with an enrollment token.
+// A hostname or any other hello field never identifies a host.
+func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (host storage.Host, agentToken string, isNew bool, err error) {
+	info := storage.HostInfoFromHello(hello)
+	now := h.now()
+	if p := c.peer; p != nil {
+		if p.NodeID == "" {
+			return host, "", false, refused("the tailnet did not name this node")
+		}
+		host, err = h.store.HostByNode(p.NodeID)
+		switch {
+		case err == nil && host.Status == storage.HostRejected:
+			return host, "", false, refused("this host was rejected by the administrator")
+		case err == nil && host.Status == storage.HostPending && hello.EnrollToken != "":
+			// A pending node that now brings an enrollment token enrolls.
+		case err == nil:
+			return host, "", false, nil
+		case !errors.Is(err, storage.ErrNotFound):
+			return host, "", false, err
+		}
+		if hello.EnrollToken != "" {
+			res, err := h.store.Enroll(storage.EnrollRequest{EnrollToken: hello.EnrollToken, AgentID: hello.AgentID,
+				NodeID: p.NodeID, NodeName: p.NodeName, Info: info, Now: now})
+			if errors.Is(err, storage.ErrEnrollRefused) {
+				return res.Host, "", false, refused("%v", err)
+			}
+			if err == nil {
+				h.hostEvent(res.Host.ID, storage.EventAdmin, "enrolled with an enrollment token over the tailnet")
+			}
+			return res.Host, "", !res.Reenrolled && host.ID == "", err
+		}
+		if hello.Token != "" {
+			th, err := h.store.HostByToken(hello.Token)
+			if err == nil && th.Status != storage.HostRejected {
+				bound, err := h.store.BindNode(th.ID, p.NodeID, p.NodeName)
+				if err != nil {
+					return th, "", false, refused("%v", err)
+				}
+				return bound, "", false, nil
+			}
+			// An unknown token proves nothing: the node is pending below.
+		}
+		if host.ID != "" { // pending, with a refused enrollment
+			return host, "", false, nil
+		}
+		host, err = h.store.CreatePendingHost(p.NodeID, p.NodeName, hello.AgentID, info, now)
+		if err == nil {
+			h.log.Info("unknown tailnet node is waiting for approval", "node", p.NodeID, "node_name", p.NodeName, "hostname", hello.Hostname)
+		}
+		return host, "", err == nil, err
+	}
+
+	if hello.Token != "" {
+		host, err = h.store.HostByToken(hello.Token)
+		switch {
+		case err == nil && host.Status == storage.HostRejected:
+			return host, "", false, refused("this host was rejected by the administrator")
+		case err == nil:
+			return host, "", false, nil
+		case !errors.Is(err, storage.ErrNotFound):
+			return host, "", false, err
+		case hello.EnrollToken == "":
+			return storage.Host{}, "", false, refused("the token is not valid (was this host removed or re-enrolled?)")
+		}
+	}
+	if hello.EnrollToken != "" {
+		tok := newSecretToken()
+		res, err := h.store.Enroll(storage.EnrollRequest{EnrollToken: hello.EnrollToken, AgentID: hello.AgentID,
+			AgentToken: tok, Info: info, Now: now})
+		if errors.Is(err, storage.ErrEnrollRefused) {
+			return res.Host, "", false, refused("%v", err)
+		}
+		if err != nil {
+			return res.Host, "", false, err
+		}
+		if res.Reenrolled {
+			h.hostEvent(res.Host.ID, storage.EventAdmin, "enrollment retried: a fresh agent token replaces the old one")
+		} else {
+			h.hostEvent(res.Host.ID, storage.EventAdmin, "enrolled with an enrollment token")
+		}
+		return res.Host, tok, !res.Reenrolled, nil
+	}
+	return storage.Host{}, "", false, refused("this listener needs token (or enroll_token to enroll)")
+}
+
+// newSecretToken makes a 256-bit random token (43 URL-safe characters).
+func newSecretToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// readLoop handles frames until the socket ends.
+func (h *Hub) readLoop(c *conn) {
+	for {
+		env, err := c.ws.Receive(context.Background())
+		received := time.Now()
+		if err != nil {
+			var fe *wsconn.FrameError
+			if errors.As(err, &fe) {
+				c.heardNow()
+				h.noteOnce(c, "bad-frame", "bad frame from agent (answered with an error; more are not logged)", fe.Err)
+				c.replyError(fe.ID, protocol.CodeBadRequest, fe.Err.Error())
+				continue
+			}
+			if wsconn.CloseStatus(err) == statusTooBig || strings.Contains(err.Error(), "read limited") {
+				h.log.Warn("agent sent a frame over the 1 MiB limit; connection closed (1009)", c.logAttrs()...)
+				h.hostEvent(c.hostID, storage.EventProtocol, "sent a frame over 1 MiB: connection closed (1009)")
+			} else if !c.closing() {
+				h.log.Debug("agent socket ended", append(c.logAttrs(), "err", err)...)
+			}
+			return
+		}
+		c.heardNow()
+		h.dispatch(c, env, received)
+	}
+}
+
+// noteOnce logs one kind of protocol trouble once per connection.
+func (h *Hub) noteOnce(c *conn, key, msg string, err error) {
+	if c.unknown[key] {
+		return
+	}
+	c.unknown[key] = true
+	h.log.Warn(msg, append(c.logAttrs(), "err", err)...)
+}
+
+func (c *conn) replyValidation(replyTo string, err error) {
+	c.replyError(replyTo, protocol.CodeBadRequest, err.Error())
+}
+
+// dispatch handles one frame after hello.
+func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
+	switch env.Type {
+	case protocol.TypeHeartbeat:
+		return // its arrival is the signal
+	case protocol.TypeHello:
+		c.replyError(env.ID, protocol.CodeBadRequest, "hello was already received on this connection")
+		return
+	}
+	if !protocol.IsKnownType(env.Type) {
+		if !c.unknown["type:"+env.Type] {
+			c.unknown["type:"+env.Type] = true
+			h.log.Warn("agent sent an unknown message type; ignoring it (logged once per connection)", append(c.logAttrs(), "type", env.Type)...)
+		}
+		return
+	}
+	if !c.approved.Load() {
+		c.replyError(env.ID, protocol.CodeUnauthorized, "this host is waiting for approval; only heartbeats are accepted")
+		return
+	}
+	if protocol.IsJournaled(env.Type) {
+		ev := storage.Event{HostID: c.hostID, Seq: env.Seq, Env: env}
+		p, err := env.DecodePayload()
+		if err != nil {
+			c.replyValidation(env.ID, err)
+			ev.Reject = err.Error()
+		} else {
+			ev.Payload = p
+		}
+		h.submit(c, ev, received)
+		return
+	}
+	p, err := env.DecodePayload()
+	if err != nil {
+		c.replyValidation(env.ID, err)
+		if env.Type == protocol.TypeTreeListResult {
+			c.deliverRPC(env.ReplyTo, rpcResult{err: fmt.Errorf("agent sent an invalid tree.list.result: %w", err)})
+		}
+		return
+	}
+	switch p := p.(type) {
+	case *protocol.JobProgress:
+		h.setProgress(c, p)
+	case *protocol.SnapshotsReport:
+		whole, err := c.assemble(p)
+		if err != nil {
+			c.replyError(env.ID, protocol.CodeBadRequest, err.Error())
+			return
+		}
+		if whole != nil {
+			h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: whole}, received)
+		}
+	case *protocol.RepoStats:
+		h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: p}, received)
+	case *protocol.ScheduleAck:
+		h.scheduleAcked(c, p)
+	case *protocol.CommandResult:
+		h.commandResult(c, p)
+	case *protocol.TreeListResult:
+		c.deliverRPC(env.ReplyTo, rpcResult{env: env})
+	case *protocol.Error:
+		if !c.deliverRPC(env.ReplyTo, rpcResult{err: fmt.Errorf("agent: %s: %s", p.Code, p.Message)}) {
+			h.log.Warn("agent reported an error", append(c.logAttrs(), "code", p.Code, "message", p.Message, "reply_to", env.ReplyTo)...)
+			h.hostEvent(c.hostID, storage.EventProtocol, fmt.Sprintf("agent reported %s: %s", p.Code, p.Message))
+		}
+	default:
+		c.replyError(env.ID, protocol.CodeBadRequest, env.Type+" is sent by the manager, not by an agent")
+	}
+}
+
+// assemble collects the parts of a split snapshots.report; it returns the
+// whole list once every part of one report_id has arrived. A new
+// report_id drops an unfinished older one.
+func (c *conn) assemble(p *protocol.SnapshotsReport) (*protocol.SnapshotsReport, error) {
+	if p.Parts <= 1 {
+		c.report = nil
+		return &protocol.SnapshotsReport{Snapshots: p.Snapshots}, nil
+	}
+	if p.Parts > maxReportParts {
+		return nil, fmt.Errorf("parts: %d is more than the %d parts a report may have", p.Parts, maxReportParts)
+	}
+	if c.report == nil || c.report.id != p.ReportID || c.report.parts != p.Parts {
+		c.report = &partialReport{id: p.ReportID, parts: p.Parts, got: map[int][]protocol.Snapshot{}}
+	}
+	c.report.got[p.Part] = p.Snapshots
+	if len(c.report.got) < c.report.parts {
+		return nil, nil
+	}
+	all := []protocol.Snapshot{}
+	for i := 1; i <= c.report.parts; i++ {
+		all = append(all, c.report.got[i]...)
+	}
+	c.report = nil
+	return &protocol.SnapshotsReport{Snapshots: all}, nil
+}
+
+// registerRPC returns the channel the reply to id will arrive on.
+func (c *conn) registerRPC(id string) chan rpcResult {
+	ch := make(chan rpcResult, 1)
+	c.rpcMu.Lock()
+	if c.rpcs == nil {
+		c.rpcMu.Unlock()
+		ch <- rpcResult{err: ErrConnectionLost}
+		return ch
+	}
+	c.rpcs[id] = ch
+	c.rpcMu.Unlock()
+	return ch
+}
+
+func (c *conn) forgetRPC(id string) {
+	c.rpcMu.Lock()
+	if c.rpcs != nil {
+		delete(c.rpcs, id)
+	}
+	c.rpcMu.Unlock()
+}
+
+// deliverRPC hands a reply to its waiting caller; false when nobody waits
+// (a late reply after a timeout, or not an RPC reply).
+func (c *conn) deliverRPC(replyTo string, r rpcResult) bool {
+	if replyTo == "" {
+		return false
+	}
+	c.rpcMu.Lock()
+	ch, ok := c.rpcs[replyTo]
+	if ok {
+		delete(c.rpcs, replyTo)
+	}
+	c.rpcMu.Unlock()
+	if ok {
+		ch <- r
+	}
+	return ok
+}
+
+// failRPCs fails every pending RPC and refuses new ones.
+func (c *conn) failRPCs(err error) {
+	c.rpcMu.Lock()
+	rpcs := c.rpcs
+	c.rpcs = nil
+	c.rpcMu.Unlock()
+	for _, ch := range rpcs {
+		ch <- rpcResult{err: err}
+	}
+}

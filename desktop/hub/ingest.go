@@ -1,0 +1,194 @@
+package hub
+
+import (
+	"fmt"
+	"time"
+
+	"restic-manager/protocol"
+	"restic-manager/storage"
+)
+
+// ingestItem is one event on its way to a group commit.
+type ingestItem struct {
+	c        *conn
+	ev       storage.Event
+	received time.Time
+}
+
+// submit hands an event to the committer. When the connection already has
+// MaxInflight events waiting, or the committer's queue is full, it blocks:
+// the reader stops reading that socket for a while (backpressure), which
+// slows the sender without disconnecting it.
+func (h *Hub) submit(c *conn, ev storage.Event, received time.Time) {
+	select {
+	case c.inflight <- struct{}{}:
+	case <-c.done:
+		return
+	}
+	select {
+	case h.ingest <- ingestItem{c: c, ev: ev, received: received}:
+	case <-h.ctx.Done():
+		<-c.inflight // shutting down: not acked, so the agent replays it
+	}
+}
+
+// commitLoop is the group committer: it takes whatever has arrived (up to
+// MaxBatch), applies it in one transaction, then acks. While a commit runs
+// the next batch gathers, so batches grow with load and latency stays
+// about one commit.
+func (h *Hub) commitLoop() {
+	defer close(h.ingestDone)
+	batch := make([]ingestItem, 0, h.opts.MaxBatch)
+	for {
+		it, ok := <-h.ingest
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], it)
+		open := true
+	gather:
+		for len(batch) < h.opts.MaxBatch {
+			select {
+			case it, ok := <-h.ingest:
+				if !ok {
+					open = false
+					break gather
+				}
+				batch = append(batch, it)
+			default:
+				break gather
+			}
+		}
+		h.commit(batch)
+		if !open {
+			return
+		}
+	}
+}
+
+func (h *Hub) commit(batch []ingestItem) {
+	events := make([]storage.Event, len(batch))
+	for i := range batch {
+		events[i] = batch[i].ev
+	}
+	var (
+		res storage.BatchResult
+		err error
+	)
+	for attempt := 0; ; attempt++ {
+		res, err = h.store.ApplyBatch(events, h.now())
+		if err == nil {
+			break
+		}
+		h.log.Error("commit agent events failed; retrying", "events", len(events), "attempt", attempt+1, "err", err)
+		if h.ctx.Err() != nil && attempt >= 2 {
+			// Shutting down: leave them unacked; agents replay them next time.
+			for _, it := range batch {
+				<-it.c.inflight
+			}
+			return
+		}
+		time.Sleep(min(time.Duration(attempt+1)*100*time.Millisecond, 2*time.Second))
+	}
+	committed := time.Now()
+
+	acks := map[*conn]uint64{}
+	changes := map[Change]struct{}{}
+	add := func(c Change) { changes[c] = struct{}{} }
+	var finished []string
+	for i, it := range batch {
+		<-it.c.inflight
+		r := res.Results[i]
+		host := it.ev.HostID
+		if it.ev.Seq != 0 {
+			if m, ok := res.Marks[host]; ok && m > acks[it.c] {
+				acks[it.c] = m
+			}
+		}
+		if r.Gap {
+			add(Change{Kind: ChangeHostEvents, HostID: host})
+		}
+		switch r.Outcome {
+		case storage.Duplicate:
+			continue
+		case storage.Rejected:
+			h.log.Warn("agent event rejected (acked, logged on the host)", "host", host, "type", it.ev.Env.Type, "seq", it.ev.Seq, "reason", r.Reason)
+			add(Change{Kind: ChangeHostEvents, HostID: host})
+			continue
+		}
+		switch it.ev.Env.Type {
+		case protocol.TypeLogStream:
+			add(Change{Kind: ChangeJobLog, HostID: host, JobID: r.JobID})
+		case protocol.TypeSnapshotsReport:
+			add(Change{Kind: ChangeSnapshots, HostID: host})
+			add(Change{Kind: ChangeHost, HostID: host})
+		case protocol.TypeRepoStats:
+			add(Change{Kind: ChangeRepoStats, HostID: host})
+		case protocol.TypeScheduleFire:
+			add(Change{Kind: ChangeHostEvents, HostID: host})
+			add(Change{Kind: ChangeJob, HostID: host})
+			add(Change{Kind: ChangeHost, HostID: host})
+		case protocol.TypeJobFinished:
+			finished = append(finished, r.JobID)
+		}
+		if r.JobChanged {
+			add(Change{Kind: ChangeJob, HostID: host, JobID: r.JobID})
+			add(Change{Kind: ChangeHost, HostID: host})
+		}
+	}
+	for c, m := range acks {
+		c.queueAck(m)
+	}
+	if len(finished) > 0 {
+		h.mu.Lock()
+		for _, id := range finished {
+			delete(h.progress, id)
+		}
+		h.mu.Unlock()
+	}
+	if len(changes) > 0 {
+		list := make([]Change, 0, len(changes))
+		for c := range changes {
+			list = append(list, c)
+		}
+		h.broker.publish(list...)
+	}
+	if obs := h.opts.commitObserver; obs != nil {
+		rec := make([]time.Time, len(batch))
+		for i := range batch {
+			rec[i] = batch[i].received
+		}
+		obs(rec, committed)
+	}
+}
+
+// setProgress keeps a job's latest progress in memory. A job that belongs
+// to another host is refused: one agent never touches another's jobs.
+func (h *Hub) setProgress(c *conn, p *protocol.JobProgress) {
+	h.mu.Lock()
+	prev, seen := h.progress[p.JobID]
+	h.mu.Unlock()
+	if seen && prev.hostID != c.hostID {
+		c.replyError("", protocol.CodeUnknownJob, fmt.Sprintf("job %s is not this host's", p.JobID))
+		return
+	}
+	if !seen {
+		if j, err := h.store.Job(p.JobID); err == nil && j.HostID != c.hostID {
+			c.replyError("", protocol.CodeUnknownJob, fmt.Sprintf("job %s is not this host's", p.JobID))
+			return
+		} else if err == nil && j.Terminal() {
+			return // a late progress line after the end
+		}
+	}
+	h.mu.Lock()
+	h.progress[p.JobID] = Progress{JobProgress: *p, UpdatedAt: h.now(), hostID: c.hostID}
+	h.mu.Unlock()
+	h.broker.publish(Change{Kind: ChangeProgress, HostID: c.hostID, JobID: p.JobID})
+}
+
+func (h *Hub) progressOf(jobID string) (Progress, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.progress[jobID]
+	return p, ok
+}
