@@ -14,8 +14,8 @@ import (
 func TestStaleVersionChangesNothing(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := &fakeClock{t: t0}
-	store := newTestStore(t, nil)
-	s := newScheduler(t, store, newRecorder(nil, true), Options{Location: time.UTC, Now: clock.Now})
+	store := newTestStore(t)
+	s := newScheduler(t, store, newRecorder(store, true), Options{Location: time.UTC, Now: clock.Now})
 
 	mustApply(t, s, &protocol.ScheduleSet{Version: 5, Schedules: []protocol.Schedule{schedule("hourly", "@every 1h")}})
 	before := s.NextFires(1)["hourly"]
@@ -53,7 +53,7 @@ func TestStaleVersionChangesNothing(t *testing.T) {
 func TestNewerSetKeepsPhaseOfUnchangedEntries(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := &fakeClock{t: t0}
-	s := newScheduler(t, newTestStore(t, nil), newRecorder(nil, true), Options{Location: time.UTC, Now: clock.Now})
+	s := newSchedulerOnTempStore(t, Options{Location: time.UTC, Now: clock.Now})
 	mustApply(t, s, &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule("a", "@every 1h"), schedule("b", "@every 1h")}})
 
 	t1 := t0.Add(10 * time.Minute)
@@ -73,8 +73,8 @@ func TestNewerSetKeepsPhaseOfUnchangedEntries(t *testing.T) {
 func TestInvalidSetKeepsPreviousSet(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := &fakeClock{t: t0}
-	store := newTestStore(t, nil)
-	s := newScheduler(t, store, newRecorder(nil, true), Options{Location: time.UTC, Now: clock.Now})
+	store := newTestStore(t)
+	s := newScheduler(t, store, newRecorder(store, true), Options{Location: time.UTC, Now: clock.Now})
 	mustApply(t, s, &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule("nightly", "0 3 * * *")}})
 	before := s.NextFires(2)
 
@@ -101,8 +101,8 @@ func TestInvalidSetKeepsPreviousSet(t *testing.T) {
 // after Apply returns.
 func TestEmptySetRemovesEveryEntry(t *testing.T) {
 	t.Parallel()
-	store := newTestStore(t, nil)
-	s := newScheduler(t, store, newRecorder(nil, true), Options{})
+	store := newTestStore(t)
+	s := newScheduler(t, store, newRecorder(store, true), Options{})
 	s.Start()
 	mustApply(t, s, &protocol.ScheduleSet{Version: 1,
 		Schedules:   []protocol.Schedule{schedule("a", "@every 1s")},
@@ -133,8 +133,8 @@ func TestEmptySetRemovesEveryEntry(t *testing.T) {
 // Disabled entries never fire (this is how the manager pauses a host).
 func TestDisabledScheduleNeverFires(t *testing.T) {
 	t.Parallel()
-	store := newTestStore(t, nil)
-	s := newScheduler(t, store, newRecorder(nil, true), Options{})
+	store := newTestStore(t)
+	s := newScheduler(t, store, newRecorder(store, true), Options{})
 	off := schedule("off", "@every 1s")
 	off.Enabled = false
 	mustApply(t, s, &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule("on", "@every 1s"), off}})

@@ -32,7 +32,7 @@ func TestCronExpressionsAccepted(t *testing.T) {
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			clock := &fakeClock{t: now}
-			s := newScheduler(t, newTestStore(t, nil), newRecorder(nil, true), Options{Location: ny, Now: clock.Now})
+			s := newSchedulerOnTempStore(t, Options{Location: ny, Now: clock.Now})
 			mustApply(t, s, &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule("s1", tc.expr)}})
 			got := s.NextFires(1)["s1"]
 			if len(got) != 1 || !got[0].Equal(tc.want) {
@@ -63,7 +63,7 @@ func TestCronExpressionsRefusedNameTheField(t *testing.T) {
 		{"unknown descriptor", "@reboot", "unrecognized descriptor"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScheduler(t, newTestStore(t, nil), newRecorder(nil, true), Options{})
+			s := newSchedulerOnTempStore(t, Options{})
 			set := &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule("nightly", "@daily"), schedule("bad-one", tc.expr)}}
 			v, err := s.Apply(set)
 			checkRefused(t, err, "schedules[1].cron_expr", `schedule "bad-one"`, tc.wantMsg)
@@ -85,7 +85,7 @@ func TestMaintenanceExpressionsRefusedNameTheField(t *testing.T) {
 		{"maintenance.check_read_data_subset", protocol.Maintenance{CheckCron: "@weekly", CheckReadDataSubset: "11/10"}, "1 ≤ n ≤ t"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
-			s := newScheduler(t, newTestStore(t, nil), newRecorder(nil, true), Options{})
+			s := newSchedulerOnTempStore(t, Options{})
 			_, err := s.Apply(&protocol.ScheduleSet{Version: 1, Maintenance: &tc.m})
 			checkRefused(t, err, tc.field, "", tc.want)
 		})
@@ -93,7 +93,7 @@ func TestMaintenanceExpressionsRefusedNameTheField(t *testing.T) {
 }
 
 func TestMaintenanceIDsAreReserved(t *testing.T) {
-	s := newScheduler(t, newTestStore(t, nil), newRecorder(nil, true), Options{})
+	s := newSchedulerOnTempStore(t, Options{})
 	_, err := s.Apply(&protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule(protocol.MaintenancePruneID, "@daily")}})
 	checkRefused(t, err, "schedules[0].id", protocol.MaintenancePruneID, "reserved")
 }

@@ -9,12 +9,19 @@
 // agent was down fires once at Start with scheduled_at = the latest missed
 // tick.
 //
-// One fire mints job ids, journals schedule.fire (Store.RecordFire), then
-// submits the jobs in order (Jobs.Submit): a backup per source group, then
-// one forget for the groups with a retention policy, which the runner runs
-// only if a backup of the same fire succeeded. A tick that comes while the
+// One fire mints job ids and hands schedule.fire and its jobs to
+// Jobs.SubmitFire, which journals the event and queues the jobs in one
+// transaction: a backup per source group in group order, then one forget
+// for the groups with a retention policy, which the runner runs only if a
+// backup of the same fire succeeded. A tick that comes while the
 // previous fire of the same schedule still has a job queued or running is
-// journaled as skipped and starts nothing.
+// journaled as skipped and starts nothing; so is a fire whose jobs the
+// runner refuses (no admin credentials for prune), with the reason.
+//
+// Catch-up: at start, ticks after the later of a schedule's last fire and
+// the time its set was applied were missed while the agent was down; they
+// fire once, for the latest. Ticks before the set was applied belong to an
+// earlier set (one that paused the schedule, say) and never fire.
 //
 // Expressions are parsed with robfig/cron/v3's standard parser (five
 // fields or descriptors such as @daily and @every 90s, optional

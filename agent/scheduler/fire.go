@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 
@@ -68,18 +69,31 @@ func buildEntries(set *protocol.ScheduleSet, now time.Time) ([]*entry, []error) 
 	return entries, errs
 }
 
+// maxSkipReason bounds the reason a refused fire is journaled with.
+const maxSkipReason = 1000
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
 // plan mints the jobs of one fire of e, in the order they must run.
 func (e *entry) plan() []Job {
 	switch e.kind {
 	case protocol.KindPrune:
-		return []Job{{ScheduleID: e.id, Command: protocol.CommandRun{
+		return []Job{{ScheduleID: e.id, Run: protocol.CommandRun{
 			JobID: protocol.NewID(), Kind: protocol.KindPrune, RequiresAdminCreds: true}}}
 	case protocol.KindCheck:
 		cmd := protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindCheck}
 		if e.subset != "" {
 			cmd.Args = []string{e.subset}
 		}
-		return []Job{{ScheduleID: e.id, Command: cmd}}
+		return []Job{{ScheduleID: e.id, Run: cmd}}
 	}
 	var jobs []Job
 	var backupIDs []string
@@ -89,7 +103,7 @@ func (e *entry) plan() []Job {
 		id := protocol.NewID()
 		backupIDs = append(backupIDs, id)
 		jobs = append(jobs, Job{
-			Command: protocol.CommandRun{
+			Run: protocol.CommandRun{
 				JobID: id, Kind: protocol.KindBackup, Tag: g.Name,
 				Includes: slices.Clone(g.Includes), Excludes: slices.Clone(g.Excludes),
 				PreHook: g.PreHook, PostHook: g.PostHook,
@@ -108,7 +122,7 @@ func (e *entry) plan() []Job {
 	}
 	if len(forget) > 0 {
 		jobs = append(jobs, Job{
-			Command:           protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindForget, ForgetGroups: forget},
+			Run:               protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindForget, ForgetGroups: forget},
 			ScheduleID:        e.id,
 			RetryMax:          forgetRetries,
 			RetryBackoff:      time.Duration(forgetBackoff) * time.Second,
@@ -118,10 +132,10 @@ func (e *entry) plan() []Job {
 	return jobs
 }
 
-// fire runs one tick of e: schedule.fire is journaled (with the schedule's
-// last fire time) before any job is submitted, and carries exactly the ids
-// submitted. A tick that finds the previous fire's jobs still queued or
-// running is journaled as skipped and starts nothing.
+// fire runs one tick of e: schedule.fire and the jobs it lists are
+// recorded together, before anything runs. A tick that finds the previous
+// fire's jobs still queued or running is journaled as skipped and starts
+// nothing.
 func (s *Scheduler) fire(e *entry, at time.Time) {
 	fire := &protocol.ScheduleFire{ScheduleID: e.id, ScheduledAt: at.UTC(), JobIDs: []string{}}
 	var jobs []Job
@@ -130,7 +144,7 @@ func (s *Scheduler) fire(e *entry, at time.Time) {
 	} else {
 		jobs = e.plan()
 		for _, j := range jobs {
-			fire.JobIDs = append(fire.JobIDs, j.Command.JobID)
+			fire.JobIDs = append(fire.JobIDs, j.Run.JobID)
 		}
 	}
 	log := s.log.With("schedule_id", e.id, "scheduled_at", fire.ScheduledAt)
@@ -138,11 +152,22 @@ func (s *Scheduler) fire(e *entry, at time.Time) {
 		log.Error("schedule fire dropped: invalid schedule.fire", "err", err)
 		return
 	}
-	if err := s.store.RecordFire(fire); err != nil {
-		// Without the journal entry nothing may start: the manager would
-		// see jobs no fire accounts for. The next tick tries again.
-		log.Error("schedule fire dropped: cannot journal schedule.fire", "err", err)
-		return
+	if err := s.jobs.SubmitFire(fire, jobs); err != nil {
+		if len(jobs) == 0 {
+			log.Error("schedule fire dropped: cannot record it", "err", err)
+			return
+		}
+		// Nothing was recorded. A refused job (no admin credentials for
+		// prune, no repository yet) is for the manager to see, so the tick
+		// is journaled as skipped with the reason. If even that fails, the
+		// journal is down: the next tick tries again, and a restart before
+		// it catches this one up.
+		fire = &protocol.ScheduleFire{ScheduleID: e.id, ScheduledAt: fire.ScheduledAt, JobIDs: []string{},
+			Skipped: truncate("not started: "+err.Error(), maxSkipReason)}
+		if err2 := s.jobs.SubmitFire(fire, nil); err2 != nil {
+			log.Error("schedule fire dropped: cannot record it", "jobs", len(jobs), "err", err, "record_skipped_err", err2)
+			return
+		}
 	}
 	s.mu.Lock()
 	s.lastFire[e.id] = fire.ScheduledAt
@@ -151,12 +176,5 @@ func (s *Scheduler) fire(e *entry, at time.Time) {
 		log.Warn("schedule fire skipped", "reason", fire.Skipped)
 		return
 	}
-	log.Info("schedule fired", "jobs", len(jobs))
-	for _, j := range jobs {
-		if err := s.jobs.Submit(j); err != nil {
-			// The others still run: a forget whose backups were not queued
-			// is skipped by the runner (an unknown id is not a success).
-			log.Error("scheduled job not queued", "job_id", j.Command.JobID, "kind", j.Command.Kind, "err", err)
-		}
-	}
+	log.Info("schedule fired", "jobs", len(jobs), "job_ids", fire.JobIDs)
 }

@@ -19,8 +19,8 @@ import (
 	"restic-manager/protocol"
 )
 
-// trace is the ordered history of what the scheduler asked its store and
-// its jobs to do, shared by both so tests can check the order across them.
+// trace is the ordered history of what the scheduler asked of its Jobs,
+// and of test events, so tests can check the order across them.
 type trace struct {
 	mu    sync.Mutex
 	lines []string
@@ -41,20 +41,21 @@ func (t *trace) snapshot() []string {
 // testStore is a small real Store: a bbolt file under t.TempDir(). The
 // production Store is agent/journal (adapted in the agent's main), which is
 // tested there; this one exists so these tests persist and restart through
-// a real file rather than a map.
+// a real file rather than a map. recordFire is the durable half of the
+// recorder's SubmitFire: the event, the last fire time and the jobs in one
+// transaction, as the journal's Enqueue does.
 type testStore struct {
-	db    *bolt.DB
-	trace *trace
+	db *bolt.DB
 
 	mu           sync.Mutex
-	failRecord   error // RecordFire returns this when set
-	saveSchedule int   // SaveSchedule calls
+	saveSchedule int // SaveSchedule calls
 }
 
 var (
-	bucketSchedule = []byte("schedule")   // "set" → savedSet JSON
-	bucketLastFire = []byte("last_fire")  // schedule id → RFC 3339 time
-	bucketEvents   = []byte("events")     // big-endian seq → schedule.fire JSON
+	bucketSchedule = []byte("schedule")  // "set" → savedSet JSON
+	bucketLastFire = []byte("last_fire") // schedule id → RFC 3339 time
+	bucketEvents   = []byte("events")    // big-endian seq → schedule.fire JSON
+	bucketJobs     = []byte("jobs")      // job id → Job JSON
 	keySet         = []byte("set")
 )
 
@@ -63,7 +64,7 @@ type savedSet struct {
 	AppliedAt time.Time             `json:"applied_at"`
 }
 
-func openTestStore(t *testing.T, path string, tr *trace) *testStore {
+func openTestStore(t *testing.T, path string) *testStore {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
@@ -71,7 +72,7 @@ func openTestStore(t *testing.T, path string, tr *trace) *testStore {
 	}
 	t.Cleanup(func() { db.Close() })
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSchedule, bucketLastFire, bucketEvents} {
+		for _, b := range [][]byte{bucketSchedule, bucketLastFire, bucketEvents, bucketJobs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -81,11 +82,11 @@ func openTestStore(t *testing.T, path string, tr *trace) *testStore {
 	if err != nil {
 		t.Fatalf("create buckets: %v", err)
 	}
-	return &testStore{db: db, trace: tr}
+	return &testStore{db: db}
 }
 
-func newTestStore(t *testing.T, tr *trace) *testStore {
-	return openTestStore(t, filepath.Join(t.TempDir(), "journal.db"), tr)
+func newTestStore(t *testing.T) *testStore {
+	return openTestStore(t, filepath.Join(t.TempDir(), "journal.db"))
 }
 
 func (s *testStore) LoadSchedule() (Saved, error) {
@@ -118,18 +119,21 @@ func (s *testStore) SaveSchedule(set *protocol.ScheduleSet, appliedAt time.Time)
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSchedule).Put(keySet, b) })
 }
 
-func (s *testStore) RecordFire(fire *protocol.ScheduleFire) error {
-	s.mu.Lock()
-	failing := s.failRecord
-	s.mu.Unlock()
-	if failing != nil {
-		return failing
-	}
+func (s *testStore) recordFire(fire *protocol.ScheduleFire, jobs []Job) error {
 	b, err := json.Marshal(fire)
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, j := range jobs {
+			raw, err := json.Marshal(j)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketJobs).Put([]byte(j.Run.JobID), raw); err != nil {
+				return err
+			}
+		}
 		ev := tx.Bucket(bucketEvents)
 		seq, err := ev.NextSequence()
 		if err != nil {
@@ -140,16 +144,26 @@ func (s *testStore) RecordFire(fire *protocol.ScheduleFire) error {
 		}
 		return tx.Bucket(bucketLastFire).Put([]byte(fire.ScheduleID), []byte(fire.ScheduledAt.Format(time.RFC3339Nano)))
 	})
-	if err == nil && s.trace != nil {
-		s.trace.add("fire %s %s", fire.ScheduleID, strings.Join(fire.JobIDs, ","))
-	}
-	return err
 }
 
-func (s *testStore) setFailRecord(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failRecord = err
+// storedJobs returns the jobs recorded with the fires, by id.
+func (s *testStore) storedJobs(t *testing.T) map[string]Job {
+	t.Helper()
+	out := map[string]Job{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			out[string(k)] = j
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatalf("read stored jobs: %v", err)
+	}
+	return out
 }
 
 func (s *testStore) saves() int {
@@ -190,25 +204,29 @@ func (s *testStore) firesOf(t *testing.T, id string) []protocol.ScheduleFire {
 }
 
 // recorder is the Jobs the tests hand the scheduler: the scheduler owns
-// that interface, and what it asks of it is what these tests check. Jobs
-// stay active until finished, unless autoFinish is set.
+// that interface, and what it asks of it is what these tests check. It
+// records each fire in its store (a real bbolt file) and keeps the fire's
+// jobs active until finished, unless autoFinish is set.
 type recorder struct {
+	store      *testStore
 	trace      *trace
 	autoFinish bool
-	gate       chan struct{} // when set, Submit waits for it to close
-	entered    chan struct{} // when set, Submit signals it first (non-blocking)
+	gate       chan struct{} // when set, SubmitFire waits for it to close
+	entered    chan struct{} // when set, SubmitFire signals it first (non-blocking)
 
-	mu        sync.Mutex
-	jobs      []Job
-	finished  map[string]bool
-	submitErr map[string]error // by kind
+	mu       sync.Mutex
+	jobs     []Job
+	finished map[string]bool
+	fail     error // SubmitFire returns this, recording nothing
+	refuse   error // SubmitFire returns this for a fire with jobs, as the runner refuses a job
+	failed   int   // SubmitFire calls refused with fail
 }
 
-func newRecorder(tr *trace, autoFinish bool) *recorder {
-	return &recorder{trace: tr, autoFinish: autoFinish, finished: map[string]bool{}, submitErr: map[string]error{}}
+func newRecorder(store *testStore, autoFinish bool) *recorder {
+	return &recorder{store: store, autoFinish: autoFinish, finished: map[string]bool{}}
 }
 
-func (r *recorder) Submit(job Job) error {
+func (r *recorder) SubmitFire(fire *protocol.ScheduleFire, jobs []Job) error {
 	if r.entered != nil {
 		select {
 		case r.entered <- struct{}{}:
@@ -220,15 +238,24 @@ func (r *recorder) Submit(job Job) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.submitErr[job.Command.Kind]; err != nil {
+	if r.fail != nil {
+		r.failed++
+		return r.fail
+	}
+	if r.refuse != nil && len(jobs) > 0 {
+		return r.refuse
+	}
+	if err := r.store.recordFire(fire, jobs); err != nil {
 		return err
 	}
-	r.jobs = append(r.jobs, job)
-	if r.autoFinish {
-		r.finished[job.Command.JobID] = true
+	for _, j := range jobs {
+		r.jobs = append(r.jobs, j)
+		if r.autoFinish {
+			r.finished[j.Run.JobID] = true
+		}
 	}
 	if r.trace != nil {
-		r.trace.add("submit %s", job.Command.JobID)
+		r.trace.add("fire %s %s", fire.ScheduleID, strings.Join(fire.JobIDs, ","))
 	}
 	return nil
 }
@@ -237,18 +264,30 @@ func (r *recorder) Active(scheduleID string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, j := range r.jobs {
-		if j.ScheduleID == scheduleID && !r.finished[j.Command.JobID] {
+		if j.ScheduleID == scheduleID && !r.finished[j.Run.JobID] {
 			return true
 		}
 	}
 	return false
 }
 
+func (r *recorder) setFail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = err
+}
+
+func (r *recorder) failures() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
 func (r *recorder) finishAll() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, j := range r.jobs {
-		r.finished[j.Command.JobID] = true
+		r.finished[j.Run.JobID] = true
 	}
 }
 
@@ -261,7 +300,7 @@ func (r *recorder) submitted() []Job {
 func (r *recorder) byID() map[string]Job {
 	out := map[string]Job{}
 	for _, j := range r.submitted() {
-		out[j.Command.JobID] = j
+		out[j.Run.JobID] = j
 	}
 	return out
 }
@@ -313,6 +352,14 @@ func newScheduler(t *testing.T, store Store, jobs Jobs, opts Options) *Scheduler
 	}
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// newSchedulerOnTempStore is newScheduler on a fresh store and a recorder
+// whose jobs finish at once.
+func newSchedulerOnTempStore(t *testing.T, opts Options) *Scheduler {
+	t.Helper()
+	store := newTestStore(t)
+	return newScheduler(t, store, newRecorder(store, true), opts)
 }
 
 func mustLoad(t *testing.T, tz string) *time.Location {

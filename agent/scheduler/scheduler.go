@@ -120,7 +120,8 @@ func (s *Scheduler) restartNext(e *entry, appliedAt, now time.Time) time.Time {
 		anchor = last
 	}
 	if first := nextAfter(e.sched, anchor, floor, s.loc); !first.IsZero() && !first.After(now) {
-		return first
+		// Due now, for the latest missed tick (what NextFires shows).
+		return lastTick(e.sched, first, now, s.loc)
 	}
 	return nextAfter(e.sched, anchor, now, s.loc)
 }
@@ -149,8 +150,8 @@ func (s *Scheduler) Start() {
 }
 
 // Stop ends the loop and returns once a fire in progress has been recorded
-// and its jobs submitted. Jobs already submitted keep running in the
-// runner. Safe to call more than once, and without Start.
+// with its jobs (Jobs.SubmitFire returned). Jobs already queued keep
+// running in the runner. Safe to call more than once, and without Start.
 func (s *Scheduler) Stop() {
 	s.stopOnce.Do(func() {
 		s.mu.Lock()
