@@ -21,7 +21,7 @@ type Store interface {
 
 // Saved is the persisted scheduler state.
 type Saved struct {
-	Set       *protocol.ScheduleSet // the applied set; nil if none yet
+	Set *protocol.ScheduleSet // the applied set; nil if none yet
 	// AppliedAt is when Set took effect. Zero (unknown) only costs the
 	// catch-up of schedules that never fired.
 	AppliedAt time.Time
