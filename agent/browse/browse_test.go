@@ -83,6 +83,9 @@ func makeFixture() (*fixture, error) {
 		"docs/a.txt":               "alpha",
 		"docs/B.txt":               "upper case sorts first in byte order",
 		"docs/sub/deep/report.pdf": "pdf",
+		"docs/R&D \"q\" <x>.txt":   "names restic's JSON escapes",
+		"docs/back\\slash":         "a backslash",
+		"docs/ünï.txt":             "utf-8",
 		"Zeta/z.txt":               "z",
 		"top.txt":                  "top",
 	}
@@ -288,7 +291,7 @@ func TestRootNestedAndEmptyDirectories(t *testing.T) {
 		t.Errorf("types = %v", types)
 	}
 	docs := ask(t, x, f.full, f.src+"/docs/", 0, 0) // a trailing slash names the same directory
-	if got := names(docs.Entries); !slices.Equal(got, []string{"B.txt", "a.txt", "sub"}) {
+	if got := names(docs.Entries); !slices.Equal(got, []string{"B.txt", `R&D "q" <x>.txt`, "a.txt", `back\slash`, "sub", "ünï.txt"}) {
 		t.Errorf("docs = %v %q", got, docs.Error)
 	}
 	for _, e := range docs.Entries {

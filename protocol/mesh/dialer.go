@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"fmt"
+	"net/netip"
 
 	"restic-manager/protocol/wsconn"
 )
@@ -23,8 +24,20 @@ func (d Dialer) Dial(ctx context.Context) (*wsconn.Conn, error) {
 	if d.Node == nil {
 		return wsconn.Dial(ctx, d.URL, nil)
 	}
-	if err := d.Node.WaitReady(ctx, HostOf(d.URL)); err != nil {
+	peer := HostOf(d.URL)
+	if isLoopback(peer) {
+		peer = "" // not on the tailnet: only wait for the node itself
+	}
+	if err := d.Node.WaitReady(ctx, peer); err != nil {
 		return nil, fmt.Errorf("reach manager %s: %w", HostOf(d.URL), err)
 	}
 	return wsconn.Dial(ctx, d.URL, d.Node.HTTPClient())
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
