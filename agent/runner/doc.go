@@ -1,0 +1,21 @@
+// Package runner runs restic-agent's jobs end to end, one at a time, in
+// submission order (the agent has one repository, and restic wants one job
+// per repository at a time): pre-hook, restic (with lock retries), post-hook,
+// and every event the manager sees about it.
+//
+// Its output goes through interfaces it owns (CONVENTIONS habit 3):
+//
+//   - Store, implemented by *journal.Journal, receives journaled events
+//     (job.started, log.stream, job.finished) durably, with the per-agent
+//     seq, and keeps the job queue;
+//   - Sink receives best-effort state (job.progress, the snapshot list,
+//     repo.stats) and must never block; the link sends it when connected.
+//
+// Configuration (repository URL, hook shell, bandwidth caps) comes from the
+// journal's applied config; credentials from agent/secrets at the moment a
+// job runs, so a config.update between jobs takes effect at the next one.
+//
+// Callers: the agent's wiring (New, Run), the link (Submit on command.run,
+// Cancel on command.cancel, Snapshots on connect), the scheduler
+// (SubmitFire), the browse index (Ls). One file per job kind.
+package runner

@@ -1,0 +1,632 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"restic-manager/agent/journal"
+	"restic-manager/agent/restic"
+	"restic-manager/agent/secrets"
+	"restic-manager/protocol"
+)
+
+// The runner's tests use the real parts: restic on repositories under
+// temporary directories, a real journal file, the secrets file backend.
+
+const testPassword = "runner test password 9c1e-5b7a"
+
+// templateRepo is one repository initialised in TestMain and copied for
+// each test: restic's key derivation makes every init cost a second.
+var templateRepo string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "runner-test-")
+	if err != nil {
+		panic(err)
+	}
+	if path, err := exec.LookPath("restic"); err == nil {
+		repo := filepath.Join(dir, "template")
+		cmd := exec.Command(path, "init", "--cache-dir", filepath.Join(dir, "cache"))
+		cmd.Env = append(restic.BaseEnviron(), "RESTIC_REPOSITORY="+repo, "RESTIC_PASSWORD="+testPassword)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			panic(fmt.Sprintf("init template repository: %v\n%s", err, out))
+		}
+		templateRepo = repo
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// copyRepo makes a fresh initialised repository for one test.
+func copyRepo(t testing.TB) string {
+	t.Helper()
+	if templateRepo == "" {
+		t.Skip("restic is not installed")
+	}
+	dst := filepath.Join(t.TempDir(), "repo")
+	err := filepath.WalkDir(templateRepo, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(templateRepo, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// spyStore is the journal, watched: every appended event is also kept in
+// order so tests can wait for one.
+type spyStore struct {
+	*journal.Journal
+	mu      sync.Mutex
+	events  []protocol.Payload
+	changed chan struct{}
+}
+
+func newSpyStore(j *journal.Journal) *spyStore {
+	return &spyStore{Journal: j, changed: make(chan struct{})}
+}
+
+func (s *spyStore) Append(events ...protocol.Payload) (uint64, error) {
+	seq, err := s.Journal.Append(events...)
+	if err == nil {
+		s.record(events)
+	}
+	return seq, err
+}
+
+func (s *spyStore) Enqueue(jobs []journal.Job, events ...protocol.Payload) error {
+	err := s.Journal.Enqueue(jobs, events...)
+	if err == nil {
+		s.record(events)
+	}
+	return err
+}
+
+func (s *spyStore) record(events []protocol.Payload) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, events...)
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *spyStore) snapshot() ([]protocol.Payload, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events), s.changed
+}
+
+// recordingSink keeps everything the runner reports as best-effort state.
+type recordingSink struct {
+	mu        sync.Mutex
+	progress  []protocol.JobProgress
+	snapshots [][]protocol.Snapshot
+	stats     []protocol.RepoStats
+	changed   chan struct{}
+}
+
+func newRecordingSink() *recordingSink { return &recordingSink{changed: make(chan struct{})} }
+
+func (s *recordingSink) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *recordingSink) Progress(p protocol.JobProgress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.progress = append(s.progress, p)
+	s.notify()
+}
+
+func (s *recordingSink) Snapshots(l []protocol.Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snapshots = append(s.snapshots, l)
+	s.notify()
+}
+
+func (s *recordingSink) RepoStats(r protocol.RepoStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = append(s.stats, r)
+	s.notify()
+}
+
+func (s *recordingSink) progressOf(jobID string) []protocol.JobProgress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []protocol.JobProgress
+	for _, p := range s.progress {
+		if p.JobID == jobID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// lockedBuffer collects slog output from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+type harness struct {
+	t        *testing.T
+	stateDir string
+	repoURL  string
+	journal  *journal.Journal
+	store    *spyStore
+	secrets  *secrets.Store
+	sink     *recordingSink
+	restic   *restic.Restic
+	runner   *Runner
+	logs     *lockedBuffer
+	cacheDir string
+
+	argvMu sync.Mutex
+	argv   [][]string
+
+	stop    context.CancelFunc
+	stopped chan error
+}
+
+type harnessOptions struct {
+	repoURL    string // default: a fresh copy of the template repository
+	grace      time.Duration
+	noRunner   bool // build the runner but do not start it
+	hookShell  string
+	bandwidthK int // host upload cap in kbps
+}
+
+func newHarness(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
+	h := &harness{t: t, stateDir: t.TempDir(), logs: &lockedBuffer{}, cacheDir: t.TempDir()}
+	h.repoURL = o.repoURL
+	if h.repoURL == "" {
+		h.repoURL = copyRepo(t)
+	}
+	var err error
+	h.restic, err = restic.New(context.Background(), restic.Options{CacheDir: h.cacheDir, Trace: func(a []string) {
+		h.argvMu.Lock()
+		h.argv = append(h.argv, a)
+		h.argvMu.Unlock()
+	}})
+	if errors.Is(err, restic.ErrNotInstalled) {
+		t.Skip("restic is not installed")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.openJournal()
+	h.secrets, err = secrets.Open(h.stateDir, secrets.Options{NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cu := &protocol.ConfigUpdate{RepoURL: h.repoURL, RepoPassword: testPassword, HookShell: o.hookShell}
+	if o.bandwidthK > 0 {
+		cu.BandwidthUpKbps = &o.bandwidthK
+	}
+	if err := h.secrets.ApplyConfig(cu); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.journal.ApplyConfig(*cu); err != nil {
+		t.Fatal(err)
+	}
+	h.sink = newRecordingSink()
+	h.newRunner(o.grace)
+	if !o.noRunner {
+		h.start()
+	}
+	t.Cleanup(h.close)
+	return h
+}
+
+func (h *harness) openJournal() {
+	j, err := journal.Open(h.stateDir)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.journal = j
+	h.store = newSpyStore(j)
+	// Events the journal wrote itself at Open (a job failed by the restart)
+	// count as seen.
+	frames, err := j.Pending(0, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, f := range frames {
+		env, err := protocol.DecodeEnvelope(f.Data)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		p, err := env.DecodePayload()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.store.events = append(h.store.events, p)
+	}
+}
+
+func (h *harness) newRunner(grace time.Duration) {
+	var err error
+	h.runner, err = New(Options{
+		Restic: h.restic, Store: h.store, Secrets: h.secrets, Sink: h.sink,
+		Hostname: "agent-under-test", CancelGrace: grace, ProgressInterval: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop = cancel
+	h.stopped = make(chan error, 1)
+	r := h.runner
+	go func() { h.stopped <- r.Run(ctx) }()
+}
+
+// stopRunner stops the worker (as the agent's shutdown does) and waits.
+func (h *harness) stopRunner() {
+	if h.stop == nil {
+		return
+	}
+	h.stop()
+	select {
+	case <-h.stopped:
+	case <-time.After(60 * time.Second):
+		h.t.Fatal("runner did not stop within 60 s")
+	}
+	h.stop = nil
+}
+
+// restart simulates an agent restart: stop the runner, close and reopen the
+// journal, start a new runner.
+func (h *harness) restart() {
+	h.stopRunner()
+	h.journal.Close()
+	h.openJournal()
+	h.newRunner(0)
+	h.start()
+}
+
+func (h *harness) close() {
+	h.stopRunner()
+	h.assertNoSecretLeaked()
+	h.journal.Close()
+}
+
+// assertNoSecretLeaked: the password is in no argv, no log line of the
+// agent and no journaled frame.
+func (h *harness) assertNoSecretLeaked() {
+	h.t.Helper()
+	h.argvMu.Lock()
+	for _, a := range h.argv {
+		for _, s := range a {
+			if strings.Contains(s, testPassword) {
+				h.t.Errorf("argv %q holds the repository password", a)
+			}
+		}
+	}
+	h.argvMu.Unlock()
+	if strings.Contains(h.logs.String(), testPassword) {
+		h.t.Error("the agent's log output holds the repository password")
+	}
+	frames, err := h.journal.Pending(0, 0)
+	if err != nil {
+		h.t.Error(err)
+	}
+	for _, f := range frames {
+		if bytes.Contains(f.Data, []byte(testPassword)) {
+			h.t.Errorf("journaled frame %d holds the repository password", f.Seq)
+		}
+	}
+}
+
+func (h *harness) resticCalls(sub string) int {
+	h.argvMu.Lock()
+	defer h.argvMu.Unlock()
+	n := 0
+	for _, a := range h.argv {
+		if len(a) > 1 && a[1] == sub {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *harness) submit(job Job) string {
+	h.t.Helper()
+	if job.Run.JobID == "" {
+		job.Run.JobID = protocol.NewID()
+	}
+	if err := h.runner.Submit(job); err != nil {
+		h.t.Fatalf("submit %s job: %v", job.Run.Kind, err)
+	}
+	return job.Run.JobID
+}
+
+// run submits a job and waits for its job.finished.
+func (h *harness) run(job Job) *protocol.JobFinished {
+	h.t.Helper()
+	return h.waitFinished(h.submit(job), 120*time.Second)
+}
+
+func (h *harness) waitFinished(jobID string, timeout time.Duration) *protocol.JobFinished {
+	h.t.Helper()
+	var fin *protocol.JobFinished
+	h.waitEvent(timeout, "job.finished of "+jobID, func(p protocol.Payload) bool {
+		if f, ok := p.(*protocol.JobFinished); ok && f.JobID == jobID {
+			fin = f
+			return true
+		}
+		return false
+	})
+	return fin
+}
+
+func (h *harness) waitEvent(timeout time.Duration, what string, match func(protocol.Payload) bool) {
+	h.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		events, changed := h.store.snapshot()
+		for _, e := range events {
+			if match(e) {
+				return
+			}
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			h.t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+	}
+}
+
+// waitProgress waits for the first job.progress of a job.
+func (h *harness) waitProgress(jobID string, timeout time.Duration) protocol.JobProgress {
+	h.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		h.sink.mu.Lock()
+		changed := h.sink.changed
+		h.sink.mu.Unlock()
+		if p := h.sink.progressOf(jobID); len(p) > 0 {
+			return p[0]
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			h.t.Fatalf("timed out after %v waiting for progress of %s", timeout, jobID)
+		}
+	}
+}
+
+// waitSink waits until cond holds for what the sink received.
+func (h *harness) waitSink(timeout time.Duration, what string, cond func(*recordingSink) bool) {
+	h.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		h.sink.mu.Lock()
+		ok, changed := cond(h.sink), h.sink.changed
+		h.sink.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			h.t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+	}
+}
+
+func (h *harness) allArgv() [][]string {
+	h.argvMu.Lock()
+	defer h.argvMu.Unlock()
+	return slices.Clone(h.argv)
+}
+
+// jobEvents returns the journaled events of one job, in order, decoded
+// from the journal's stored frames (what the manager will receive).
+func (h *harness) jobEvents(jobID string) []protocol.Payload {
+	h.t.Helper()
+	frames, err := h.journal.Pending(0, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []protocol.Payload
+	for _, f := range frames {
+		env, err := protocol.DecodeEnvelope(f.Data)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		p, err := env.DecodePayload()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if jobOf(p) == jobID {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func jobOf(p protocol.Payload) string {
+	switch e := p.(type) {
+	case *protocol.JobStarted:
+		return e.JobID
+	case *protocol.JobFinished:
+		return e.JobID
+	case *protocol.LogStream:
+		return e.JobID
+	}
+	return ""
+}
+
+// logLines returns a job's journaled log lines.
+func (h *harness) logLines(jobID string) []*protocol.LogStream {
+	var out []*protocol.LogStream
+	for _, e := range h.jobEvents(jobID) {
+		if l, ok := e.(*protocol.LogStream); ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (h *harness) logText(jobID string) string {
+	var b strings.Builder
+	for _, l := range h.logLines(jobID) {
+		b.WriteString(l.Stream + ": " + l.Payload + "\n")
+	}
+	return b.String()
+}
+
+func countStarted(events []protocol.Payload) int {
+	n := 0
+	for _, e := range events {
+		if _, ok := e.(*protocol.JobStarted); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// repo is the test repository with its credentials, for direct restic calls.
+func (h *harness) repo() restic.Repo {
+	return restic.Repo{URL: h.repoURL, Password: testPassword}
+}
+
+func (h *harness) snapshots() []protocol.Snapshot {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := h.restic.Snapshots(ctx, h.repo())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+func mustSucceed(t *testing.T, fin *protocol.JobFinished, h *harness) {
+	t.Helper()
+	if fin.Status != protocol.StatusSucceeded {
+		t.Fatalf("job %s ended %s (exit %d): %s\nlog:\n%s", fin.JobID, fin.Status, fin.ExitCode, fin.Error, h.logText(fin.JobID))
+	}
+}
+
+func backupJob(tag string, includes ...string) Job {
+	return Job{Run: protocol.CommandRun{Kind: protocol.KindBackup, Tag: tag, Includes: includes}}
+}
+
+// writeFiles creates files (path → content) under dir.
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// generateTree writes files of pseudo-random, incompressible bytes
+// (deterministic per seed) totalling about size bytes under dir.
+func generateTree(t testing.TB, dir string, files int, size int64, seed uint64) {
+	t.Helper()
+	rng := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), 1, 2, 3})
+	per := size / int64(files)
+	buf := make([]byte, 1<<20)
+	for i := range files {
+		p := filepath.Join(dir, fmt.Sprintf("d%03d", i/200), fmt.Sprintf("f%05d.bin", i))
+		if i%200 == 0 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for left := per; left > 0; {
+			n := min(left, int64(len(buf)))
+			_, _ = rng.Read(buf[:n])
+			if _, err := f.Write(buf[:n]); err != nil {
+				t.Fatal(err)
+			}
+			left -= n
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func sameTree(t *testing.T, want, got string) {
+	t.Helper()
+	err := filepath.WalkDir(want, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(want, p)
+		a, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(got, rel))
+		if err != nil {
+			return fmt.Errorf("restored tree lacks %s: %w", rel, err)
+		}
+		if !bytes.Equal(a, b) {
+			return fmt.Errorf("%s differs after restore", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,71 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"restic-manager/agent/restic"
+	"restic-manager/protocol"
+)
+
+// DefaultHookShell runs a hook command when the config names no hook shell.
+func DefaultHookShell() []string {
+	if runtime.GOOS == "windows" {
+		return []string{"cmd", "/C"}
+	}
+	return []string{"sh", "-c"}
+}
+
+// runHook runs one hook with the configured shell ("bash -c", "pwsh
+// -Command", …), the command as its last argument. Its output goes to the
+// job log, each line prefixed with the hook's name. It gets the agent's
+// environment without repository secrets, plus RM_JOB_ID and RM_JOB_KIND
+// (and whatever extra says). A non-zero exit is an error.
+func (ex *execution) runHook(ctx context.Context, which, command string, extra []string) error {
+	shell := DefaultHookShell()
+	if s := strings.Fields(ex.cfg.HookShell); len(s) > 0 {
+		shell = s
+	}
+	argv := append(append([]string(nil), shell...), command)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(restic.BaseEnviron(), "RM_JOB_ID="+ex.job.ID(), "RM_JOB_KIND="+ex.job.Run.Kind)
+	cmd.Env = append(cmd.Env, extra...)
+	cmd.Cancel = func() error {
+		if runtime.GOOS == "windows" {
+			return cmd.Process.Kill()
+		}
+		return cmd.Process.Signal(os.Interrupt)
+	}
+	cmd.WaitDelay = ex.r.grace
+	prefix := "[" + which + "] "
+	stdout := restic.NewLineWriter(hookMaxLine, func(l []byte) {
+		ex.log.add(protocol.StreamStdout, prefix+ex.repo.Scrub(string(l)))
+	})
+	stderr := restic.NewLineWriter(hookMaxLine, func(l []byte) {
+		ex.log.add(protocol.StreamStderr, prefix+ex.repo.Scrub(string(l)))
+	})
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	stdout.Flush()
+	stderr.Flush()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s interrupted: %w", which, context.Cause(ctx))
+	case errors.As(err, &exitErr):
+		return fmt.Errorf("%s failed: exit status %d", which, exitErr.ExitCode())
+	default:
+		return fmt.Errorf("%s could not run with %q: %w", which, strings.Join(shell, " "), err)
+	}
+}
+
+// hookMaxLine bounds one buffered hook output line; the job log keeps 16 KiB
+// of it anyway.
+const hookMaxLine = 1 << 20

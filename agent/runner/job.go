@@ -1,0 +1,286 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"restic-manager/agent/journal"
+	"restic-manager/agent/restic"
+	"restic-manager/protocol"
+)
+
+// execution is one job while it runs: its log, progress throttle and what
+// restic reported so far.
+type execution struct {
+	r        *Runner
+	job      Job
+	log      *jobLog
+	progress throttle
+	started  time.Time
+
+	cfg  journal.Config
+	repo restic.Repo
+
+	retries  int
+	exitCode int  // of the last restic run; -1 until restic ran
+	killed   bool // a restic outlived the grace period
+}
+
+// result is how a job's main part ended.
+type result struct {
+	err   error
+	stats json.RawMessage
+	repo  *protocol.RepoStats // facts the job learnt about the repository
+}
+
+func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
+	job := st.Job
+	log := r.log.With("job_id", job.ID(), "kind", job.Run.Kind)
+
+	if len(job.RunIfAnySucceeded) > 0 && !r.anySucceeded(job.RunIfAnySucceeded) {
+		log.Info("runner: skipped, no backup of this fire succeeded")
+		r.finish(log, job.ID(), protocol.StatusCancelled, -1, nil, protocol.SkipNoBackupSucceeded)
+		return
+	}
+	if jobCtx.Err() != nil { // cancelled between claim and start
+		if ctx.Err() == nil {
+			r.finish(log, job.ID(), protocol.StatusCancelled, -1, nil, errCancelled.Error())
+		}
+		return
+	}
+
+	ex := &execution{r: r, job: job, exitCode: -1, started: time.Now().UTC()}
+	ex.progress.interval = r.interval
+	if _, err := r.store.Append(&protocol.JobStarted{JobID: job.ID(), Kind: job.Run.Kind, StartedAt: ex.started, ScheduleID: job.ScheduleID}); err != nil {
+		log.Error("runner: journal job.started; the job stays queued", "err", err)
+		sleepCtx(ctx, time.Second)
+		return
+	}
+	ex.log = newJobLog(r.store, job.ID(), log)
+	log.Info("runner: job started", "schedule_id", job.ScheduleID)
+
+	res := ex.run(jobCtx)
+
+	if ctx.Err() != nil {
+		// The agent is stopping: restic was interrupted. The journal still
+		// says running, so the next start reports "agent restarted during
+		// job" and clears stale locks.
+		ex.log.close()
+		log.Warn("runner: agent stopping during job")
+		return
+	}
+	status := protocol.StatusSucceeded
+	switch {
+	case errors.Is(context.Cause(jobCtx), errCancelled):
+		status = protocol.StatusCancelled
+	case res.err != nil:
+		status = protocol.StatusFailed
+	}
+	if ex.killed {
+		ex.unlockAfterKill(ctx)
+	}
+	if job.Run.PostHook != "" {
+		ex.runPostHook(ctx, status)
+	}
+	ex.log.close()
+	errText := ""
+	if res.err != nil {
+		errText = res.err.Error()
+	}
+	if status == protocol.StatusCancelled {
+		errText = errCancelled.Error()
+	}
+	r.finish(log, job.ID(), status, ex.exitCode, res.stats, errText)
+	r.afterJob(ctx, ex, status, res)
+}
+
+// finish journals job.finished. The text is cut to what the wire allows.
+func (r *Runner) finish(log interface{ Error(string, ...any) }, jobID, status string, exit int, stats json.RawMessage, errText string) {
+	if len(errText) > protocol.MaxTextLen {
+		errText = errText[:protocol.MaxTextLen-3] + "..."
+	}
+	fin := &protocol.JobFinished{JobID: jobID, Status: status, ExitCode: exit, FinishedAt: time.Now().UTC(), Stats: stats, Error: errText}
+	if _, err := r.store.Append(fin); err != nil {
+		log.Error("runner: journal job.finished", "status", status, "err", err)
+	}
+}
+
+func (r *Runner) anySucceeded(ids []string) bool {
+	for _, id := range ids {
+		if s, ok, err := r.store.Status(id); err == nil && ok && s == protocol.StatusSucceeded {
+			return true
+		}
+	}
+	return false
+}
+
+// run is the job's main part: configuration and credentials, stale locks,
+// pre-hook, then the kind's restic work.
+func (ex *execution) run(ctx context.Context) result {
+	r := ex.r
+	cfg, err := r.store.Config()
+	if err != nil {
+		return result{err: fmt.Errorf("read config: %w", err)}
+	}
+	ex.cfg = cfg
+	if cfg.RepoURL == "" {
+		return result{err: errors.New("no repository is configured on this agent")}
+	}
+	slot := credentialSlot(ex.job)
+	creds, err := r.secrets.Get(slot)
+	if err != nil {
+		return result{err: err}
+	}
+	if creds.Password == "" {
+		if slot == "admin" {
+			return result{err: errors.New("this job requires admin credentials, but the admin slot is empty")}
+		}
+		return result{err: errors.New("no repository password is stored on this agent")}
+	}
+	ex.repo = creds.Repo(cfg.RepoURL)
+
+	kind := ex.job.Run.Kind
+	if kind != protocol.KindInit && kind != protocol.KindUnlock {
+		ex.clearStaleLocks(ctx)
+	}
+	if hook := ex.job.Run.PreHook; hook != "" {
+		if err := ex.runHook(ctx, "pre-hook", hook, nil); err != nil {
+			return result{err: err}
+		}
+	}
+	switch kind {
+	case protocol.KindBackup:
+		return ex.backup(ctx)
+	case protocol.KindInit:
+		return ex.init(ctx)
+	case protocol.KindForget:
+		return ex.forget(ctx)
+	case protocol.KindPrune:
+		return ex.prune(ctx)
+	case protocol.KindCheck:
+		return ex.check(ctx)
+	case protocol.KindUnlock:
+		return ex.unlock(ctx)
+	case protocol.KindRestore:
+		return ex.restore(ctx)
+	case protocol.KindDiff:
+		return ex.diff(ctx)
+	}
+	return result{err: fmt.Errorf("unknown job kind %q", kind)}
+}
+
+// restic runs one restic command for the job. Lines restic prints go to
+// onStdout (nil: the job log) and the job log; a lock failure is retried
+// up to the job's RetryMax, after RetryBackoff, each retry noted in the log.
+func (ex *execution) restic(ctx context.Context, args []string, onStdout func([]byte)) error {
+	if onStdout == nil {
+		onStdout = ex.stdoutLine
+	}
+	for {
+		res, err := ex.r.restic.Run(ctx, restic.Cmd{Args: args, Repo: ex.repo, Grace: ex.r.grace, Stdout: onStdout, Stderr: ex.stderrLine})
+		if res.Started {
+			ex.exitCode = res.ExitCode
+		}
+		if res.Killed {
+			ex.killed = true
+		}
+		if !errors.Is(err, restic.ErrLocked) || ex.retries >= ex.job.RetryMax || ctx.Err() != nil {
+			return err
+		}
+		ex.retries++
+		holder := "another restic"
+		if l, ok := restic.LockHolderOf(err); ok {
+			holder = l.String()
+		}
+		ex.note(fmt.Sprintf("repository is locked by %s; retry %d of %d in %s", holder, ex.retries, ex.job.RetryMax, ex.job.RetryBackoff))
+		if !sleepCtx(ctx, ex.job.RetryBackoff) {
+			return err
+		}
+	}
+}
+
+func (ex *execution) stdoutLine(line []byte) { ex.log.add(protocol.StreamStdout, string(line)) }
+func (ex *execution) stderrLine(line []byte) { ex.log.add(protocol.StreamStderr, string(line)) }
+
+// note is a line the agent itself adds to the job's log.
+func (ex *execution) note(text string) { ex.log.add(protocol.StreamStderr, "restic-agent: "+text) }
+
+// sendProgress hands progress to the sink, at most once per interval.
+func (ex *execution) sendProgress(p func() protocol.JobProgress) {
+	if ex.progress.due(time.Now()) {
+		ex.r.sink.Progress(p())
+	}
+}
+
+// clearStaleLocks runs `restic unlock` (stale locks only) before the first
+// job on a repository in this life of the agent, and whenever the journal
+// says a restic was killed. A failure is noted and the job goes on; its own
+// restic reports the real problem.
+func (ex *execution) clearStaleLocks(ctx context.Context) {
+	r := ex.r
+	need, err := r.store.UnlockNeeded()
+	if err != nil {
+		r.log.Warn("runner: read unlock mark", "err", err)
+	}
+	r.mu.Lock()
+	done := r.cleared[ex.repo.URL]
+	r.mu.Unlock()
+	if done && !need {
+		return
+	}
+	if _, err := r.restic.Run(ctx, restic.Cmd{Args: restic.UnlockArgs(), Repo: ex.repo, Grace: r.grace}); err != nil {
+		ex.note("could not clear stale locks before the job: " + err.Error())
+		return
+	}
+	if need {
+		ex.note("cleared stale locks left by an interrupted restic")
+		if err := r.store.SetUnlockNeeded(false); err != nil {
+			r.log.Warn("runner: clear unlock mark", "err", err)
+		}
+	}
+	r.markCleared(ex.repo.URL)
+}
+
+func (r *Runner) markCleared(url string) {
+	r.mu.Lock()
+	r.cleared[url] = true
+	r.mu.Unlock()
+}
+
+// unlockAfterKill removes the lock a killed restic left behind, so the
+// repository is usable when job.finished arrives. The journal mark stays
+// until it worked, so a crash here still unlocks before the next job.
+func (ex *execution) unlockAfterKill(ctx context.Context) {
+	r := ex.r
+	if err := r.store.SetUnlockNeeded(true); err != nil {
+		r.log.Warn("runner: set unlock mark", "err", err)
+	}
+	if _, err := r.restic.Run(ctx, restic.Cmd{Args: restic.UnlockArgs(), Repo: ex.repo, Grace: r.grace}); err != nil {
+		ex.note("restic had to be killed and its lock could not be removed yet: " + err.Error())
+		return
+	}
+	ex.note("restic had to be killed; its stale lock was removed")
+	if err := r.store.SetUnlockNeeded(false); err != nil {
+		r.log.Warn("runner: clear unlock mark", "err", err)
+	}
+}
+
+func (ex *execution) runPostHook(ctx context.Context, status string) {
+	r := ex.r
+	// The post-hook always runs, also after a cancel: it gets its own
+	// context, which a further Cancel interrupts.
+	postCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.mu.Lock()
+	if r.current != nil && r.current.id == ex.job.ID() {
+		r.current.cancel = cancel
+	}
+	r.mu.Unlock()
+	env := []string{"RM_JOB_STATUS=" + status}
+	if err := ex.runHook(postCtx, "post-hook", ex.job.Run.PostHook, env); err != nil {
+		ex.note(err.Error())
+	}
+}

@@ -1,0 +1,277 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"restic-manager/agent/journal"
+	"restic-manager/agent/restic"
+	"restic-manager/agent/secrets"
+	"restic-manager/protocol"
+)
+
+// Job is the runner's job record: the protocol.CommandRun plus what a
+// schedule fire adds (ScheduleID, lock-retry policy, RunIfAnySucceeded).
+type Job = journal.Job
+
+// Store is the durable side of the runner: the job queue and the journaled
+// events. *journal.Journal implements it.
+type Store interface {
+	Append(events ...protocol.Payload) (uint64, error)
+	Enqueue(jobs []journal.Job, events ...protocol.Payload) error
+	NextQueued() (journal.JobState, bool, error)
+	Job(id string) (journal.JobState, bool, error)
+	Status(id string) (status string, ok bool, err error)
+	Config() (journal.Config, error)
+	UnlockNeeded() (bool, error)
+	SetUnlockNeeded(bool) error
+}
+
+// Secrets hands out credentials by slot; *secrets.Store implements it.
+type Secrets interface {
+	Get(slot string) (secrets.Credentials, error)
+}
+
+// Sink receives best-effort state. Its methods must return quickly and
+// never block on the network: the latest value wins, and what a disconnected
+// link misses the next value restates.
+type Sink interface {
+	Progress(protocol.JobProgress)
+	Snapshots([]protocol.Snapshot)
+	RepoStats(protocol.RepoStats)
+}
+
+// DiscardSink drops everything.
+type DiscardSink struct{}
+
+func (DiscardSink) Progress(protocol.JobProgress) {}
+func (DiscardSink) Snapshots([]protocol.Snapshot) {}
+func (DiscardSink) RepoStats(protocol.RepoStats)  {}
+
+// Options configure a Runner.
+type Options struct {
+	Restic  *restic.Restic // required
+	Store   Store          // required
+	Secrets Secrets        // required
+	Sink    Sink           // nil: DiscardSink
+	// Hostname is the agent's own hostname (backup --host, forget --host);
+	// empty: os.Hostname().
+	Hostname string
+	// CancelGrace is the time between SIGINT and kill when a job is
+	// cancelled (default 30 s).
+	CancelGrace time.Duration
+	// ProgressInterval is the minimum time between two job.progress events
+	// of a job; the first is sent at once (default 1 s).
+	ProgressInterval time.Duration
+	Logger           *slog.Logger // nil: slog.Default()
+}
+
+// Runner runs jobs. Create it with New, start it with Run.
+type Runner struct {
+	restic   *restic.Restic
+	store    Store
+	secrets  Secrets
+	sink     Sink
+	hostname string
+	grace    time.Duration
+	interval time.Duration
+	log      *slog.Logger
+
+	wake chan struct{}
+
+	mu      sync.Mutex
+	current *activeJob      // the job the worker has claimed, if any
+	cleared map[string]bool // repositories cleared of stale locks in this life
+
+	snapMu     sync.Mutex
+	snapshots  []protocol.Snapshot
+	snapsValid bool
+}
+
+type activeJob struct {
+	id     string
+	cancel context.CancelCauseFunc
+}
+
+// Errors of the runner's API.
+var (
+	// ErrUnknownJob is Cancel's answer for a job id the agent does not know
+	// (the link answers error{code:"unknown_job"}).
+	ErrUnknownJob = errors.New("unknown job")
+	// ErrRejected wraps every agent-side reason to refuse a job at Submit.
+	ErrRejected = errors.New("job rejected")
+)
+
+// errCancelled is the cause of a job context cancelled by Cancel.
+var errCancelled = errors.New("cancelled by the operator")
+
+// New checks the options and returns a Runner.
+func New(o Options) (*Runner, error) {
+	if o.Restic == nil || o.Store == nil || o.Secrets == nil {
+		return nil, errors.New("runner: Restic, Store and Secrets are required")
+	}
+	r := &Runner{
+		restic: o.Restic, store: o.Store, secrets: o.Secrets, sink: o.Sink,
+		hostname: o.Hostname, grace: o.CancelGrace, interval: o.ProgressInterval, log: o.Logger,
+		wake: make(chan struct{}, 1), cleared: map[string]bool{},
+	}
+	if r.sink == nil {
+		r.sink = DiscardSink{}
+	}
+	if r.hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("runner: own hostname: %w", err)
+		}
+		r.hostname = h
+	}
+	if r.grace <= 0 {
+		r.grace = restic.DefaultGrace
+	}
+	if r.interval <= 0 {
+		r.interval = time.Second
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	return r, nil
+}
+
+// Hostname is the name the runner gives restic as --host.
+func (r *Runner) Hostname() string { return r.hostname }
+
+// Run works through the queue, oldest job first, until ctx is done; jobs
+// queued in a previous life run too. When ctx ends during a job, restic is
+// interrupted and the job is left for the next start to report as failed
+// ("agent restarted during job").
+func (r *Runner) Run(ctx context.Context) error {
+	for {
+		st, jobCtx, ok, err := r.claimNext(ctx)
+		if err != nil {
+			r.log.Error("runner: read the job queue", "err", err)
+			if !sleepCtx(ctx, time.Second) {
+				return ctx.Err()
+			}
+			continue
+		}
+		if !ok {
+			select {
+			case <-r.wake:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		r.runJob(ctx, jobCtx, st)
+		r.mu.Lock()
+		r.current = nil
+		r.mu.Unlock()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// claimNext takes the oldest queued job under the lock Cancel takes, so a
+// cancel sees the job either queued or claimed, never in between.
+func (r *Runner) claimNext(ctx context.Context) (journal.JobState, context.Context, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, ok, err := r.store.NextQueued()
+	if err != nil || !ok {
+		return st, nil, false, err
+	}
+	jobCtx, cancel := context.WithCancelCause(ctx)
+	r.current = &activeJob{id: st.ID(), cancel: cancel}
+	return st, jobCtx, true, nil
+}
+
+func (r *Runner) kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Submit validates a job and, when it is acceptable, persists it as queued
+// and returns nil: the caller then answers command.result{accepted:true}.
+// Nothing is written for a rejected job. The error is a
+// *protocol.ValidationError naming the field, or wraps ErrRejected with the
+// reason. A job id the agent already has (in flight or recently finished)
+// is accepted again and changes nothing.
+func (r *Runner) Submit(job Job) error {
+	if err := r.validate(job); err != nil {
+		return err
+	}
+	err := r.store.Enqueue([]journal.Job{job})
+	if errors.Is(err, journal.ErrJobExists) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("persist job %s: %w", job.ID(), err)
+	}
+	r.kick()
+	return nil
+}
+
+// SubmitFire validates every job of one schedule fire and, when all are
+// acceptable, journals the schedule.fire and queues the jobs in one
+// transaction. Nothing is written when any job is refused.
+func (r *Runner) SubmitFire(fire *protocol.ScheduleFire, jobs []Job) error {
+	for _, j := range jobs {
+		if err := r.validate(j); err != nil {
+			return fmt.Errorf("job %s: %w", j.ID(), err)
+		}
+	}
+	var events []protocol.Payload
+	if fire != nil {
+		events = append(events, fire)
+	}
+	if err := r.store.Enqueue(jobs, events...); err != nil {
+		return fmt.Errorf("persist schedule fire: %w", err)
+	}
+	r.kick()
+	return nil
+}
+
+// Cancel cancels a job. A running job's restic gets SIGINT, then is killed
+// after the grace period; it ends `cancelled`. A queued job ends
+// `cancelled` at once, without job.started. A finished job is left as it
+// is. An id the agent does not know is ErrUnknownJob.
+func (r *Runner) Cancel(jobID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current != nil && r.current.id == jobID {
+		r.current.cancel(errCancelled)
+		return nil
+	}
+	st, inFlight, err := r.store.Job(jobID)
+	if err != nil {
+		return err
+	}
+	if inFlight && st.Status == protocol.StatusQueued {
+		_, err := r.store.Append(&protocol.JobFinished{JobID: jobID, Status: protocol.StatusCancelled, ExitCode: -1,
+			FinishedAt: time.Now().UTC(), Error: errCancelled.Error()})
+		return err
+	}
+	if _, known, err := r.store.Status(jobID); err != nil || known {
+		return err
+	}
+	return fmt.Errorf("cancel %s: %w", jobID, ErrUnknownJob)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

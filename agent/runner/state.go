@@ -1,0 +1,98 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+
+	"restic-manager/agent/restic"
+	"restic-manager/agent/secrets"
+	"restic-manager/protocol"
+)
+
+// afterJob sends the state a job changed, best effort: the snapshot list
+// after backup, forget and prune (when restic ran), and the repository
+// facts the job learnt (check result, prune time, locks left) as repo.stats.
+func (r *Runner) afterJob(ctx context.Context, ex *execution, status string, res result) {
+	stats := res.repo
+	switch ex.job.Run.Kind {
+	case protocol.KindBackup, protocol.KindForget, protocol.KindPrune:
+		if ex.exitCode < 0 {
+			break
+		}
+		r.invalidateSnapshots()
+		snaps, err := r.Snapshots(ctx)
+		if err != nil {
+			r.log.Warn("runner: refresh the snapshot list", "job_id", ex.job.ID(), "err", err)
+			break
+		}
+		r.sink.Snapshots(snaps)
+		if stats == nil {
+			stats = &protocol.RepoStats{}
+		}
+		n := len(snaps)
+		stats.SnapshotCount = &n
+	}
+	if stats != nil {
+		r.sink.RepoStats(*stats)
+	}
+}
+
+func (r *Runner) invalidateSnapshots() {
+	r.snapMu.Lock()
+	r.snapsValid = false
+	r.snapMu.Unlock()
+}
+
+// repo returns the repository with the everyday (repo slot) credentials.
+func (r *Runner) repo() (restic.Repo, error) {
+	cfg, err := r.store.Config()
+	if err != nil {
+		return restic.Repo{}, err
+	}
+	if cfg.RepoURL == "" {
+		return restic.Repo{}, errors.New("no repository is configured on this agent")
+	}
+	creds, err := r.secrets.Get(secrets.SlotRepo)
+	if err != nil {
+		return restic.Repo{}, err
+	}
+	if creds.Password == "" {
+		return restic.Repo{}, errors.New("no repository password is stored on this agent")
+	}
+	return creds.Repo(cfg.RepoURL), nil
+}
+
+// Snapshots returns the repository's snapshot list for snapshots.report: the
+// last list the runner read, refreshed with `restic snapshots --json` when
+// a job has changed the repository since (or none was read yet in this
+// life). It takes no lock, so it may run beside a job.
+func (r *Runner) Snapshots(ctx context.Context) ([]protocol.Snapshot, error) {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	if r.snapsValid {
+		return slices.Clone(r.snapshots), nil
+	}
+	repo, err := r.repo()
+	if err != nil {
+		return nil, err
+	}
+	snaps, err := r.restic.Snapshots(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	r.snapshots, r.snapsValid = snaps, true
+	return slices.Clone(snaps), nil
+}
+
+// Ls streams the nodes of a snapshot (restricted to paths when given) for
+// the browse index, with the repository's everyday credentials; see
+// restic.Restic.Ls. It takes no lock.
+func (r *Runner) Ls(ctx context.Context, snapshotID string, paths ...string) iter.Seq2[restic.Node, error] {
+	repo, err := r.repo()
+	if err != nil {
+		return func(yield func(restic.Node, error) bool) { yield(restic.Node{}, err) }
+	}
+	return r.restic.Ls(ctx, repo, snapshotID, paths...)
+}
