@@ -168,17 +168,15 @@ func TestJobStateMachine(t *testing.T) {
 	fin := func(seq uint64, status string, at time.Duration) Event {
 		return ev(t, h, seq, &protocol.JobFinished{JobID: "j", Status: status, ExitCode: 1, FinishedAt: t0.Add(at), Error: status})
 	}
-	r := apply(t, s,
-		ev(t, h, 1, line("j", 1)), // before job.started: a placeholder row
-	)
+	apply(t, s, ev(t, h, 1, line("j", 1))) // before job.started: a placeholder row
 	j, _ := s.Job("j")
 	if !j.Placeholder || j.Status != protocol.StatusRunning {
 		t.Fatalf("after a log line for an unknown job: %+v, want a running placeholder", j)
 	}
-	r = apply(t, s,
+	r := apply(t, s,
 		ev(t, h, 2, &protocol.JobStarted{JobID: "j", Kind: protocol.KindBackup, StartedAt: t0, ScheduleID: "s1"}),
 		fin(3, protocol.StatusFailed, time.Minute),
-		fin(4, protocol.StatusSucceeded, 2*time.Minute),                                                         // terminal is final
+		fin(4, protocol.StatusSucceeded, 2*time.Minute),                                                        // terminal is final
 		ev(t, h, 5, &protocol.JobStarted{JobID: "j", Kind: protocol.KindBackup, StartedAt: t0.Add(time.Hour)}), // no way back
 	)
 	if got := outcomes(r); got != "stored stored stored stored" {

@@ -154,8 +154,13 @@ func TestTailnetNodesBindToOneHost(t *testing.T) {
 		t.Errorf("HostByNode = %v, %v", h.ID, err)
 	}
 	_, _ = s.CreateEnrollToken("bind-token-xyz", 2, t0.Add(time.Hour), t0)
+	// The pending node brings a token: it is that host, approved.
+	r, err := s.Enroll(EnrollRequest{EnrollToken: "bind-token-xyz", AgentID: "agent-1", NodeID: "node-1", Now: t0})
+	if err != nil || r.Host.ID != p.ID || r.Host.Status != HostApproved {
+		t.Fatalf("pending node enrolling = %+v, %v; want host %s approved", r, err, p.ID)
+	}
 	_, err = s.Enroll(EnrollRequest{EnrollToken: "bind-token-xyz", AgentID: "agent-2", NodeID: "node-1", Now: t0})
 	if !errors.Is(err, ErrEnrollRefused) || !strings.Contains(err.Error(), "already belongs") {
-		t.Errorf("enrolling a node bound to another host: err = %v, want refused", err)
+		t.Errorf("enrolling a node bound to another approved host: err = %v, want refused", err)
 	}
 }

@@ -239,7 +239,8 @@ func (h *Hub) handleAgent(sctx context.Context, w http.ResponseWriter, r *http.R
 	go c.writeLoop()
 	defer func() {
 		stop()
-		c.closeWith(statusNormal, "")
+		// Frames already queued (a refusal's hello.ack) go out first.
+		c.closeAfterQueued(statusNormal, "")
 		c.writerWG.Wait()
 		h.dropConn(c)
 		<-c.closed
@@ -250,8 +251,6 @@ func (h *Hub) handleAgent(sctx context.Context, w http.ResponseWriter, r *http.R
 		return
 	}
 	if !h.admit(sctx, c, l, hello, helloEnv) {
-		// Let the refusal and its close frame go out.
-		c.writerWG.Wait()
 		return
 	}
 	h.readLoop(c)

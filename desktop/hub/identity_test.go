@@ -1,0 +1,165 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"restic-manager/protocol"
+	"restic-manager/protocol/wsconn"
+)
+
+// fakeTailnet stands in for tsnet's WhoIs (the tailnet helper adds tests
+// against a real in-process tailnet): it names the node behind each
+// client address, as registered by the test before the agent says hello.
+type fakeTailnet struct {
+	mu    sync.Mutex
+	nodes map[string]Peer // remote addr → peer
+	next  Peer            // peer for the next unregistered address
+}
+
+func (f *fakeTailnet) whois(_ context.Context, addr string) (Peer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if p, ok := f.nodes[addr]; ok {
+		return p, nil
+	}
+	if f.next.NodeID == "" {
+		return Peer{}, errors.New("no such peer")
+	}
+	f.nodes[addr] = f.next
+	return f.next, nil
+}
+
+// as makes the next connection come from node.
+func (f *fakeTailnet) as(node Peer) {
+	f.mu.Lock()
+	f.next = node
+	f.mu.Unlock()
+}
+
+func newTailnetHub(t *testing.T) (*testHub, string, *fakeTailnet) {
+	tn := &fakeTailnet{nodes: map[string]Peer{}}
+	th, url := newTestHub(t, nil, tn.whois)
+	return th, url, tn
+}
+
+func TestAnUnknownTailnetNodeIsPendingUntilApproved(t *testing.T) {
+	th, url, tn := newTailnetHub(t)
+	tn.as(Peer{NodeID: "nStable1", NodeName: "laptop.tail1234.ts.net", Hostname: "laptop"})
+	a := dialAgent(t, url, "laptop")
+	a.hello(nil)
+	ack := a.expectHelloAck()
+	if !ack.Accepted || ack.Status != protocol.HostPending || ack.AgentToken != "" {
+		t.Fatalf("hello.ack = %+v; want accepted, pending, no token", ack)
+	}
+	hostID := ack.HostID
+
+	// Pending: heartbeats only; no config, no schedule, no commands, and
+	// its events are not taken.
+	a.send(&protocol.Heartbeat{}, "")
+	a.emit(logLine("j", 1))
+	e, _ := protocol.Decode[protocol.Error](a.expect(protocol.TypeError))
+	if e == nil || e.Code != protocol.CodeUnauthorized {
+		t.Errorf("event from a pending host answered %+v; want unauthorized", e)
+	}
+	if _, err := th.RunNow(hostID, RunRequest{Kind: protocol.KindUnlock}); !errors.Is(err, ErrHostPending) {
+		t.Errorf("RunNow on a pending host: %v, want ErrHostPending", err)
+	}
+	if _, err := th.TreeList(context.Background(), hostID, "0123456789abcdef", "/", 0, 0); !errors.Is(err, ErrHostPending) {
+		t.Errorf("TreeList on a pending host: %v, want ErrHostPending", err)
+	}
+	if a.has(protocol.TypeConfigUpdate) || a.has(protocol.TypeScheduleSet) || a.has(protocol.TypeCommandRun) {
+		t.Fatal("a pending host received configuration or commands")
+	}
+	hv, _ := th.Host(hostID)
+	if !hv.Pending || !hv.Online || hv.Host.NodeID != "nStable1" {
+		t.Fatalf("host = %+v; want pending, online, bound to its node", hv)
+	}
+
+	if err := th.ApproveHost(hostID); err != nil {
+		t.Fatal(err)
+	}
+	ack = a.expectHelloAck()
+	if !ack.Accepted || ack.Status != protocol.HostApproved || ack.HostID != hostID {
+		t.Fatalf("approval hello.ack = %+v; want approved on the same connection", ack)
+	}
+	a.expect(protocol.TypeConfigUpdate)
+	a.expect(protocol.TypeScheduleSet)
+	a.waitAck(a.emit(logLine("j", 2)))
+
+	// The known node comes back without any token.
+	a.c.CloseNow()
+	b := dialAgent(t, url, "laptop")
+	b.hello(nil)
+	if ack := b.expectHelloAck(); !ack.Accepted || ack.Status != protocol.HostApproved || ack.HostID != hostID {
+		t.Errorf("known node reconnect = %+v; want approved as %s", ack, hostID)
+	}
+}
+
+func TestOnTheTailnetTheNodeIsTheIdentityNotTheHello(t *testing.T) {
+	th, url, tn := newTailnetHub(t)
+	tn.as(Peer{NodeID: "nA", NodeName: "a.ts.net"})
+	a := dialAgent(t, url, "office-pc")
+	a.hello(func(h *protocol.Hello) { h.EnrollToken = th.enrollToken(t, 1) })
+	ackA := a.expectHelloAck()
+	if !ackA.Accepted || ackA.Status != protocol.HostApproved || ackA.AgentToken != "" {
+		t.Fatalf("enrolment over the tailnet = %+v; want approved at once, no agent token", ackA)
+	}
+
+	// Another node claiming the same hostname and agent id is a different,
+	// pending host.
+	tn.as(Peer{NodeID: "nB", NodeName: "b.ts.net"})
+	b := dialAgent(t, url, "office-pc")
+	b.agentID = a.agentID
+	b.hello(nil)
+	ackB := b.expectHelloAck()
+	if ackB.HostID == ackA.HostID || ackB.Status != protocol.HostPending {
+		t.Errorf("same hostname from another node = %+v; want a separate pending host", ackB)
+	}
+	if b.has(protocol.TypeConfigUpdate) {
+		t.Error("the impostor got configuration")
+	}
+
+	// Rejected: refused and closed.
+	if err := th.RejectHost(ackB.HostID); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.waitClosed(); code != wsconn.StatusPolicyViolation {
+		t.Errorf("rejected host close code = %d", code)
+	}
+	c := dialAgent(t, url, "office-pc")
+	c.hello(nil)
+	if ack := c.expectHelloAck(); ack.Accepted || !contains(ack.Error, "rejected") {
+		t.Errorf("rejected node reconnect = %+v; want refused", ack)
+	}
+}
+
+func TestAPendingNodeThatBringsAnEnrollmentTokenIsApproved(t *testing.T) {
+	th, url, tn := newTailnetHub(t)
+	tn.as(Peer{NodeID: "nP"})
+	a := dialAgent(t, url, "p")
+	a.hello(nil)
+	pending := a.expectHelloAck()
+	a.c.CloseNow()
+	b := dialAgent(t, url, "p")
+	b.hello(func(h *protocol.Hello) { h.EnrollToken = th.enrollToken(t, 1) })
+	ack := b.expectHelloAck()
+	if !ack.Accepted || ack.Status != protocol.HostApproved || ack.HostID != pending.HostID {
+		t.Errorf("hello.ack = %+v; want host %s approved", ack, pending.HostID)
+	}
+	hosts, _ := th.Hosts()
+	if len(hosts) != 1 {
+		t.Errorf("%d hosts, want 1", len(hosts))
+	}
+}
+
+func TestAWhoIsFailureIsRefused(t *testing.T) {
+	_, url, _ := newTailnetHub(t) // no node registered: WhoIs fails
+	a := dialAgent(t, url, "ghost")
+	a.hello(func(h *protocol.Hello) { h.Token = "whatever-token" })
+	if ack := a.expectHelloAck(); ack.Accepted || !contains(ack.Error, "could not identify") {
+		t.Errorf("hello.ack = %+v; want refused", ack)
+	}
+}
