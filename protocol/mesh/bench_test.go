@@ -80,7 +80,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 	}) {
 		cmd := exec.Command(bin, "-control", ctl.URL, "-dir", b.TempDir(), fmt.Sprintf("-node=%v", node))
 		// Keep the probe's node on loopback, as meshtest does in-process.
-		cmd.Env = append(os.Environ(), "TS_DISABLE_PORTMAPPER=true", "TS_DEBUG_OMIT_LOCAL_ADDRS=true")
+		cmd.Env = append(os.Environ(), ctl.SubprocessEnv()...)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
