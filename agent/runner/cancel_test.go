@@ -3,6 +3,10 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,4 +156,32 @@ func TestQueuedJobsRunAfterARestart(t *testing.T) {
 	h.newRunner(0)
 	h.start()
 	mustSucceed(t, h.waitFinished(id, 60*time.Second), h)
+}
+
+func TestCancelDuringThePreHookStopsItsChildrenAndRunsThePostHook(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	marker := filepath.Join(t.TempDir(), "post")
+	job := Job{Run: protocol.CommandRun{Kind: protocol.KindCheck,
+		PreHook:  "echo started; sleep 120; echo never",
+		PostHook: fmt.Sprintf(`echo "$RM_JOB_STATUS" > %q`, marker)}}
+	id := h.submit(job)
+	h.waitEvent(30*time.Second, "the pre-hook's first line", func(p protocol.Payload) bool {
+		l, ok := p.(*protocol.LogStream)
+		return ok && l.JobID == id && l.Payload == "[pre-hook] started"
+	})
+	if err := h.runner.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	// Far less than the hook's sleep: the whole process group was stopped.
+	fin := h.waitFinished(id, 20*time.Second)
+	if fin.Status != protocol.StatusCancelled || fin.ExitCode != -1 {
+		t.Errorf("job ended %s, exit %d", fin.Status, fin.ExitCode)
+	}
+	if got, err := os.ReadFile(marker); err != nil || string(got) != "cancelled\n" {
+		t.Errorf("post-hook after cancel: %q, %v", got, err)
+	}
+	if strings.Contains(h.logText(id), "never") || h.resticCalls("check") != 0 {
+		t.Error("the job went on after the cancel")
+	}
 }

@@ -190,7 +190,7 @@ func (b *lockedBuffer) String() string {
 }
 
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	stateDir string
 	repoURL  string
 	journal  *journal.Journal
@@ -201,6 +201,8 @@ type harness struct {
 	runner   *Runner
 	logs     *lockedBuffer
 	cacheDir string
+	// runTimeout bounds run's wait for job.finished (default 120 s).
+	runTimeout time.Duration
 
 	argvMu sync.Mutex
 	argv   [][]string
@@ -217,7 +219,7 @@ type harnessOptions struct {
 	bandwidthK int // host upload cap in kbps
 }
 
-func newHarness(t *testing.T, o harnessOptions) *harness {
+func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	h := &harness{t: t, stateDir: t.TempDir(), logs: &lockedBuffer{}, cacheDir: t.TempDir()}
 	h.repoURL = o.repoURL
@@ -389,7 +391,11 @@ func (h *harness) submit(job Job) string {
 // run submits a job and waits for its job.finished.
 func (h *harness) run(job Job) *protocol.JobFinished {
 	h.t.Helper()
-	return h.waitFinished(h.submit(job), 120*time.Second)
+	timeout := h.runTimeout
+	if timeout == 0 {
+		timeout = 120 * time.Second
+	}
+	return h.waitFinished(h.submit(job), timeout)
 }
 
 func (h *harness) waitFinished(jobID string, timeout time.Duration) *protocol.JobFinished {
@@ -549,7 +555,7 @@ func (h *harness) snapshots() []protocol.Snapshot {
 	return s
 }
 
-func mustSucceed(t *testing.T, fin *protocol.JobFinished, h *harness) {
+func mustSucceed(t testing.TB, fin *protocol.JobFinished, h *harness) {
 	t.Helper()
 	if fin.Status != protocol.StatusSucceeded {
 		t.Fatalf("job %s ended %s (exit %d): %s\nlog:\n%s", fin.JobID, fin.Status, fin.ExitCode, fin.Error, h.logText(fin.JobID))

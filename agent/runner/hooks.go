@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -35,12 +34,7 @@ func (ex *execution) runHook(ctx context.Context, which, command string, extra [
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(restic.BaseEnviron(), "RM_JOB_ID="+ex.job.ID(), "RM_JOB_KIND="+ex.job.Run.Kind)
 	cmd.Env = append(cmd.Env, extra...)
-	cmd.Cancel = func() error {
-		if runtime.GOOS == "windows" {
-			return cmd.Process.Kill()
-		}
-		return cmd.Process.Signal(os.Interrupt)
-	}
+	hookInOwnGroup(cmd)
 	cmd.WaitDelay = ex.r.grace
 	prefix := "[" + which + "] "
 	stdout := restic.NewLineWriter(hookMaxLine, func(l []byte) {
@@ -58,6 +52,7 @@ func (ex *execution) runHook(ctx context.Context, which, command string, extra [
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
+		killHookGroup(cmd)
 		return fmt.Errorf("%s interrupted: %w", which, context.Cause(ctx))
 	case errors.As(err, &exitErr):
 		return fmt.Errorf("%s failed: exit status %d", which, exitErr.ExitCode())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"restic-manager/agent/journal"
@@ -94,11 +95,11 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 		errText = errCancelled.Error()
 	}
 	r.finish(log, job.ID(), status, ex.exitCode, res.stats, errText)
-	r.afterJob(ctx, ex, status, res)
+	r.afterJob(ctx, ex, res)
 }
 
 // finish journals job.finished. The text is cut to what the wire allows.
-func (r *Runner) finish(log interface{ Error(string, ...any) }, jobID, status string, exit int, stats json.RawMessage, errText string) {
+func (r *Runner) finish(log *slog.Logger, jobID, status string, exit int, stats json.RawMessage, errText string) {
 	if len(errText) > protocol.MaxTextLen {
 		errText = errText[:protocol.MaxTextLen-3] + "..."
 	}

@@ -14,7 +14,7 @@ import (
 // afterJob sends the state a job changed, best effort: the snapshot list
 // after backup, forget and prune (when restic ran), and the repository
 // facts the job learnt (check result, prune time, locks left) as repo.stats.
-func (r *Runner) afterJob(ctx context.Context, ex *execution, status string, res result) {
+func (r *Runner) afterJob(ctx context.Context, ex *execution, res result) {
 	stats := res.repo
 	switch ex.job.Run.Kind {
 	case protocol.KindBackup, protocol.KindForget, protocol.KindPrune:
