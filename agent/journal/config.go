@@ -79,32 +79,51 @@ func configTx(tx *bolt.Tx) (Config, error) {
 	return c, nil
 }
 
-// SetSchedules stores the applied schedule set: its version and the
-// schedule.set payload as received.
-func (j *Journal) SetSchedules(version uint64, raw json.RawMessage) error {
-	if !json.Valid(raw) {
-		return fmt.Errorf("journal: schedule set %d is not valid JSON", version)
+// AppliedSchedules is the schedule set in force.
+type AppliedSchedules struct {
+	Version uint64
+	// Raw is the schedule.set payload as received.
+	Raw json.RawMessage
+	// AppliedAt is when the set took effect.
+	AppliedAt time.Time
+}
+
+// SetSchedules stores the applied schedule set.
+func (j *Journal) SetSchedules(s AppliedSchedules) error {
+	if !json.Valid(s.Raw) {
+		return fmt.Errorf("journal: schedule set %d is not valid JSON", s.Version)
 	}
 	return j.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if err := meta.Put(keySchedules, raw); err != nil {
+		if err := meta.Put(keySchedules, s.Raw); err != nil {
 			return err
 		}
-		return putU64(meta, keySchedulesVersion, version)
+		if err := meta.Put(keySchedulesAppliedAt, []byte(s.AppliedAt.UTC().Format(time.RFC3339Nano))); err != nil {
+			return err
+		}
+		return putU64(meta, keySchedulesVersion, s.Version)
 	})
 }
 
-// Schedules returns the applied schedule set (version 0 and nil when none).
-func (j *Journal) Schedules() (version uint64, raw json.RawMessage, err error) {
-	err = j.db.View(func(tx *bolt.Tx) error {
+// Schedules returns the applied schedule set (the zero value when none).
+func (j *Journal) Schedules() (AppliedSchedules, error) {
+	var s AppliedSchedules
+	err := j.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		version = getU64(meta, keySchedulesVersion)
+		s.Version = getU64(meta, keySchedulesVersion)
 		if v := meta.Get(keySchedules); v != nil {
-			raw = append(json.RawMessage(nil), v...)
+			s.Raw = append(json.RawMessage(nil), v...)
+		}
+		if v := meta.Get(keySchedulesAppliedAt); v != nil {
+			t, err := time.Parse(time.RFC3339Nano, string(v))
+			if err != nil {
+				return fmt.Errorf("journal: schedules applied_at: %w", err)
+			}
+			s.AppliedAt = t
 		}
 		return nil
 	})
-	return version, raw, err
+	return s, err
 }
 
 // SetLastFire records a schedule's last fire time. Appending a

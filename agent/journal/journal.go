@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,15 +32,16 @@ var (
 
 // Meta keys.
 var (
-	keySchema           = []byte("schema_version")
-	keyAgentID          = []byte("agent_id")
-	keyNextSeq          = []byte("next_seq")
-	keyLastAcked        = []byte("last_acked_seq")
-	keyNextQueue        = []byte("next_queue")
-	keyConfig           = []byte("config")
-	keySchedules        = []byte("schedules")
-	keySchedulesVersion = []byte("schedules_version")
-	keyUnlockNeeded     = []byte("unlock_needed")
+	keySchema             = []byte("schema_version")
+	keyAgentID            = []byte("agent_id")
+	keyNextSeq            = []byte("next_seq")
+	keyLastAcked          = []byte("last_acked_seq")
+	keyNextQueue          = []byte("next_queue")
+	keyConfig             = []byte("config")
+	keySchedules          = []byte("schedules")
+	keySchedulesVersion   = []byte("schedules_version")
+	keySchedulesAppliedAt = []byte("schedules_applied_at")
+	keyUnlockNeeded       = []byte("unlock_needed")
 )
 
 // Journal is the open journal file. It is safe for concurrent use.
@@ -49,6 +51,7 @@ type Journal struct {
 	notify    chan struct{}
 	agentID   string
 	restarted []string
+	lastAcked atomic.Uint64 // mirrors meta last_acked_seq
 
 	closeOnce sync.Once
 }
@@ -105,6 +108,7 @@ func (j *Journal) RestartedJobs() []string { return append([]string(nil), j.rest
 func (j *Journal) closeOutPreviousLife() error {
 	return j.db.Update(func(tx *bolt.Tx) error {
 		j.agentID = string(tx.Bucket(bucketMeta).Get(keyAgentID))
+		j.lastAcked.Store(getU64(tx.Bucket(bucketMeta), keyLastAcked))
 		states, err := jobsTx(tx)
 		if err != nil {
 			return err

@@ -140,13 +140,14 @@ func TestSurvivesAKillBetweenAppendAndSend(t *testing.T) {
 
 func TestAckIsCumulative(t *testing.T) {
 	t.Parallel()
-	j := open(t, t.TempDir())
+	dir := t.TempDir()
+	j := open(t, dir)
 	for i := uint64(1); i <= 5; i++ {
 		if _, err := j.Append(logLine("job-a", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, _ := j.LastAckedSeq(); n != 0 {
+	if n := j.LastAckedSeq(); n != 0 {
 		t.Errorf("last_acked_seq before any ack %d", n)
 	}
 	if err := j.Ack(3); err != nil {
@@ -159,7 +160,7 @@ func TestAckIsCumulative(t *testing.T) {
 	if fmt.Sprint(seqs(frames)) != "[4 5]" {
 		t.Errorf("pending after ack 3: %v", seqs(frames))
 	}
-	if n, _ := j.LastAckedSeq(); n != 3 {
+	if n := j.LastAckedSeq(); n != 3 {
 		t.Errorf("last_acked_seq %d, want 3", n)
 	}
 	// The manager's mark is ahead (restored state dir): new events go past it.
@@ -168,6 +169,11 @@ func TestAckIsCumulative(t *testing.T) {
 	}
 	if seq, _ := j.Append(logLine("job-a", 6)); seq != 101 {
 		t.Errorf("seq after an ack beyond the last one: %d, want 101", seq)
+	}
+	j.Close()
+	j = open(t, dir)
+	if n := j.LastAckedSeq(); n != 100 {
+		t.Errorf("last_acked_seq after restart %d, want 100", n)
 	}
 }
 
@@ -195,7 +201,7 @@ func TestNotifyWakesTheSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-j.Notify():
+	case <-j.Appended():
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notification after Append")
 	}
@@ -364,17 +370,21 @@ func TestSchedulesAreKept(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	j := open(t, dir)
-	if v, raw, _ := j.Schedules(); v != 0 || raw != nil {
-		t.Errorf("fresh journal has schedules %d %s", v, raw)
+	if s, _ := j.Schedules(); s.Version != 0 || s.Raw != nil || !s.AppliedAt.IsZero() {
+		t.Errorf("fresh journal has schedules %+v", s)
 	}
-	set := json.RawMessage(`{"version":7,"schedules":[]}`)
-	if err := j.SetSchedules(7, set); err != nil {
+	want := AppliedSchedules{Version: 7, Raw: json.RawMessage(`{"version":7,"schedules":[]}`), AppliedAt: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
+	if err := j.SetSchedules(want); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
 	j = open(t, dir)
-	if v, raw, _ := j.Schedules(); v != 7 || !bytes.Equal(raw, set) {
-		t.Errorf("schedules %d %s", v, raw)
+	got, err := j.Schedules()
+	if err != nil || got.Version != 7 || !bytes.Equal(got.Raw, want.Raw) || !got.AppliedAt.Equal(want.AppliedAt) {
+		t.Errorf("schedules %+v, %v", got, err)
+	}
+	if err := j.SetSchedules(AppliedSchedules{Version: 8, Raw: json.RawMessage("{broken")}); err == nil {
+		t.Error("invalid JSON stored")
 	}
 }
 

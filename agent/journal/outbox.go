@@ -125,7 +125,7 @@ func beUint(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
 // manager's mark is ahead of a restored state directory) moves the next seq
 // past it, so new events are never taken for old ones.
 func (j *Journal) Ack(seq uint64) error {
-	return j.db.Update(func(tx *bolt.Tx) error {
+	err := j.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if seq <= getU64(meta, keyLastAcked) {
 			return nil
@@ -144,18 +144,15 @@ func (j *Journal) Ack(seq uint64) error {
 		}
 		return nil
 	})
+	if err == nil && seq > j.lastAcked.Load() {
+		j.lastAcked.Store(seq)
+	}
+	return err
 }
 
 // LastAckedSeq is the highest seq acked so far (0 before any ack), for
 // hello.last_acked_seq.
-func (j *Journal) LastAckedSeq() (uint64, error) {
-	var n uint64
-	err := j.db.View(func(tx *bolt.Tx) error {
-		n = getU64(tx.Bucket(bucketMeta), keyLastAcked)
-		return nil
-	})
-	return n, err
-}
+func (j *Journal) LastAckedSeq() uint64 { return j.lastAcked.Load() }
 
 // LastSeq is the last seq assigned (0 before any event).
 func (j *Journal) LastSeq() (uint64, error) {
@@ -167,9 +164,9 @@ func (j *Journal) LastSeq() (uint64, error) {
 	return n, err
 }
 
-// Notify receives a value after events are appended (coalesced: one value
-// may stand for many appends). The sender then reads Pending.
-func (j *Journal) Notify() <-chan struct{} { return j.notify }
+// Appended receives a value after events are appended (coalesced: one
+// value may stand for many appends). The sender then reads Pending.
+func (j *Journal) Appended() <-chan struct{} { return j.notify }
 
 func (j *Journal) wake() {
 	select {

@@ -321,6 +321,9 @@ func TestScheduleFireJobsCarryTheScheduleAndForgetWaitsForABackup(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !h.runner.Active("nightly") || h.runner.Active("weekly") {
+		t.Error("Active does not see the queued jobs of the fire")
+	}
 	h.start()
 
 	mustSucceed(t, h.waitFinished(forget1, 120*time.Second), h)
@@ -334,6 +337,9 @@ func TestScheduleFireJobsCarryTheScheduleAndForgetWaitsForABackup(t *testing.T) 
 	}
 	if n := countStarted(h.jobEvents(forget2)); n != 0 {
 		t.Errorf("skipped forget sent %d job.started", n)
+	}
+	if h.runner.Active("nightly") {
+		t.Error("Active after every job of the schedule finished")
 	}
 	fires, _ := h.journal.LastFires()
 	if !fires["nightly"].Equal(at.Add(time.Minute)) {

@@ -65,8 +65,8 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 
 	res := ex.run(jobCtx)
 
-	if ctx.Err() != nil {
-		// The agent is stopping: restic was interrupted. The journal still
+	if ctx.Err() != nil && res.err != nil {
+		// The agent is stopping and interrupted restic. The journal still
 		// says running, so the next start reports "agent restarted during
 		// job" and clears stale locks.
 		ex.log.close()
@@ -75,7 +75,7 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 	}
 	status := protocol.StatusSucceeded
 	switch {
-	case errors.Is(context.Cause(jobCtx), errCancelled):
+	case res.err != nil && errors.Is(context.Cause(jobCtx), errCancelled):
 		status = protocol.StatusCancelled
 	case res.err != nil:
 		status = protocol.StatusFailed

@@ -25,6 +25,7 @@ type Store interface {
 	Append(events ...protocol.Payload) (uint64, error)
 	Enqueue(jobs []journal.Job, events ...protocol.Payload) error
 	NextQueued() (journal.JobState, bool, error)
+	Jobs() ([]journal.JobState, error)
 	Job(id string) (journal.JobState, bool, error)
 	Status(id string) (status string, ok bool, err error)
 	Config() (journal.Config, error)
@@ -263,6 +264,23 @@ func (r *Runner) Cancel(jobID string) error {
 		return err
 	}
 	return fmt.Errorf("cancel %s: %w", jobID, ErrUnknownJob)
+}
+
+// Active reports whether a job of this schedule is queued or running (jobs
+// kept from before a restart included), so the scheduler can skip a tick
+// while the previous fire still runs.
+func (r *Runner) Active(scheduleID string) bool {
+	jobs, err := r.store.Jobs()
+	if err != nil {
+		r.log.Error("runner: read the job queue", "err", err)
+		return false
+	}
+	for _, j := range jobs {
+		if j.ScheduleID == scheduleID {
+			return true
+		}
+	}
+	return false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

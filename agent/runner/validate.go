@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"restic-manager/agent/secrets"
 )
@@ -40,9 +41,14 @@ func (r *Runner) validate(job Job) error {
 		}
 		return reject("no repository password is stored on this agent (config.update repo_password)")
 	}
-	if rs := job.Run.Restore; rs != nil && !rs.InPlace {
-		if err := checkRestoreTarget(rs.TargetDir); err != nil {
-			return reject("restore target: %v", err)
+	if rs := job.Run.Restore; rs != nil {
+		if rs.InPlace && runtime.GOOS == "windows" {
+			return reject("in-place restore is not supported on Windows yet: restore into a directory")
+		}
+		if !rs.InPlace {
+			if err := checkRestoreTarget(rs.TargetDir); err != nil {
+				return reject("restore target: %v", err)
+			}
 		}
 	}
 	return nil

@@ -180,14 +180,14 @@ func (s *Store) ApplyConfig(cu *protocol.ConfigUpdate) error {
 	return s.set(slot, c)
 }
 
-// Token returns the agent's token for the manager ("" when none yet).
-func (s *Store) Token() (string, error) {
+// AgentToken returns the agent's token for the manager ("" when none yet).
+func (s *Store) AgentToken() (string, error) {
 	c, err := s.Get(SlotAgent)
 	return c.Password, err
 }
 
-// SetToken stores the agent's token; "" clears it.
-func (s *Store) SetToken(token string) error {
+// SetAgentToken stores the agent's token; "" clears it.
+func (s *Store) SetAgentToken(token string) error {
 	return s.Set(SlotAgent, Credentials{Password: token})
 }
 

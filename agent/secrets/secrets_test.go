@@ -200,10 +200,10 @@ func TestApplyConfigFillsTheNamedSlotAndStripsTheUpdate(t *testing.T) {
 	if again, _ := s.Get(SlotRepo); again != repo {
 		t.Errorf("repo slot changed by an admin update: %#v", again)
 	}
-	if err := s.SetToken("tok-123"); err != nil {
+	if err := s.SetAgentToken("tok-123"); err != nil {
 		t.Fatal(err)
 	}
-	if tok, err := s.Token(); err != nil || tok != "tok-123" {
+	if tok, err := s.AgentToken(); err != nil || tok != "tok-123" {
 		t.Errorf("token %q, %v", tok, err)
 	}
 	if _, err := s.Get("other"); err == nil {
