@@ -132,23 +132,60 @@ func (s *Store) Mark(hostID string) (uint64, error) {
 
 // RaiseMark lifts a host's mark to seq when seq is higher (hello's
 // last_acked_seq: a restored or rebuilt data dir must never stall a
-// fleet) and returns the mark.
+// fleet) and returns the mark. The skipped range is logged as a gap.
 func (s *Store) RaiseMark(hostID string, seq uint64, now time.Time) (uint64, error) {
 	var m uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMarks)
-		m = getU64(b.Get([]byte(hostID)))
-		if seq <= m {
-			return nil
+		var err error
+		m, err = raiseMark(tx, hostID, seq, now)
+		return err
+	})
+	return m, err
+}
+
+func raiseMark(tx *bolt.Tx, hostID string, seq uint64, now time.Time) (uint64, error) {
+	b := tx.Bucket(bucketMarks)
+	m := getU64(b.Get([]byte(hostID)))
+	if seq <= m {
+		return m, nil
+	}
+	msg := fmt.Sprintf("the agent had events up to seq %d acknowledged, above this manager's mark %d (a restored or rebuilt data directory?); events %d to %d are not here", seq, m, m+1, seq)
+	if err := addHostEvent(tx, hostID, HostEvent{Time: now, Kind: EventGap, Message: msg}); err != nil {
+		return m, err
+	}
+	return seq, b.Put([]byte(hostID), u64(seq))
+}
+
+// RecordHello stores what a hello says (the host's self-description, its
+// last-seen time), raises the mark to lastAckedSeq and, when note is not
+// empty, adds it to the host's event log as a connection event — all in
+// one transaction, so a fleet reconnecting at once costs one fsync per
+// host. It returns the host and its mark.
+func (s *Store) RecordHello(hostID string, info HostInfo, lastAckedSeq uint64, note string, now time.Time) (Host, uint64, error) {
+	var (
+		h Host
+		m uint64
+	)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		r, err := loadHost(tx, hostID)
+		if err != nil {
+			return err
 		}
-		if m > 0 || seq > 0 {
-			msg := fmt.Sprintf("the agent had events up to seq %d acknowledged, above this manager's mark %d (a restored or rebuilt data directory?); events %d to %d are not here", seq, m, m+1, seq)
-			if err := addHostEvent(tx, hostID, HostEvent{Time: now, Kind: EventGap, Message: msg}); err != nil {
+		r.HostInfo = info
+		if now.After(r.LastSeen) {
+			r.LastSeen = now
+		}
+		if err := saveHost(tx, r); err != nil {
+			return err
+		}
+		h = r.Host
+		if note != "" {
+			if err := addHostEvent(tx, hostID, HostEvent{Time: now, Kind: EventConnection, Message: note}); err != nil {
 				return err
 			}
 		}
-		m = seq
-		return b.Put([]byte(hostID), u64(m))
+		m, err = raiseMark(tx, hostID, lastAckedSeq, now)
+		return err
 	})
-	return m, err
+	return h, m, err
 }

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -85,6 +87,8 @@ func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a := &applier{tx: tx, now: now, jobs: map[string]*cachedJob{}, marks: map[string]uint64{}, hosts: map[string]bool{}}
 		a.logs = tx.Bucket(bucketLogs)
+		// Each job's lines only grow at its end: full pages on split.
+		a.logs.FillPercent = 0.9
 		for i := range events {
 			r, err := a.apply(&events[i])
 			if err != nil {
@@ -116,6 +120,7 @@ type applier struct {
 	tx    *bolt.Tx
 	now   time.Time
 	logs  *bolt.Bucket
+	lines []logPut // written in key order at flush
 	jobs  map[string]*cachedJob
 	marks map[string]uint64 // loaded and updated marks
 	hosts map[string]bool   // host exists
@@ -332,7 +337,13 @@ func (a *applier) logLine(hostID string, p *protocol.LogStream, res *EventResult
 	} else if c.job.HostID != hostID {
 		return wrongHost(p.JobID), nil
 	}
-	return "", a.logs.Put(logKey(p.JobID, p.Seq), encodeLine(p))
+	a.lines = append(a.lines, logPut{key: logKey(p.JobID, p.Seq), val: encodeLine(p), order: len(a.lines)})
+	return "", nil
+}
+
+type logPut struct {
+	key, val []byte
+	order    int
 }
 
 func (a *applier) fire(hostID string, p *protocol.ScheduleFire, res *EventResult) error {
@@ -404,6 +415,20 @@ func (a *applier) fireJobShapes(hostID, scheduleID string, n int) (kinds, tags [
 }
 
 func (a *applier) flush() error {
+	// A batch holds lines of many jobs interleaved; put them in key order
+	// so each job's leaf is visited once. Stable: a line sent twice keeps
+	// its last version.
+	slices.SortFunc(a.lines, func(x, y logPut) int {
+		if c := bytes.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		return x.order - y.order
+	})
+	for _, l := range a.lines {
+		if err := a.logs.Put(l.key, l.val); err != nil {
+			return err
+		}
+	}
 	for _, c := range a.jobs {
 		if !c.dirty {
 			continue

@@ -373,3 +373,25 @@ func TestScheduleSetResolvesGroupsAndPauseKeepsEnabledFlags(t *testing.T) {
 		t.Errorf("resumed set = %+v; want the stored enabled flag back", resumed)
 	}
 }
+
+func TestHelloRaisesTheMarkToTheAgentsLastAck(t *testing.T) {
+	s := newStore(t)
+	h := approvedHost(t, s, "rebuilt")
+	apply(t, s, ev(t, h, 1, line("j", 1)))
+	// A rebuilt manager data dir: the agent saw acks up to 40.
+	host, m, err := s.RecordHello(h, HostInfo{Hostname: "rebuilt", Timezone: "UTC"}, 40, "connected", t0)
+	if err != nil || m != 40 || host.Timezone != "UTC" {
+		t.Fatalf("RecordHello = %+v, %d, %v; want mark 40", host, m, err)
+	}
+	if _, m, _ := s.RecordHello(h, HostInfo{}, 10, "", t0); m != 40 {
+		t.Errorf("a lower last_acked_seq lowered the mark to %d", m)
+	}
+	r := apply(t, s, ev(t, h, 40, line("j", 2)), ev(t, h, 41, line("j", 3)))
+	if got := outcomes(r); got != "duplicate stored" {
+		t.Errorf("after the raise: %s, want duplicate stored", got)
+	}
+	page, _ := s.HostEvents(h, "", 10)
+	if len(page.Events) != 2 || page.Events[0].Kind != EventGap || !strings.Contains(page.Events[0].Message, "events 2 to 40 are not here") || page.Events[1].Kind != EventConnection {
+		t.Errorf("host events = %+v; want the raise logged as a gap after the connection note", page.Events)
+	}
+}

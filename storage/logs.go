@@ -86,3 +86,17 @@ func (s *Store) JobLogLast(jobID string) (uint64, error) {
 	})
 	return last, err
 }
+
+// JobLogCount returns how many lines a job has stored.
+func (s *Store) JobLogCount(jobID string) (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		p := jk(jobID)
+		c := tx.Bucket(bucketLogs).Cursor()
+		for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

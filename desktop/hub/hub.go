@@ -60,15 +60,21 @@ type Options struct {
 	HelloTimeout time.Duration
 	// RPCTimeout bounds tree.list (default 15 s).
 	RPCTimeout time.Duration
-	// MaxBatch caps the events committed in one transaction (default 8192).
+	// MaxBatch caps the events committed in one transaction (default 16384).
 	MaxBatch int
+	// CommitInterval is the least time between the starts of two commits
+	// (default 15 ms). An event arriving after a quiet spell commits at
+	// once; under load, events gather for up to this long so one
+	// transaction, one fsync and one ack per host cover many. It bounds
+	// the added latency, not the commit rate alone.
+	CommitInterval time.Duration
 	// MaxInflight caps one connection's events waiting for commit; past it
 	// the hub reads that socket more slowly (default 2048).
 	MaxInflight int
 
 	// commitObserver, when set (benchmarks), is told each committed
-	// event's receipt time and the commit time.
-	commitObserver func(received []time.Time, committed time.Time)
+	// event's receipt time, and when the commit started and ended.
+	commitObserver func(received []time.Time, started, committed time.Time)
 }
 
 // Hub is the server core. Create it with New, feed it listeners with
@@ -120,8 +126,11 @@ func New(o Options) (*Hub, error) {
 	if o.RPCTimeout <= 0 {
 		o.RPCTimeout = DefaultRPCTimeout
 	}
+	if o.CommitInterval <= 0 {
+		o.CommitInterval = 15 * time.Millisecond
+	}
 	if o.MaxBatch <= 0 {
-		o.MaxBatch = 8192
+		o.MaxBatch = 16384
 	}
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = 2048

@@ -39,6 +39,9 @@ func (h *Hub) submit(c *conn, ev storage.Event, received time.Time) {
 func (h *Hub) commitLoop() {
 	defer close(h.ingestDone)
 	batch := make([]ingestItem, 0, h.opts.MaxBatch)
+	var lastStart time.Time
+	linger := time.NewTimer(0)
+	<-linger.C
 	for {
 		it, ok := <-h.ingest
 		if !ok {
@@ -46,8 +49,33 @@ func (h *Hub) commitLoop() {
 		}
 		batch = append(batch[:0], it)
 		open := true
+		// Under load, let the batch gather until CommitInterval has passed
+		// since the previous commit began.
+		if wait := h.opts.CommitInterval - time.Since(lastStart); wait > 0 {
+			linger.Reset(wait)
+		fill:
+			for len(batch) < h.opts.MaxBatch {
+				select {
+				case it, ok := <-h.ingest:
+					if !ok {
+						open = false
+						break fill
+					}
+					batch = append(batch, it)
+				case <-linger.C:
+					break fill
+				}
+			}
+			if !linger.Stop() {
+				select {
+				case <-linger.C:
+				default:
+				}
+			}
+		}
+		lastStart = time.Now()
 	gather:
-		for len(batch) < h.opts.MaxBatch {
+		for open && len(batch) < h.opts.MaxBatch {
 			select {
 			case it, ok := <-h.ingest:
 				if !ok {
@@ -75,6 +103,7 @@ func (h *Hub) commit(batch []ingestItem) {
 		res storage.BatchResult
 		err error
 	)
+	started := time.Now()
 	for attempt := 0; ; attempt++ {
 		res, err = h.store.ApplyBatch(events, h.now())
 		if err == nil {
@@ -158,7 +187,7 @@ func (h *Hub) commit(batch []ingestItem) {
 		for i := range batch {
 			rec[i] = batch[i].received
 		}
-		obs(rec, committed)
+		obs(rec, started, committed)
 	}
 }
 
