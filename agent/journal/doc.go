@@ -16,7 +16,13 @@
 // bytes in the same transaction as the job-state change the event implies,
 // so a crash never leaves a job running without its job.started, or
 // finished without its job.finished. Pending replays the stored bytes
-// unchanged; Ack drops everything up to a seq.
+// unchanged; Ack drops everything up to a seq. A sender streams ahead of
+// the acks (Pending(after the last frame sent)), so slow acks never stop it.
+//
+// The outbox holds what the manager has not acked yet: per job at most the
+// runner's log cap (20,000 lines / 8 MiB) plus its job.* events, which are
+// never dropped. It is not trimmed further: a manager that stays away for a
+// long time gets every job's (capped) log when it comes back.
 //
 // Imported by agent/runner, the agent's scheduler and link, and the agent's
 // wiring. It imports protocol and agent/restic (to keep URL credentials out

@@ -29,11 +29,15 @@ import (
 // Both sides run the same argv (`backup --json --host … --tag … -- src`);
 // the runner's time is Submit → job.finished journaled, which includes
 // job.started and job.finished being fsynced and every status line parsed.
-// Two rounds, in alternating order (bare, agent; agent, bare), so a page
-// cache or CPU-frequency drift favours neither side. Reported:
+// After one untimed warm-up, benchRounds rounds in alternating order (bare,
+// agent; agent, bare; …), each run after a `sync`, so neither side pays for
+// the other's writeback or gains from drift. Reported:
 //
 //	agent/bare        wall-time ratio (target ≤ 1.02)
+//	cpu-agent/bare    CPU-time ratio, restic's and the agent's own together:
+//	                  steadier than wall time on a shared machine
 //	bare-s, agent-s   mean seconds per backup
+//	agent-cpu-s       CPU seconds per backup spent in the agent itself
 //	peak-RSS-MB       VmHWM of this process over the agent runs (target ≤ 40)
 //	peak-heap-MB      largest Go heap (live objects) sampled during them
 func BenchmarkBackupOverhead(b *testing.B) {
@@ -55,8 +59,20 @@ func BenchmarkBackupOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 
+	// measure times one run: wall clock, this process's CPU (the agent's
+	// own work) and the CPU of restic children reaped meanwhile.
+	type cost struct{ wall, self, restic time.Duration }
+	measure := func(run func()) cost {
+		self0, kids0 := cpuTimes()
+		start := time.Now()
+		run()
+		wall := time.Since(start)
+		self1, kids1 := cpuTimes()
+		return cost{wall: wall, self: self1 - self0, restic: kids1 - kids0}
+	}
+
 	round := 0
-	bare := func() time.Duration {
+	bare := func() cost {
 		round++
 		repo := filepath.Join(work, "bare-"+strconv.Itoa(round))
 		defer os.RemoveAll(repo)
@@ -67,17 +83,17 @@ func BenchmarkBackupOverhead(b *testing.B) {
 		if out, err := initCmd.CombinedOutput(); err != nil {
 			b.Fatalf("bare init: %v\n%s", err, out)
 		}
-		cmd := exec.Command(h.restic.Path(), args...)
-		cmd.Env = env
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("bare backup: %v", err)
-		}
-		return time.Since(start)
+		return measure(func() {
+			cmd := exec.Command(h.restic.Path(), args...)
+			cmd.Env = env
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("bare backup: %v", err)
+			}
+		})
 	}
 	var peak peakSampler
-	agent := func() time.Duration {
+	agent := func() cost {
 		round++
 		repo := filepath.Join(work, "agent-"+strconv.Itoa(round))
 		defer os.RemoveAll(repo)
@@ -85,33 +101,60 @@ func BenchmarkBackupOverhead(b *testing.B) {
 			b.Fatal(err)
 		}
 		mustSucceed(b, h.run(Job{Run: protocol.CommandRun{Kind: protocol.KindInit}}), h)
+		reported := h.snapshotReports()
 		stop := peak.start()
-		start := time.Now()
-		fin := h.run(backupJob("bench", src))
-		elapsed := time.Since(start)
+		var fin *protocol.JobFinished
+		c := measure(func() { fin = h.run(backupJob("bench", src)) })
 		stop()
 		mustSucceed(b, fin, h)
-		return elapsed
+		// The snapshot list refresh after the job is not part of the
+		// backup; let it end before the next timed run.
+		h.waitSink(5*time.Minute, "the snapshot list after the backup", func(s *recordingSink) bool { return len(s.snapshots) > reported })
+		return c
 	}
 
+	// Settle the page cache's writeback before each timed run, so one side
+	// does not pay for the bytes the other (or the generator) wrote.
+	settle := func() { _ = exec.Command("sync").Run() }
+	settle()
+	_ = bare() // warm-up: restic and the tree in the page cache, untimed
 	resetPeakRSS()
-	var bareT, agentT time.Duration
+	var bareC, agentC cost
+	add := func(sum *cost, c cost, who string) {
+		sum.wall += c.wall
+		sum.self += c.self
+		sum.restic += c.restic
+		b.Logf("%-5s wall %6.2fs  restic CPU %6.2fs  agent CPU %5.3fs", who, c.wall.Seconds(), c.restic.Seconds(), c.self.Seconds())
+	}
 	runs := 0
 	for b.Loop() {
-		bareT += bare()
-		agentT += agent()
-		agentT += agent()
-		bareT += bare()
-		runs += 2
+		for i := range benchRounds {
+			settle()
+			if i%2 == 0 {
+				add(&bareC, bare(), "bare")
+				settle()
+				add(&agentC, agent(), "agent")
+			} else {
+				add(&agentC, agent(), "agent")
+				settle()
+				add(&bareC, bare(), "bare")
+			}
+			runs++
+		}
 	}
-	b.ReportMetric(float64(agentT)/float64(bareT), "agent/bare")
-	b.ReportMetric(bareT.Seconds()/float64(runs), "bare-s")
-	b.ReportMetric(agentT.Seconds()/float64(runs), "agent-s")
+	b.ReportMetric(float64(agentC.wall)/float64(bareC.wall), "agent/bare")
+	b.ReportMetric(float64(agentC.restic+agentC.self)/float64(bareC.restic+bareC.self), "cpu-agent/bare")
+	b.ReportMetric(bareC.wall.Seconds()/float64(runs), "bare-s")
+	b.ReportMetric(agentC.wall.Seconds()/float64(runs), "agent-s")
+	b.ReportMetric(agentC.self.Seconds()/float64(runs), "agent-cpu-s")
 	if hwm, ok := procStatusKB("VmHWM"); ok {
 		b.ReportMetric(float64(hwm)/1024, "peak-RSS-MB")
 	}
 	b.ReportMetric(float64(peak.maxHeap())/(1<<20), "peak-heap-MB")
 }
+
+// benchRounds is how many bare/agent pairs one benchmark iteration times.
+const benchRounds = 4
 
 // peakSampler records the largest Go heap while a measured run goes on.
 type peakSampler struct {

@@ -15,6 +15,11 @@
 // journal's applied config; credentials from agent/secrets at the moment a
 // job runs, so a config.update between jobs takes effect at the next one.
 //
+// Bandwidth caps are kilobits per second on the wire (bandwidth_up_kbps,
+// bandwidth_down_kbps) and reach restic as --limit-upload/--limit-download in
+// KiB/s, rounded up. A job's own cap overrides the host's; a job's 0 means
+// "no cap" for that job.
+//
 // Callers: the agent's wiring (New, Run), the link (Submit on command.run,
 // Cancel on command.cancel, Snapshots on connect), the scheduler
 // (SubmitFire), the browse index (Ls). One file per job kind.

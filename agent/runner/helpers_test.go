@@ -467,6 +467,13 @@ func (h *harness) waitSink(timeout time.Duration, what string, cond func(*record
 	}
 }
 
+// snapshotReports is how many snapshot lists the sink has received.
+func (h *harness) snapshotReports() int {
+	h.sink.mu.Lock()
+	defer h.sink.mu.Unlock()
+	return len(h.sink.snapshots)
+}
+
 func (h *harness) allArgv() [][]string {
 	h.argvMu.Lock()
 	defer h.argvMu.Unlock()
