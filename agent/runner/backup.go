@@ -23,32 +23,51 @@ func (ex *execution) backup(ctx context.Context) result {
 	if err != nil {
 		return result{err: err}
 	}
-	var (
-		mu      sync.Mutex
-		summary json.RawMessage
-	)
-	err = ex.restic(ctx, args, func(line []byte) {
-		switch restic.MessageType(line) {
-		case restic.MsgStatus:
-			ex.sendProgress(func() protocol.JobProgress {
-				var s restic.BackupStatus
-				_ = json.Unmarshal(line, &s)
-				return s.Progress(ex.job.ID())
-			})
-		case restic.MsgSummary:
-			if stats, err := restic.StatsObject(line); err == nil {
-				mu.Lock()
-				summary = stats
-				mu.Unlock()
-			}
-		case restic.MsgVerboseStatus:
-		default:
-			ex.stdoutLine(line)
-		}
+	stream := ex.summaryStream(func(line []byte) protocol.JobProgress {
+		var s restic.BackupStatus
+		_ = json.Unmarshal(line, &s)
+		return s.Progress(ex.job.ID())
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	return result{err: err, stats: summary}
+	err = ex.restic(ctx, args, stream.line)
+	return result{err: err, stats: stream.stats()}
+}
+
+// summaryStream handles the JSON lines of backup and (0.16+) restore:
+// status lines become throttled progress (never log lines), the summary
+// becomes the job's stats, verbose lines are dropped and anything else is
+// logged.
+type summaryStream struct {
+	ex       *execution
+	progress func(status []byte) protocol.JobProgress
+
+	mu      sync.Mutex
+	summary json.RawMessage
+}
+
+func (ex *execution) summaryStream(progress func(status []byte) protocol.JobProgress) *summaryStream {
+	return &summaryStream{ex: ex, progress: progress}
+}
+
+func (s *summaryStream) line(line []byte) {
+	switch restic.MessageType(line) {
+	case restic.MsgStatus:
+		s.ex.sendProgress(func() protocol.JobProgress { return s.progress(line) })
+	case restic.MsgSummary:
+		if stats, err := restic.StatsObject(line); err == nil {
+			s.mu.Lock()
+			s.summary = stats
+			s.mu.Unlock()
+		}
+	case restic.MsgVerboseStatus:
+	default:
+		s.ex.stdoutLine(line)
+	}
+}
+
+func (s *summaryStream) stats() json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.summary
 }
 
 // effectiveCap is a job's bandwidth cap in kbps: the job's own value when it

@@ -77,7 +77,9 @@ func holdLock(t *testing.T, h *harness) int {
 	if _, err := io.WriteString(stdin, "bytes"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		n, err := h.restic.LockCount(ctx, h.repo())
@@ -85,10 +87,11 @@ func holdLock(t *testing.T, h *harness) int {
 		if err == nil && n > 0 {
 			return cmd.Process.Pid
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-tick.C:
+		case <-deadline:
 			t.Fatalf("the holder never took its lock (%v)", err)
 		}
-		time.Sleep(50 * time.Millisecond) // polling interval
 	}
 }
 

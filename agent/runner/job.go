@@ -121,27 +121,11 @@ func (r *Runner) anySucceeded(ids []string) bool {
 // run is the job's main part: configuration and credentials, stale locks,
 // pre-hook, then the kind's restic work.
 func (ex *execution) run(ctx context.Context) result {
-	r := ex.r
-	cfg, err := r.store.Config()
-	if err != nil {
-		return result{err: fmt.Errorf("read config: %w", err)}
-	}
-	ex.cfg = cfg
-	if cfg.RepoURL == "" {
-		return result{err: errors.New("no repository is configured on this agent")}
-	}
-	slot := credentialSlot(ex.job)
-	creds, err := r.secrets.Get(slot)
+	cfg, repo, err := ex.r.repoFor(credentialSlot(ex.job))
 	if err != nil {
 		return result{err: err}
 	}
-	if creds.Password == "" {
-		if slot == "admin" {
-			return result{err: errors.New("this job requires admin credentials, but the admin slot is empty")}
-		}
-		return result{err: errors.New("no repository password is stored on this agent")}
-	}
-	ex.repo = creds.Repo(cfg.RepoURL)
+	ex.cfg, ex.repo = cfg, repo
 
 	kind := ex.job.Run.Kind
 	if kind != protocol.KindInit && kind != protocol.KindUnlock {

@@ -44,32 +44,13 @@ func (ex *execution) restore(ctx context.Context) result {
 }
 
 func (ex *execution) restoreWithJSON(ctx context.Context, args []string) result {
-	var (
-		mu      sync.Mutex
-		summary json.RawMessage
-	)
-	err := ex.restic(ctx, args, func(line []byte) {
-		switch restic.MessageType(line) {
-		case restic.MsgStatus:
-			ex.sendProgress(func() protocol.JobProgress {
-				var s restic.RestoreStatus
-				_ = json.Unmarshal(line, &s)
-				return s.Progress(ex.job.ID())
-			})
-		case restic.MsgSummary:
-			if s, err := restic.StatsObject(line); err == nil {
-				mu.Lock()
-				summary = s
-				mu.Unlock()
-			}
-		case restic.MsgVerboseStatus:
-		default:
-			ex.stdoutLine(line)
-		}
+	stream := ex.summaryStream(func(line []byte) protocol.JobProgress {
+		var s restic.RestoreStatus
+		_ = json.Unmarshal(line, &s)
+		return s.Progress(ex.job.ID())
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	return result{err: err, stats: summary}
+	err := ex.restic(ctx, args, stream.line)
+	return result{err: err, stats: stream.stats()}
 }
 
 // measuredRestore is the stats object of a restore the agent measured,

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"slices"
 
@@ -47,21 +46,8 @@ func (r *Runner) invalidateSnapshots() {
 
 // repo returns the repository with the everyday (repo slot) credentials.
 func (r *Runner) repo() (restic.Repo, error) {
-	cfg, err := r.store.Config()
-	if err != nil {
-		return restic.Repo{}, err
-	}
-	if cfg.RepoURL == "" {
-		return restic.Repo{}, errors.New("no repository is configured on this agent")
-	}
-	creds, err := r.secrets.Get(secrets.SlotRepo)
-	if err != nil {
-		return restic.Repo{}, err
-	}
-	if creds.Password == "" {
-		return restic.Repo{}, errors.New("no repository password is stored on this agent")
-	}
-	return creds.Repo(cfg.RepoURL), nil
+	_, repo, err := r.repoFor(secrets.SlotRepo)
+	return repo, err
 }
 
 // Snapshots returns the repository's snapshot list for snapshots.report: the

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"restic-manager/agent/journal"
+	"restic-manager/agent/restic"
 	"restic-manager/agent/secrets"
 )
 
@@ -23,23 +25,8 @@ func (r *Runner) validate(job Job) error {
 	if job.RetryMax < 0 || job.RetryBackoff < 0 {
 		return reject("retry_max and retry_backoff must not be negative")
 	}
-	cfg, err := r.store.Config()
-	if err != nil {
-		return fmt.Errorf("read config: %w", err)
-	}
-	if cfg.RepoURL == "" {
-		return reject("no repository is configured on this agent yet (config.update repo_url)")
-	}
-	slot := credentialSlot(job)
-	creds, err := r.secrets.Get(slot)
-	if err != nil {
-		return reject("%v", err)
-	}
-	if creds.Password == "" {
-		if slot == secrets.SlotAdmin {
-			return reject("this job requires admin credentials, but the admin slot is empty: set them in the host's settings")
-		}
-		return reject("no repository password is stored on this agent (config.update repo_password)")
+	if _, _, err := r.repoFor(credentialSlot(job)); err != nil {
+		return fmt.Errorf("%w: %v", ErrRejected, err)
 	}
 	if rs := job.Run.Restore; rs != nil {
 		if rs.InPlace && runtime.GOOS == "windows" {
@@ -52,6 +39,29 @@ func (r *Runner) validate(job Job) error {
 		}
 	}
 	return nil
+}
+
+// repoFor returns the applied configuration and the repository with a
+// slot's credentials, or why no job can run with them.
+func (r *Runner) repoFor(slot string) (journal.Config, restic.Repo, error) {
+	cfg, err := r.store.Config()
+	if err != nil {
+		return cfg, restic.Repo{}, fmt.Errorf("read config: %w", err)
+	}
+	if cfg.RepoURL == "" {
+		return cfg, restic.Repo{}, errors.New("no repository is configured on this agent yet (config.update repo_url)")
+	}
+	creds, err := r.secrets.Get(slot)
+	if err != nil {
+		return cfg, restic.Repo{}, err
+	}
+	if creds.Password == "" {
+		if slot == secrets.SlotAdmin {
+			return cfg, restic.Repo{}, errors.New("this job requires admin credentials, but the admin slot is empty: set them in the host's settings")
+		}
+		return cfg, restic.Repo{}, errors.New("no repository password is stored on this agent (config.update repo_password)")
+	}
+	return cfg, creds.Repo(cfg.RepoURL), nil
 }
 
 // credentialSlot is the slot a job's restic runs with: admin only for jobs

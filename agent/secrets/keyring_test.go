@@ -28,12 +28,15 @@ func TestKeyringBackendRealSecretService(t *testing.T) {
 	b := NewKeyringBackend(k, KeyringService, StateKey(t.TempDir()))
 	if os.Getenv(inSessionEnv) != "" {
 		// The daemon was just started: wait until it serves the collection.
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.After(15 * time.Second)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
 		for probe(b) != nil || b.Set("probe", "x") != nil {
-			if time.Now().After(deadline) {
+			select {
+			case <-tick.C:
+			case <-deadline:
 				t.Fatalf("the Secret Service in this session did not answer: %v", probe(b))
 			}
-			time.Sleep(50 * time.Millisecond) // polling interval
 		}
 		_ = b.Delete("probe")
 	} else if err := probe(b); err != nil {
