@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"restic-manager/agent/journal"
@@ -101,12 +102,14 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 // finish journals job.finished. The text is cut to what the wire allows.
 func (r *Runner) finish(log *slog.Logger, jobID, status string, exit int, stats json.RawMessage, errText string) {
 	if len(errText) > protocol.MaxTextLen {
-		errText = errText[:protocol.MaxTextLen-3] + "..."
+		errText = strings.ToValidUTF8(errText[:protocol.MaxTextLen-3], "") + "..."
 	}
 	fin := &protocol.JobFinished{JobID: jobID, Status: status, ExitCode: exit, FinishedAt: time.Now().UTC(), Stats: stats, Error: errText}
 	if _, err := r.store.Append(fin); err != nil {
 		log.Error("runner: journal job.finished", "status", status, "err", err)
+		return
 	}
+	log.Info("runner: job finished", "status", status, "exit_code", exit, "error", errText)
 }
 
 func (r *Runner) anySucceeded(ids []string) bool {
