@@ -10,8 +10,9 @@ const maxPendingChanges = 4096
 // publisher: each subscriber has a coalescing set of pending changes and
 // its own goroutine that hands them over.
 type broker struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool
 }
 
 type subscriber struct {
@@ -29,6 +30,11 @@ func newBroker() *broker { return &broker{subs: map[*subscriber]struct{}{}} }
 func (b *broker) subscribe() (<-chan Change, func()) {
 	s := &subscriber{pending: map[Change]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{}), out: make(chan Change)}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		close(s.out)
+		return s.out, func() {}
+	}
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
 	go s.run()
@@ -59,6 +65,7 @@ func (b *broker) publish(cs ...Change) {
 func (b *broker) closeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.closed = true
 	for s := range b.subs {
 		delete(b.subs, s)
 		close(s.done)

@@ -110,7 +110,16 @@ func (c *conn) closing() bool {
 	}
 }
 func (c *conn) logAttrs() []any {
-	return []any{"conn", c.id, "host", c.hostID, "listener", c.listener, "remote", c.remote}
+	return []any{"conn", c.id, "host", c.host(), "listener", c.listener, "remote", c.remote}
+}
+
+// host is the connection's host id once hello was accepted ("" before);
+// safe from any goroutine.
+func (c *conn) host() string {
+	if c.authed.Load() {
+		return c.hostID
+	}
+	return ""
 }
 
 // closeWith closes the socket with a close frame (async: the close

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -360,4 +362,63 @@ func TestAHostIsOfflineAfterThreeMissedHeartbeats(t *testing.T) {
 	if len(page.Events) == 0 || !contains(page.Events[0].Message+page.Events[1].Message, "no heartbeat") {
 		t.Errorf("host events = %+v; want the missed heartbeats noted", page.Events)
 	}
+}
+
+func TestAFloodIsSlowedDownNotDisconnected(t *testing.T) {
+	th, _ := newTestHub(t, func(o *Options) { o.MaxInflight = 64 }, nil)
+	healthy, _, _ := enrollAgent(t, th, "healthy", th.enrollToken(t, 1))
+	flood, _, _ := enrollAgent(t, th, "flood", th.enrollToken(t, 1))
+	const n = 3000
+	done := make(chan struct{})
+	go func() { // a replay of a long offline spell, as fast as the socket takes it
+		defer close(done)
+		for i := uint64(1); i <= n; i++ {
+			env, _ := protocol.NewEnvelope(logLine("flood-job", i))
+			env.Seq = i
+			raw, _ := json.Marshal(env)
+			if err := flood.sendRaw(raw); err != nil {
+				return
+			}
+		}
+	}()
+	for i := uint64(1); i <= 20; i++ {
+		healthy.waitAck(healthy.emit(logLine("healthy-job", i)))
+	}
+	<-done
+	flood.waitAck(n)
+	if flood.isClosed() {
+		t.Fatal("the flooding agent was disconnected; it should only be read more slowly")
+	}
+	if c, _ := th.store.JobLogCount("flood-job"); c != n {
+		t.Errorf("stored %d of the flood's %d lines", c, n)
+	}
+}
+
+func TestAHostHeldBackByASlowCommitIsNotMarkedOffline(t *testing.T) {
+	release := make(chan struct{})
+	var stall atomic.Bool
+	th, _ := newTestHub(t, func(o *Options) {
+		o.HeartbeatInterval = 50 * time.Millisecond
+		o.beforeCommit = func() {
+			if stall.Load() {
+				<-release
+			}
+		}
+	}, nil)
+	var once sync.Once
+	unstall := func() { once.Do(func() { stall.Store(false); close(release) }) }
+	t.Cleanup(unstall) // runs before the hub's cleanup, so Close never waits on the hook
+	a, hostID, _ := enrollAgent(t, th, "patient", th.enrollToken(t, 1))
+	stall.Store(true)
+	seq := a.emit(logLine("j", 1))
+	// Well past 3 heartbeat intervals with the event stuck in our commit.
+	deadline := time.Now().Add(400 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if h, _ := th.Host(hostID); !h.Online {
+			t.Fatal("the host went offline while the manager was the slow side")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	unstall()
+	a.waitAck(seq)
 }

@@ -75,6 +75,8 @@ type Options struct {
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
 	commitObserver func(received []time.Time, started, committed time.Time)
+	// beforeCommit, when set (tests), runs before each commit.
+	beforeCommit func()
 }
 
 // Hub is the server core. Create it with New, feed it listeners with
@@ -244,7 +246,9 @@ func (h *Hub) monitor() {
 		var silent []*conn
 		h.mu.Lock()
 		for c := range h.sockets {
-			if c.authenticated() && now.Sub(c.heard()) > limit {
+			// A connection with events waiting for commit is not silent:
+			// we are the slow side and its reader is held back on purpose.
+			if c.authenticated() && len(c.inflight) == 0 && now.Sub(c.heard()) > limit {
 				silent = append(silent, c)
 			}
 		}

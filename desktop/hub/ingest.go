@@ -103,6 +103,9 @@ func (h *Hub) commit(batch []ingestItem) {
 		res storage.BatchResult
 		err error
 	)
+	if h.opts.beforeCommit != nil {
+		h.opts.beforeCommit()
+	}
 	started := time.Now()
 	for attempt := 0; ; attempt++ {
 		res, err = h.store.ApplyBatch(events, h.now())
