@@ -142,7 +142,9 @@ func New(o Options) (*Hub, error) {
 		opts: o, store: o.Store, secrets: o.Secrets, log: o.Logger, now: o.Now, broker: newBroker(),
 		ctx: ctx, cancel: cancel,
 		live: map[string]*conn{}, sockets: map[*conn]struct{}{}, progress: map[string]Progress{},
-		ingest: make(chan ingestItem, 65536), ingestDone: make(chan struct{}),
+		// One batch's worth: a longer queue only adds latency and memory
+		// when the disk is the bottleneck; readers wait instead.
+		ingest: make(chan ingestItem, o.MaxBatch), ingestDone: make(chan struct{}),
 	}
 	go h.commitLoop()
 	h.wg.Add(1)
