@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -94,7 +93,7 @@ func TestGroupsTabValidatesAndSaves(t *testing.T) {
 	}
 	// The change notification that follows the save must not wipe the
 	// confirmation or the editor.
-	formsWait(t, 5*time.Second, "the bus to deliver the save's change", func() bool { return e.u.bus.batches() > 0 })
+	e.pump(t)
 	if g.editing != "docs" || !strings.Contains(g.status.label.Text, "Saved") {
 		t.Errorf("after the change arrived: editing %q, status %q", g.editing, g.status.label.Text)
 	}
@@ -142,6 +141,7 @@ func TestGroupsTabDeleteInUse(t *testing.T) {
 	}
 	test.Tap(g.deleteBtn)
 	formsTapDialogButton(t, w, "Yes")
+	e.pump(t)
 	groups, _ := e.hub.SourceGroups(e.hostID)
 	if len(groups) != 1 || groups[0].Name != "docs" {
 		t.Errorf("after deleting mail the hub has %+v, want docs alone", groups)
@@ -169,6 +169,7 @@ func TestGroupsTabLimits(t *testing.T) {
 	formsType(l.up, "512")
 	formsType(l.down, "2048")
 	test.Tap(l.save)
+	e.pump(t)
 	rs, _ := e.hub.Repository(e.hostID)
 	if rs.BandwidthUpKbps != 512 || rs.BandwidthDownKbps != 2048 {
 		t.Errorf("hub caps up %d down %d, want 512 and 2048", rs.BandwidthUpKbps, rs.BandwidthDownKbps)

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 type formsEnv struct {
 	st     *storage.Store
 	hub    *hub.Hub
+	sec    *secrets.Memory
+	fh     *formsHub
 	u      *UI
 	hostID string
 }
@@ -31,7 +35,8 @@ func newFormsEnv(t *testing.T, hostname, zone string) *formsEnv {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	h, err := hub.New(hub.Options{Store: st, Secrets: secrets.NewMemory()})
+	sec := secrets.NewMemory()
+	h, err := hub.New(hub.Options{Store: st, Secrets: sec})
 	if err != nil {
 		t.Fatalf("new hub: %v", err)
 	}
@@ -45,9 +50,66 @@ func newFormsEnv(t *testing.T, hostname, zone string) *formsEnv {
 	if err != nil {
 		t.Fatalf("enroll host: %v", err)
 	}
-	u := New(app, h, Options{})
+	fh := newFormsHub(t, h)
+	u := New(app, fh, Options{RepaintInterval: time.Millisecond})
 	t.Cleanup(u.Close)
-	return &formsEnv{st: st, hub: h, u: u, hostID: res.Host.ID}
+	return &formsEnv{st: st, hub: h, sec: sec, fh: fh, u: u, hostID: res.Host.ID}
+}
+
+// formsHub is the real hub with its change notifications held back until
+// the test pumps them. The test app runs fyne.Do inline, so the bus would
+// otherwise call the views' listeners on its own goroutine while the test
+// reads the same widgets; pumping one change at a time and waiting for its
+// delivery keeps every widget access ordered (and -race quiet), and makes
+// "after the change arrived" a precise point in the test.
+type formsHub struct {
+	*hub.Hub
+	out chan hub.Change
+
+	mu      sync.Mutex
+	pending []hub.Change
+}
+
+func newFormsHub(t *testing.T, h *hub.Hub) *formsHub {
+	f := &formsHub{Hub: h, out: make(chan hub.Change)}
+	ch, cancel := h.Subscribe()
+	t.Cleanup(cancel)
+	go func() {
+		for c := range ch {
+			f.mu.Lock()
+			f.pending = append(f.pending, c)
+			f.mu.Unlock()
+		}
+	}()
+	return f
+}
+
+// Subscribe is the bus's one subscription.
+func (f *formsHub) Subscribe() (<-chan hub.Change, func()) { return f.out, func() {} }
+
+// pump delivers every change the hub has published so far, one batch
+// each, and returns once the views have handled them (UI goroutine work
+// done, ordered before the caller's next widget access by the bus's
+// mutex).
+func (e *formsEnv) pump(t *testing.T) {
+	t.Helper()
+	for {
+		e.fh.mu.Lock()
+		if len(e.fh.pending) == 0 {
+			e.fh.mu.Unlock()
+			return
+		}
+		c := e.fh.pending[0]
+		e.fh.pending = e.fh.pending[1:]
+		e.fh.mu.Unlock()
+		before := e.u.bus.batches()
+		select {
+		case e.fh.out <- c:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the bus did not take change %+v", c)
+		}
+		formsWait(t, 10*time.Second, fmt.Sprintf("the views to handle %+v", c), func() bool { return e.u.bus.batches() > before })
+	}
 }
 
 // show puts a tab's object in a test window of a desktop size.

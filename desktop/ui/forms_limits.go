@@ -34,14 +34,14 @@ func newFormsLimits(u *UI, hostID string) *formsLimits {
 	l := &formsLimits{u: u, hostID: hostID, up: widget.NewEntry(), down: widget.NewEntry(), status: newFormsStatus()}
 	l.up.SetPlaceHolder("no cap")
 	l.down.SetPlaceHolder("no cap")
-	upF := l.form.field("Upload (KiB/s)", l.up, "Caps what backups send to the repository. Empty or 0: no cap.", formsCount)
-	downF := l.form.field("Download (KiB/s)", l.down, "Caps what restores and checks read. Empty or 0: no cap.", formsCount)
+	upF := l.form.field("Upload (KiB/s)", l.up, "", formsCount)
+	downF := l.form.field("Download (KiB/s)", l.down, "", formsCount)
 	l.save = widget.NewButtonWithIcon("Save limits", theme.DocumentSaveIcon(), l.apply)
 	l.save.Importance = widget.HighImportance
 	l.form.onChange = func(bool) { l.status.clear(); l.updateButton() }
 	l.card = widget.NewCard("Limits", "", container.NewVBox(
-		formsNote("Bandwidth caps for every job of this host (restic --limit-upload / --limit-download)."),
-		formsRows(upF, downF), container.NewHBox(l.save), l.status.label))
+		formsNote("Bandwidth caps for every job of this host, in KiB/s: upload for backups, download for restores and checks. Empty or 0: no cap."),
+		container.NewGridWithColumns(2, upF.cell(), downF.cell()), container.NewHBox(l.save), l.status.label))
 	l.reload()
 	return l
 }

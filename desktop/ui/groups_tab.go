@@ -94,10 +94,10 @@ func newGroupsView(u *UI, sc *scope, hostID string) *groupsTab {
 	})
 	g.limits = newFormsLimits(u, hostID)
 
-	left := container.NewBorder(container.NewVBox(g.newBtn, g.empty), nil, nil, nil, g.list)
+	left := container.NewBorder(container.NewVBox(g.newBtn, g.empty), g.limits.object(), nil, nil, g.list)
 	split := container.NewHSplit(left, g.editorObject())
-	split.Offset = 0.3
-	g.obj = container.NewBorder(nil, container.NewPadded(g.limits.object()), nil, nil, split)
+	split.Offset = 0.32
+	g.obj = split
 
 	g.reload()
 	if len(g.groups) > 0 {
