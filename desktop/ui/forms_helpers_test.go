@@ -50,10 +50,16 @@ func newFormsEnv(t *testing.T, hostname, zone string) *formsEnv {
 	if err != nil {
 		t.Fatalf("enroll host: %v", err)
 	}
+	return newFormsEnvOn(t, app, h, st, sec, res.Host.ID)
+}
+
+// newFormsEnvOn opens the window over a hub made elsewhere (testfleet's).
+func newFormsEnvOn(t *testing.T, app fyne.App, h *hub.Hub, st *storage.Store, sec *secrets.Memory, hostID string) *formsEnv {
+	t.Helper()
 	fh := newFormsHub(t, h)
 	u := New(app, fh, Options{RepaintInterval: time.Millisecond})
 	t.Cleanup(u.Close)
-	return &formsEnv{st: st, hub: h, sec: sec, fh: fh, u: u, hostID: res.Host.ID}
+	return &formsEnv{st: st, hub: h, sec: sec, fh: fh, u: u, hostID: hostID}
 }
 
 // formsHub is the real hub with its change notifications held back until

@@ -89,6 +89,7 @@ func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
 			o.refreshStats()
 			o.refreshChart()
 		case hub.ChangeSnapshots:
+			o.refreshStats()
 			o.refreshChart()
 		case hub.ChangeHost, hub.ChangeSchedules:
 			o.refreshGroups()
@@ -123,9 +124,12 @@ func (o *overviewTab) refreshStats() {
 	} else {
 		o.files.SetText("not reported yet")
 	}
-	if s.SnapshotCount != nil {
+	switch list, err := o.u.hub.Snapshots(o.hostID); {
+	case s.SnapshotCount != nil:
 		o.snapshots.SetText(overviewCount(uint64(*s.SnapshotCount)))
-	} else {
+	case err == nil && len(list) > 0:
+		o.snapshots.SetText(overviewCount(uint64(len(list))) + " (listed)")
+	default:
 		o.snapshots.SetText("not reported yet")
 	}
 	now := o.now()

@@ -30,6 +30,7 @@ type schedulesTab struct {
 	pausedNote *widget.Label
 
 	schedules []hub.ScheduleView
+	listAt    time.Time // when the list (and its next fires) was read
 	rows      map[string]*schedulesRow
 	listBox   *fyne.Container
 	listEmpty *widget.Label
@@ -121,6 +122,11 @@ func newSchedulesView(u *UI, sc *scope, hostID string) *schedulesTab {
 	s.openNew()
 	sc.on(func(c change) {
 		if !about(c, hostID) {
+			// "today 02:30" goes stale at midnight: any change in the
+			// fleet re-reads the list, at most once a minute.
+			if s.u.opts.Now().Sub(s.listAt) > time.Minute {
+				s.reloadList()
+			}
 			return
 		}
 		switch c.Kind {
@@ -264,7 +270,7 @@ func (s *schedulesTab) reloadList() {
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	st, _ := s.u.hub.ScheduleStatus(s.hostID)
-	s.schedules = list
+	s.schedules, s.listAt = list, s.u.opts.Now()
 	s.rows = map[string]*schedulesRow{}
 	s.listBox.Objects = nil
 	for _, v := range list {
@@ -477,8 +483,11 @@ func (s *schedulesTab) updateEditor() {
 		zone, _ := s.zone()
 		fires, _ := hub.NextFires(expr, zone, s.u.opts.Now(), 3)
 		text := schedulesDescribe(expr)
-		if len(fires) > 0 {
+		switch {
+		case len(fires) > 0 && s.enabled.Checked:
 			text += " — next: " + s.whenList(fires, 3) + " (" + zone + ")"
+		case len(fires) > 0:
+			text += " — disabled; would fire next: " + s.whenList(fires, 1) + " (" + zone + ")"
 		}
 		s.preview.SetText(strings.ToUpper(text[:1]) + text[1:])
 		s.preview.Show()

@@ -26,7 +26,7 @@ type sizeChart struct {
 
 func newSizeChart() *sizeChart {
 	c := &sizeChart{loc: time.Local,
-		emptyText: "No size data yet. Snapshot sizes appear after backups report their snapshots; the repository's size after a check or prune reports its statistics."}
+		emptyText: "No size data yet. Snapshot sizes come with each backup on agents running restic 0.17 or newer; the repository's size whenever the agent reports its statistics."}
 	c.ExtendBaseWidget(c)
 	return c
 }
