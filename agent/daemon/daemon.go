@@ -148,6 +148,7 @@ func Run(ctx context.Context, c Config) error {
 	}
 
 	h := &handler{j: j, sec: sec, run: run, sched: sched, idx: idx, restic: rs, sink: sink, log: log, base: ctx}
+	sink.setAfterSnapshots(h.measureSizes)
 	lk := link.New(link.Options{
 		URL:  url,
 		Dial: dial,

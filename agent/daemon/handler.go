@@ -41,7 +41,6 @@ type handler struct {
 func (h *handler) measureSizes() {
 	h.sizesOnce.Do(func() {
 		h.sizes = &sizer{restic: h.restic, repo: h.run.Repo, publish: h.sink.RepoStats, log: h.log}
-		h.sink.setAfterSnapshots(h.measureSizes)
 	})
 	h.sizes.kick(h.base)
 }
