@@ -71,13 +71,7 @@ func (s shellState) icon() fyne.Resource {
 // within after. A host that never backed up counts from when it was first
 // seen: one enrolled a minute ago is new, not stale.
 func shellStale(v hub.HostView, now time.Time, after time.Duration) bool {
-	if v.Host.Status != hub.StatusApproved {
-		return false
-	}
-	if v.LastBackupAt != nil && !v.LastBackupAt.IsZero() {
-		return now.Sub(*v.LastBackupAt) > after
-	}
-	return now.Sub(v.Host.FirstSeen) > after
+	return shellStaleAt(v.Host.Status == hub.StatusApproved, v.LastBackupAt, v.Host.FirstSeen, now, after)
 }
 
 // shellSpan says a StaleAfter for people: "24 hours", "1 hour", "90
@@ -154,8 +148,9 @@ func shellRowOf(v hub.HostView, now time.Time) shellRow {
 // mainWindow is the sidebar of hosts and the area right of it (dashboard
 // or a host view).
 type mainWindow struct {
-	u  *UI
-	sc *scope
+	u    *UI
+	sc   *scope
+	gate shellBatchGate
 
 	hosts    []hub.HostView // every host, by name, as the hub lists them
 	shown    []hub.HostView // the hosts passing the filter
@@ -176,7 +171,7 @@ type mainWindow struct {
 }
 
 func newMainWindow(u *UI) *mainWindow {
-	m := &mainWindow{u: u, sc: u.newScope()}
+	m := &mainWindow{u: u, sc: u.newScope(), gate: shellBatchGate{b: u.bus}}
 	m.filter = widget.NewEntry()
 	m.filter.SetPlaceHolder("Filter: name, OS, state…")
 	m.filter.ActionItem = widget.NewIcon(theme.SearchIcon())
@@ -230,15 +225,32 @@ func (m *mainWindow) object() fyne.CanvasObject { return m.obj }
 
 func (m *mainWindow) changed(c change) {
 	switch c.Kind {
-	case hub.ChangeHosts, hub.ChangeAll:
-		m.reload()
-	case hub.ChangeHost:
-		m.reloadHost(c.HostID)
-	case hub.ChangeJob:
-		m.dash.render()
+	case hub.ChangeHosts, hub.ChangeHost, hub.ChangeJob, hub.ChangeAll:
+		if m.gate.first() {
+			m.reload()
+		}
 	case hub.ChangeProgress:
 		m.dash.progress(c.JobID)
 	}
+}
+
+// shellBatchGate lets a listener act once per batch of the bus: the store
+// already holds every change of a batch when it is delivered, so one
+// re-read at its first change sees them all, and a batch about a hundred
+// hosts costs one read, not a hundred.
+type shellBatchGate struct {
+	b    *bus
+	last uint64
+	used bool
+}
+
+func (g *shellBatchGate) first() bool {
+	n := g.b.batches() // counts batches delivered before the current one
+	if g.used && n == g.last {
+		return false
+	}
+	g.last, g.used = n, true
+	return true
 }
 
 // reload re-reads the whole host list.
@@ -256,28 +268,6 @@ func (m *mainWindow) reload() {
 	m.hosts = hs
 	m.applyFilter()
 	m.dash.render()
-}
-
-// reloadHost re-reads one host's row.
-func (m *mainWindow) reloadHost(id string) {
-	if id == "" {
-		m.reload()
-		return
-	}
-	d, err := m.u.hub.Host(id)
-	if err != nil {
-		m.reload()
-		return
-	}
-	for i := range m.hosts {
-		if m.hosts[i].Host.ID == id {
-			m.hosts[i] = d.HostView
-			m.applyFilter()
-			m.dash.render()
-			return
-		}
-	}
-	m.reload() // a host this list has not seen yet
 }
 
 // applyFilter recomputes the rows shown and keeps the selection on the
