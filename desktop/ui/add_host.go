@@ -152,6 +152,36 @@ func shellManagerNote(addr string, known bool) string {
 	return ""
 }
 
+// shellThisMachine is this machine's name as other hosts may know it.
+func shellThisMachine() string {
+	name, err := os.Hostname()
+	if err != nil || name == "" {
+		return "this-machine"
+	}
+	return name
+}
+
+// shellManagerChoices is the address the commands start with and the
+// ones offered: the manager's own (best first), and for a loopback
+// listener the same port under this machine's name, which is what a host
+// would dial once the manager listens on the LAN. With no listener it is
+// ws://<this machine>:8931.
+func shellManagerChoices(urls []string, machine string) (string, []string) {
+	if len(urls) == 0 {
+		a := "ws://" + machine + ":8931"
+		return a, []string{a}
+	}
+	opts := append([]string(nil), urls...)
+	for _, u := range urls {
+		for _, lo := range []string{"127.0.0.1", "localhost", "[::1]"} {
+			if rest, ok := strings.CutPrefix(u, "ws://"+lo+":"); ok {
+				opts = append(opts, "ws://"+machine+":"+rest)
+			}
+		}
+	}
+	return urls[0], opts
+}
+
 // shellAddHost is the "Add host" dialog: make a token, then show it once
 // with the install commands.
 type shellAddHost struct {
@@ -310,16 +340,7 @@ func (a *shellAddHost) tokenRow(t hub.EnrollToken, now time.Time) fyne.CanvasObj
 func (a *shellAddHost) commandsPage() fyne.CanvasObject {
 	u := a.u
 	known := len(u.opts.AgentURLs) > 0
-	addr := ""
-	if known {
-		addr = u.opts.AgentURLs[0]
-	} else {
-		name, err := os.Hostname()
-		if err != nil || name == "" {
-			name = "this-machine"
-		}
-		addr = "ws://" + name + ":8931"
-	}
+	addr, options := shellManagerChoices(u.opts.AgentURLs, shellThisMachine())
 
 	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing.",
 		shellHosts(a.issued.Uses), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
@@ -333,7 +354,7 @@ func (a *shellAddHost) commandsPage() fyne.CanvasObject {
 	a.managerNote = widget.NewLabel("")
 	a.managerNote.Wrapping = fyne.TextWrapWord
 	a.managerNote.Importance = widget.WarningImportance
-	a.manager = widget.NewSelectEntry(u.opts.AgentURLs)
+	a.manager = widget.NewSelectEntry(options)
 	a.manager.Validator = shellCheckManager
 	a.manager.SetText(addr)
 	a.arch = widget.NewRadioGroup([]string{"amd64", "arm64"}, func(string) { a.regenerate(known) })

@@ -160,15 +160,7 @@ type shellNotifyWatch struct {
 func (u *UI) startNotifier() { u.shellStartNotifier() }
 
 func (u *UI) shellStartNotifier() *shellNotifyWatch {
-	w := &shellNotifyWatch{u: u, n: shellNotifier{StaleAfter: u.opts.StaleAfter}, gate: shellBatchGate{b: u.bus},
-		send: u.app.SendNotification}
-	// What is already in the store when the window opens is history: the
-	// baseline, never notified.
-	w.cur = shellNotifyFacts{Now: u.opts.Now(), Hosts: map[string]shellNotifyHost{}, Failed: map[string]shellNotifyJob{}}
-	w.readHosts(&w.cur)
-	for id := range w.cur.Hosts {
-		w.readLatestJobs(&w.cur, id)
-	}
+	w := newShellNotifyWatch(u)
 	sc := u.newScope()
 	sc.on(w.changed)
 	go func() {
@@ -183,6 +175,19 @@ func (u *UI) shellStartNotifier() *shellNotifyWatch {
 			}
 		}
 	}()
+	return w
+}
+
+// newShellNotifyWatch reads the baseline: what is already in the store
+// when the window opens is history, never notified.
+func newShellNotifyWatch(u *UI) *shellNotifyWatch {
+	w := &shellNotifyWatch{u: u, n: shellNotifier{StaleAfter: u.opts.StaleAfter}, gate: shellBatchGate{b: u.bus},
+		send: u.app.SendNotification}
+	w.cur = shellNotifyFacts{Now: u.opts.Now(), Hosts: map[string]shellNotifyHost{}, Failed: map[string]shellNotifyJob{}}
+	w.readHosts(&w.cur)
+	for id := range w.cur.Hosts {
+		w.readLatestJobs(&w.cur, id)
+	}
 	return w
 }
 

@@ -23,13 +23,45 @@ import (
 var shellT0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 // shellApp is Fyne's test app that also records notifications and has a
-// system tray (desktop.App), as the real driver does.
+// system tray (desktop.App), as the real driver does. Its driver queues
+// fyne.Do calls for the test goroutine to run (pump), the way the real
+// driver runs them on its main goroutine: the bus's deliveries then never
+// run concurrently with the test's own widget calls, and -race stays
+// quiet.
 type shellApp struct {
 	fyne.App
+	drv   *shellDriver
 	mu    sync.Mutex
 	notes []fyne.Notification
 	menu  *fyne.Menu
 	icon  fyne.Resource
+}
+
+type shellDriver struct {
+	fyne.Driver
+	q chan func()
+}
+
+func (d *shellDriver) DoFromGoroutine(fn func(), wait bool) {
+	if wait {
+		fn() // as the test driver does; nothing of the shell waits
+		return
+	}
+	d.q <- fn
+}
+
+func (a *shellApp) Driver() fyne.Driver { return a.drv }
+
+// pump runs the queued fyne.Do calls on the calling (test) goroutine.
+func (a *shellApp) pump() {
+	for {
+		select {
+		case fn := <-a.drv.q:
+			fn()
+		default:
+			return
+		}
+	}
 }
 
 func (a *shellApp) SendNotification(n *fyne.Notification) {
@@ -86,19 +118,22 @@ func shellHub(t *testing.T, now func() time.Time) (*hub.Hub, *storage.Store) {
 // shellUI opens the window over h on a test app.
 func shellUI(t *testing.T, h Hub, o Options) (*UI, *shellApp) {
 	t.Helper()
-	app := &shellApp{App: test.NewApp()}
+	inner := test.NewApp()
+	app := &shellApp{App: inner, drv: &shellDriver{Driver: inner.Driver(), q: make(chan func(), 4096)}}
+	fyne.SetCurrentApp(app) // fyne.Do goes through CurrentApp's driver
 	u := New(app, h, o)
 	t.Cleanup(u.Close)
 	return u, app
 }
 
-// shellWait polls cond until it holds. Reading the bus's batch count
-// first orders the last delivery's widget writes before cond's reads.
+// shellWait runs the window's pending work and polls cond until it
+// holds.
 func shellWait(t *testing.T, u *UI, what string, cond func() bool) {
 	t.Helper()
+	app := u.app.(*shellApp)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		u.bus.batches()
+		app.pump()
 		if cond() {
 			return
 		}

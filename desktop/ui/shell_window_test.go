@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -275,26 +274,21 @@ func TestShellTailnetFooterFollowsTheNode(t *testing.T) {
 	tn := &shellTailnet{ch: make(chan mesh.Status)}
 	u, _ := shellUI(t, h, Options{Tailnet: tn})
 	m := u.main
-	var mu sync.Mutex
 	read := func() (string, bool, string) {
-		mu.Lock()
-		defer mu.Unlock()
 		link := ""
 		if m.login.URL != nil {
 			link = m.login.URL.String()
 		}
 		return m.tailnet.Text, m.login.Visible(), link
 	}
-	// The send happens-before the receive, and fyne.Do runs inline in the
-	// test app, so after the next send the previous status is shown.
 	tn.ch <- mesh.Status{State: mesh.StateNeedsLogin, LoginURL: "https://login.example/a/123", Hostname: "rm"}
-	tn.ch <- mesh.Status{State: mesh.StateNeedsLogin, LoginURL: "https://login.example/a/123", Hostname: "rm"}
-	if text, shown, link := read(); text != "Tailnet: login needed (rm)" || !shown || link != "https://login.example/a/123" {
-		t.Errorf("needs login: %q, link shown %v (%s); want the login link", text, shown, link)
-	}
+	shellWait(t, u, "the login link", func() bool {
+		text, shown, link := read()
+		return text == "Tailnet: login needed (rm)" && shown && link == "https://login.example/a/123"
+	})
 	tn.ch <- mesh.Status{State: mesh.StateRunning, DNSName: "rm.tail1.ts.net"}
-	tn.ch <- mesh.Status{State: mesh.StateRunning, DNSName: "rm.tail1.ts.net"}
-	if text, shown, _ := read(); text != "Tailnet: connected as rm.tail1.ts.net" || shown {
-		t.Errorf("running: %q, link shown %v; want connected, no link", text, shown)
-	}
+	shellWait(t, u, "the connected line without a link", func() bool {
+		text, shown, _ := read()
+		return text == "Tailnet: connected as rm.tail1.ts.net" && !shown
+	})
 }
