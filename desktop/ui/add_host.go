@@ -315,7 +315,7 @@ func shellTokenLine(t hub.EnrollToken, now time.Time) string {
 	uses := fmt.Sprintf("%d of %d uses left", t.UsesLeft(), t.Uses)
 	var exp string
 	if !now.Before(t.ExpiresAt) {
-		exp = "expired " + humanAge(now, &t.ExpiresAt)
+		exp = "expired " + shellAgo(now, &t.ExpiresAt)
 	} else {
 		exp = "expires in " + humanDuration(t.ExpiresAt.Sub(now))
 	}

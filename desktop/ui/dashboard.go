@@ -64,9 +64,9 @@ func shellDashModelOf(h Hub, hosts []hub.HostView, now time.Time, staleAfter tim
 		}
 		if shellStale(v, now, staleAfter) {
 			m.StaleN++
-			d := "last successful backup " + humanAge(now, v.LastBackupAt)
+			d := "last successful backup " + shellAgo(now, v.LastBackupAt)
 			if v.LastBackupAt == nil {
-				d = "never backed up; added " + humanAge(now, &v.Host.FirstSeen)
+				d = "never backed up; added " + shellAgo(now, &v.Host.FirstSeen)
 			}
 			m.Stale = append(m.Stale, shellDashRow{HostID: v.Host.ID, Name: name, State: shellStateOf(v), Detail: d})
 		}
@@ -109,7 +109,7 @@ func shellPendingDetail(v hub.HostView, now time.Time) string {
 		parts = append(parts, v.Host.OS+"/"+v.Host.Arch)
 	}
 	if !v.Host.FirstSeen.IsZero() {
-		parts = append(parts, "asked "+humanAge(now, &v.Host.FirstSeen))
+		parts = append(parts, "asked "+shellAgo(now, &v.Host.FirstSeen))
 	}
 	if v.Online {
 		parts = append(parts, "connected")

@@ -38,6 +38,7 @@ type shellHeader struct {
 	Details  string // "linux/amd64 · agent 0.1.0 · restic 0.14.0"
 	State    shellState
 	Online   string // "Online since 14:03" / "Offline — last seen 3 h ago"
+	Backup   string // "Last successful backup 2 h ago · failing: docs"
 	Pending  bool
 	Rejected bool
 }
@@ -63,13 +64,25 @@ func shellHeaderOf(d hub.HostDetail, now time.Time) shellHeader {
 		parts = append(parts, h.Timezone)
 	}
 	hd.Details = strings.Join(parts, " · ")
+	if !hd.Pending {
+		hd.Backup = "Last successful backup " + shellAgo(now, d.LastBackupAt)
+		if d.Failing {
+			hd.Backup += " · failing: " + strings.Join(d.FailingGroups, ", ")
+		}
+		if n := d.RunningJobs; n > 0 {
+			hd.Backup += fmt.Sprintf(" · %d running", n)
+		}
+		if n := d.QueuedJobs; n > 0 {
+			hd.Backup += fmt.Sprintf(" · %d queued", n)
+		}
+	}
 	switch {
 	case d.Online:
 		hd.Online = "Online since " + shellClock(now, d.ConnectedSince)
 	case h.LastSeen.IsZero():
 		hd.Online = "Offline — never connected"
 	default:
-		hd.Online = "Offline — last seen " + humanAge(now, &h.LastSeen)
+		hd.Online = "Offline — last seen " + shellAgo(now, &h.LastSeen)
 	}
 	return hd
 }
@@ -94,6 +107,7 @@ type hostView struct {
 	hostID string
 
 	name, details, online *widget.Label
+	backup                *widget.Label
 	stateIcon             *widget.Icon
 	pending               fyne.CanvasObject // banner with approve and reject
 	approve, reject       *widget.Button
@@ -117,6 +131,8 @@ func newHostView(u *UI, hostID string) *hostView {
 	v.details.Importance = widget.LowImportance
 	v.details.Truncation = fyne.TextTruncateEllipsis
 	v.online = widget.NewLabel("")
+	v.backup = widget.NewLabel("")
+	v.backup.Truncation = fyne.TextTruncateEllipsis
 	v.stateIcon = widget.NewIcon(nil)
 	v.loadErr = widget.NewLabel("")
 	v.loadErr.Importance = widget.DangerImportance
@@ -135,8 +151,8 @@ func newHostView(u *UI, hostID string) *hostView {
 	rmsg.Wrapping = fyne.TextWrapWord
 	v.rejected = shellBanner(theme.ErrorIcon(), rmsg)
 
-	titleRow := container.NewBorder(nil, nil, v.stateIcon, v.online, v.name)
-	header := container.NewVBox(titleRow, v.details, v.loadErr, v.pending, v.rejected)
+	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewCenter(v.online), v.name)
+	header := container.NewVBox(titleRow, container.New(shellTightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
 
 	items := make([]*container.TabItem, len(shellTabs))
 	v.holders = make([]*fyne.Container, len(shellTabs))
@@ -189,6 +205,13 @@ func (v *hostView) refresh() {
 	v.details.SetText(h.Details)
 	shellShowIf(v.details, h.Details != "")
 	v.online.SetText(h.Online)
+	v.backup.SetText(h.Backup)
+	shellShowIf(v.backup, h.Backup != "")
+	v.backup.Importance = widget.MediumImportance
+	if d.Failing {
+		v.backup.Importance = widget.DangerImportance
+	}
+	v.backup.Refresh()
 	v.stateIcon.SetResource(h.State.icon())
 	shellShowIf(v.pending, h.Pending)
 	shellShowIf(v.rejected, h.Rejected)

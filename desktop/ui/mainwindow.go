@@ -74,6 +74,15 @@ func shellStale(v hub.HostView, now time.Time, after time.Duration) bool {
 	return shellStaleAt(v.Host.Status == hub.StatusApproved, v.LastBackupAt, v.Host.FirstSeen, now, after)
 }
 
+// shellAgo is humanAge, with a time slightly in the future (an agent's
+// clock ahead of this one) said as "just now" rather than "— ago".
+func shellAgo(now time.Time, t *time.Time) string {
+	if t != nil && !t.IsZero() && t.After(now) {
+		return "just now"
+	}
+	return humanAge(now, t)
+}
+
 // shellSpan says a StaleAfter for people: "24 hours", "1 hour", "90
 // minutes".
 func shellSpan(d time.Duration) string {
@@ -135,7 +144,7 @@ type shellRow struct {
 }
 
 func shellRowOf(v hub.HostView, now time.Time) shellRow {
-	r := shellRow{State: shellStateOf(v), Name: v.Host.DisplayName(), Age: "last backup " + humanAge(now, v.LastBackupAt)}
+	r := shellRow{State: shellStateOf(v), Name: v.Host.DisplayName(), Age: "last backup " + shellAgo(now, v.LastBackupAt)}
 	switch {
 	case v.Pending:
 		r.Badge, r.Age = "pending", "waiting for approval"
@@ -377,9 +386,13 @@ func (m *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 
 // shellFleetLine is the "All hosts" row's second line.
 func shellFleetLine(hosts []hub.HostView) string {
-	n, online := 0, 0
+	n, online, pending := 0, 0, 0
 	for _, v := range hosts {
-		if v.Host.Status == hub.StatusRejected {
+		switch v.Host.Status {
+		case hub.StatusPending:
+			pending++
+			continue
+		case hub.StatusRejected:
 			continue
 		}
 		n++
@@ -387,13 +400,19 @@ func shellFleetLine(hosts []hub.HostView) string {
 			online++
 		}
 	}
+	var s string
 	switch n {
 	case 0:
-		return "no hosts yet"
+		s = "no hosts yet"
 	case 1:
-		return fmt.Sprintf("1 host, %d online", online)
+		s = fmt.Sprintf("1 host, %d online", online)
+	default:
+		s = fmt.Sprintf("%d hosts, %d online", n, online)
 	}
-	return fmt.Sprintf("%d hosts, %d online", n, online)
+	if pending > 0 {
+		s += fmt.Sprintf(" · %d pending", pending)
+	}
+	return s
 }
 
 // tickAges recomputes ages and staleness on a slow timer.

@@ -117,9 +117,9 @@ func (n shellNotifier) decide(prev, next shellNotifyFacts) []*fyne.Notification 
 		title := fmt.Sprintf("%s: no backup in %s", h.Name, shellSpan(n.StaleAfter))
 		var content string
 		if h.LastBackupAt != nil {
-			content = "Its last successful backup finished " + humanAge(next.Now, h.LastBackupAt) + "."
+			content = "Its last successful backup finished " + shellAgo(next.Now, h.LastBackupAt) + "."
 		} else {
-			content = "It has never backed up since it was added " + humanAge(next.Now, &h.FirstSeen) + "."
+			content = "It has never backed up since it was added " + shellAgo(next.Now, &h.FirstSeen) + "."
 		}
 		out = append(out, fyne.NewNotification(title, content))
 	}

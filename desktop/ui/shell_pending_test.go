@@ -106,3 +106,26 @@ func TestShellRejectPendingHost(t *testing.T) {
 		t.Errorf("dashboard still lists %+v as pending", u.main.dash.last.Pending)
 	}
 }
+
+func TestShellDashboardShowsRunningJobProgress(t *testing.T) {
+	f := testfleet.New(t, testfleet.Options{})
+	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc", BigFileMiB: 16, UploadKiBps: 512})
+	u, _ := shellUI(t, f.Hub, Options{})
+	d := u.main.dash
+	job := f.RunNow(t, a.HostID, hub.RunRequest{Kind: "backup", Group: testfleet.Group})
+
+	shellWait(t, u, "a progress bar for the running backup", func() bool { return d.bars[job] != nil })
+	if len(d.last.Running) != 1 || d.last.Running[0].Title != "office-pc — backup of "+testfleet.Group {
+		t.Errorf("running list %+v; want the backup of %s on office-pc", d.last.Running, testfleet.Group)
+	}
+	shellWait(t, u, "the bar to move", func() bool {
+		p, ok := f.Hub.Progress(job)
+		bar := d.bars[job]
+		return ok && bar != nil && bar.Value > 0 && bar.Value <= 1 && strings.Contains(d.barText[job].Text, "%") && p.PercentDone > 0
+	})
+	if err := f.Hub.CancelJob(job); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitJob(t, job, "cancelled")
+	shellWait(t, u, "the running list to empty", func() bool { return len(d.last.Running) == 0 && d.bars[job] == nil })
+}

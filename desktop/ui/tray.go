@@ -127,12 +127,17 @@ func (u *UI) setupTray() {
 	shown := t.fleet
 	da.SetSystemTrayIcon(shown.icon())
 	da.SetSystemTrayMenu(t.menu)
+	label, checked := t.state.Label, t.pause.Checked
 	t.onChange = func() {
 		if t.fleet != shown {
 			shown = t.fleet
 			da.SetSystemTrayIcon(shown.icon())
 		}
-		t.menu.Refresh()
+		// Rebuilding the OS menu is not free: only when it reads differently.
+		if t.state.Label != label || t.pause.Checked != checked {
+			label, checked = t.state.Label, t.pause.Checked
+			t.menu.Refresh()
+		}
 	}
 	gate := shellBatchGate{b: u.bus}
 	sc := u.newScope()
