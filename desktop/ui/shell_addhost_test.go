@@ -197,6 +197,9 @@ func TestShellAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 
 	// The list of a new dialog shows the token, and Revoke removes it.
 	a.dlg.Hide()
+	if _, open := u.bus.listeners[a.sc]; open {
+		t.Error("the closed dialog still listens to the hub")
+	}
 	b := u.shellOpenAddHost()
 	rev := b.revoke[tok.ID]
 	if rev == nil {

@@ -221,6 +221,9 @@ func TestShellHostViewBuildsTabsWhenFirstSelected(t *testing.T) {
 	if !strings.HasPrefix(v.online.Text, "Offline — last seen 1 h ago") {
 		t.Errorf("online state %q; want Offline — last seen 1 h ago", v.online.Text)
 	}
+	if v.backup.Text != "Last successful backup never" {
+		t.Errorf("backup line %q; want %q", v.backup.Text, "Last successful backup never")
+	}
 	if v.pending.Visible() || v.rejected.Visible() {
 		t.Error("an approved host shows the pending or rejected banner")
 	}
