@@ -1,6 +1,428 @@
 package ui
 
-// STUB: owned by the shell helper (UI-A), who replaces this file.
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+)
+
+// shellAgentVersion names the agent release in the install commands' file
+// names (README.md's restic-agent_<version>_<os>_<arch>).
+const shellAgentVersion = "0.1.0"
+
+// Bounds of a new enrollment token.
+const (
+	shellMaxUses = 1000
+	shellMinTTL  = time.Minute
+	shellMaxTTL  = 90 * 24 * time.Hour
+)
+
+// shellInstall is what the install commands are made of.
+type shellInstall struct {
+	Manager string // the agent's --manager
+	Token   string // the enrollment token
+	Arch    string // amd64 or arm64
+	Version string // the agent release
+}
+
+// shellLinuxCommands is the systemd install of README.md "Linux
+// (systemd)", filled in. The unit is written through a quoted heredoc, so
+// the shell expands nothing in it; systemd's own % specifiers are escaped.
+func shellLinuxCommands(in shellInstall) string {
+	sd := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+	return strings.Join([]string{
+		fmt.Sprintf("sudo install -m 0755 restic-agent_%s_linux_%s /usr/local/bin/restic-agent", in.Version, in.Arch),
+		"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
+		"[Unit]",
+		"Description=Restic Manager agent",
+		"Wants=network-online.target",
+		"After=network-online.target",
+		"",
+		"[Service]",
+		fmt.Sprintf("ExecStart=/usr/local/bin/restic-agent --manager %s --enroll %s --state /var/lib/restic-agent", sd(in.Manager), sd(in.Token)),
+		"Restart=always",
+		"RestartSec=10",
+		"",
+		"[Install]",
+		"WantedBy=multi-user.target",
+		"UNIT",
+		"sudo systemctl daemon-reload",
+		"sudo systemctl enable --now restic-agent",
+		"journalctl -u restic-agent -f      # watch it enroll",
+	}, "\n")
+}
+
+// shellWindowsCommands is README.md's scheduled task, for an elevated
+// PowerShell in the folder holding the downloaded agent; it first copies
+// the agent to where the task runs it.
+func shellWindowsCommands(in shellInstall) string {
+	ps := func(s string) string { return strings.ReplaceAll(s, "'", "''") } // inside '…'
+	return strings.Join([]string{
+		`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
+		fmt.Sprintf(`Copy-Item .\restic-agent_%s_windows_%s.exe 'C:\Program Files\restic-agent\restic-agent.exe'`, in.Version, in.Arch),
+		"$action = New-ScheduledTaskAction -Execute 'C:\\Program Files\\restic-agent\\restic-agent.exe' `",
+		fmt.Sprintf(`  -Argument '--manager %s --enroll %s --state C:\ProgramData\restic-agent'`, ps(in.Manager), ps(in.Token)),
+		"$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Seconds 0) `",
+		"  -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)",
+		"Register-ScheduledTask -TaskName 'restic-agent' -Action $action -Settings $settings `",
+		"  -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest",
+		"Start-ScheduledTask -TaskName 'restic-agent'",
+	}, "\n")
+}
+
+// shellParseUses reads the "hosts it may enroll" field.
+func shellParseUses(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, errors.New("a whole number of hosts, e.g. 1")
+	}
+	if n < 1 || n > shellMaxUses {
+		return 0, fmt.Errorf("between 1 and %d hosts", shellMaxUses)
+	}
+	return n, nil
+}
+
+// shellParseTTL reads the "valid for" field: "24h", "90m", "7d", "1d12h",
+// or a bare number of hours.
+func shellParseTTL(s string) (time.Duration, error) {
+	s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
+	bad := errors.New("a duration such as 24h, 90m or 7d")
+	if s == "" {
+		return 0, bad
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(s); err == nil {
+		d = time.Duration(n) * time.Hour
+	} else {
+		if i := strings.IndexByte(s, 'd'); i >= 0 {
+			days, err := strconv.Atoi(s[:i])
+			if err != nil {
+				return 0, bad
+			}
+			d = time.Duration(days) * 24 * time.Hour
+			s = s[i+1:]
+		}
+		if s != "" {
+			rest, err := time.ParseDuration(s)
+			if err != nil {
+				return 0, bad
+			}
+			d += rest
+		}
+	}
+	if d < shellMinTTL || d > shellMaxTTL {
+		return 0, errors.New("between 1 minute and 90 days")
+	}
+	return d, nil
+}
+
+// shellCheckManager checks the --manager address the commands carry.
+func shellCheckManager(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("the address the host dials, e.g. ws://manager:8931")
+	case strings.ContainsAny(s, " \t\"'`$\\"):
+		return errors.New("an address has no spaces, quotes, $ or backslashes")
+	}
+	return nil
+}
+
+// shellManagerNote warns about an address the host cannot reach.
+func shellManagerNote(addr string, known bool) string {
+	if !known {
+		return "No listener on a LAN address is known: start the manager with --listen 0.0.0.0:8931 (by default it listens on 127.0.0.1 only) and check that the host can reach this address."
+	}
+	if strings.Contains(addr, "127.0.0.1") || strings.Contains(addr, "localhost") || strings.Contains(addr, "[::1]") {
+		return "This address works only on this machine. For another host, start the manager with --listen 0.0.0.0:8931 and use this machine's LAN name, or the tailnet name."
+	}
+	if !strings.Contains(addr, "://") {
+		return "A tailnet name: the host needs tailscaled running, or add --tailnet with TS_AUTHKEY set for the agent's own node."
+	}
+	return ""
+}
+
+// shellThisMachine is this machine's name as other hosts may know it.
+func shellThisMachine() string {
+	name, err := os.Hostname()
+	if err != nil || name == "" {
+		return "this-machine"
+	}
+	return name
+}
+
+// shellManagerChoices is the address the commands start with and the
+// ones offered: the manager's own (best first), and for a loopback
+// listener the same port under this machine's name, which is what a host
+// would dial once the manager listens on the LAN. With no listener it is
+// ws://<this machine>:8931.
+func shellManagerChoices(urls []string, machine string) (string, []string) {
+	if len(urls) == 0 {
+		a := "ws://" + machine + ":8931"
+		return a, []string{a}
+	}
+	opts := append([]string(nil), urls...)
+	for _, u := range urls {
+		for _, lo := range []string{"127.0.0.1", "localhost", "[::1]"} {
+			if rest, ok := strings.CutPrefix(u, "ws://"+lo+":"); ok {
+				opts = append(opts, "ws://"+machine+":"+rest)
+			}
+		}
+	}
+	return urls[0], opts
+}
+
+// shellAddHost is the "Add host" dialog: make a token, then show it once
+// with the install commands.
+type shellAddHost struct {
+	u   *UI
+	sc  *scope
+	dlg *dialog.CustomDialog
+
+	page *fyne.Container // the create page, then the commands page
+
+	// Create page.
+	uses, ttl *widget.Entry
+	create    *widget.Button
+	createErr *widget.Label
+	tokens    *fyne.Container
+	revoke    map[string]*widget.Button // by token id
+
+	// Commands page.
+	issued                           hub.IssuedEnrollToken
+	token                            *widget.Label
+	manager                          *widget.SelectEntry
+	managerNote                      *widget.Label
+	arch                             *widget.RadioGroup
+	linux, windows                   *widget.Label
+	copyToken, copyLinux, copyWindow *widget.Button
+}
 
 // showAddHost opens the "Add host" dialog.
-func (u *UI) showAddHost() {}
+func (u *UI) showAddHost() { u.shellOpenAddHost() }
+
+func (u *UI) shellOpenAddHost() *shellAddHost {
+	a := &shellAddHost{u: u, sc: u.newScope(), revoke: map[string]*widget.Button{}}
+	a.page = container.NewStack(a.createPage())
+	a.dlg = dialog.NewCustom("Add host", "Close", a.page, u.win)
+	a.dlg.SetOnClosed(a.sc.close)
+	a.dlg.Resize(fyne.NewSize(780, 600))
+	a.sc.on(func(c change) {
+		if c.Kind == hub.ChangeEnrollTokens || c.Kind == hub.ChangeAll {
+			a.loadTokens()
+		}
+	})
+	a.dlg.Show()
+	return a
+}
+
+func (a *shellAddHost) createPage() fyne.CanvasObject {
+	intro := widget.NewLabel("An enrollment token lets a machine join as an approved host. Make one, then run the command it shows on the machine: the agent enrolls on its first connection and keeps its own host token from then on.")
+	intro.Wrapping = fyne.TextWrapWord
+
+	a.uses = widget.NewEntry()
+	a.uses.SetText("1")
+	a.uses.Validator = func(s string) error { _, err := shellParseUses(s); return err }
+	a.ttl = widget.NewEntry()
+	a.ttl.SetText("24h")
+	a.ttl.Validator = func(s string) error { _, err := shellParseTTL(s); return err }
+	a.create = widget.NewButtonWithIcon("Create token", theme.ConfirmIcon(), a.createToken)
+	a.create.Importance = widget.HighImportance
+	a.uses.OnChanged = func(string) { a.validate() }
+	a.ttl.OnChanged = func(string) { a.validate() }
+	a.createErr = widget.NewLabel("")
+	a.createErr.Importance = widget.DangerImportance
+	a.createErr.Wrapping = fyne.TextWrapWord
+	a.createErr.Hide()
+
+	form := widget.NewForm(
+		&widget.FormItem{Text: "Hosts it may enroll", Widget: a.uses, HintText: "one token can enroll a fleet"},
+		&widget.FormItem{Text: "Valid for", Widget: a.ttl, HintText: "e.g. 24h, 90m, 7d"},
+	)
+	a.tokens = container.NewVBox()
+	a.loadTokens()
+	return container.NewBorder(container.NewVBox(intro, form, container.NewHBox(a.create), a.createErr), nil, nil, nil,
+		widget.NewCard("Enrollment tokens", "Tokens are stored hashed; a token is shown only when it is made.", container.NewVScroll(a.tokens)))
+}
+
+func (a *shellAddHost) validate() {
+	if a.uses.Validate() == nil && a.ttl.Validate() == nil {
+		a.create.Enable()
+	} else {
+		a.create.Disable()
+	}
+}
+
+func (a *shellAddHost) createToken() {
+	uses, err1 := shellParseUses(a.uses.Text)
+	ttl, err2 := shellParseTTL(a.ttl.Text)
+	if err := errors.Join(err1, err2); err != nil {
+		a.createErr.SetText(err.Error())
+		a.createErr.Show()
+		return
+	}
+	t, err := a.u.hub.CreateEnrollToken(uses, ttl)
+	if err != nil {
+		a.createErr.SetText("Could not make the token: " + err.Error())
+		a.createErr.Show()
+		return
+	}
+	a.issued = t
+	a.page.Objects = []fyne.CanvasObject{a.commandsPage()}
+	a.page.Refresh()
+}
+
+// loadTokens lists the existing tokens.
+func (a *shellAddHost) loadTokens() {
+	toks, err := a.u.hub.EnrollTokens()
+	a.tokens.Objects = nil
+	a.revoke = map[string]*widget.Button{}
+	if err != nil {
+		l := widget.NewLabel("Could not read the tokens: " + err.Error())
+		l.Importance = widget.DangerImportance
+		a.tokens.Add(l)
+		return
+	}
+	if len(toks) == 0 {
+		l := widget.NewLabel("No enrollment tokens.")
+		l.Importance = widget.LowImportance
+		a.tokens.Add(l)
+	}
+	now := a.u.opts.Now()
+	for _, t := range toks {
+		a.tokens.Add(a.tokenRow(t, now))
+	}
+	a.tokens.Refresh()
+}
+
+// shellTokenLine describes a stored token: "3f2a9c1b0e7d · 2 of 3 uses
+// left · expires in 23 h".
+func shellTokenLine(t hub.EnrollToken, now time.Time) string {
+	id := t.ID
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	uses := fmt.Sprintf("%d of %d uses left", t.UsesLeft(), t.Uses)
+	var exp string
+	if !now.Before(t.ExpiresAt) {
+		exp = "expired " + shellAgo(now, &t.ExpiresAt)
+	} else {
+		exp = "expires in " + humanDuration(t.ExpiresAt.Sub(now))
+	}
+	return id + " · " + uses + " · " + exp
+}
+
+func (a *shellAddHost) tokenRow(t hub.EnrollToken, now time.Time) fyne.CanvasObject {
+	l := widget.NewLabel(shellTokenLine(t, now))
+	if t.UsesLeft() == 0 || !now.Before(t.ExpiresAt) {
+		l.Importance = widget.LowImportance
+	}
+	id := t.ID
+	b := widget.NewButtonWithIcon("Revoke", theme.DeleteIcon(), func() {
+		if err := a.u.hub.RevokeEnrollToken(id); err != nil {
+			a.u.showError("Revoke token", err)
+		}
+	})
+	a.revoke[id] = b
+	return container.NewBorder(nil, nil, nil, b, l)
+}
+
+func (a *shellAddHost) commandsPage() fyne.CanvasObject {
+	u := a.u
+	known := len(u.opts.AgentURLs) > 0
+	addr, options := shellManagerChoices(u.opts.AgentURLs, shellThisMachine())
+
+	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing.",
+		shellHosts(a.issued.Uses), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
+	head.Wrapping = fyne.TextWrapWord
+	a.token = widget.NewLabel(a.issued.Token)
+	a.token.TextStyle.Monospace = true
+	a.token.Selectable = true
+	a.token.Truncation = fyne.TextTruncateEllipsis
+	a.copyToken = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.issued.Token) })
+
+	a.managerNote = widget.NewLabel("")
+	a.managerNote.Wrapping = fyne.TextWrapWord
+	a.managerNote.Importance = widget.WarningImportance
+	a.manager = widget.NewSelectEntry(options)
+	a.manager.Validator = shellCheckManager
+	a.manager.SetText(addr)
+	a.arch = widget.NewRadioGroup([]string{"amd64", "arm64"}, func(string) { a.regenerate(known) })
+	a.arch.Horizontal = true
+	a.arch.Required = true
+	a.arch.SetSelected("amd64")
+	a.manager.OnChanged = func(string) { a.regenerate(known) }
+
+	mono := func() *widget.Label {
+		l := widget.NewLabel("")
+		l.TextStyle.Monospace = true
+		l.Selectable = true
+		return l
+	}
+	a.linux, a.windows = mono(), mono()
+	a.copyLinux = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.linux.Text) })
+	a.copyWindow = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.windows.Text) })
+	linuxNote := widget.NewLabel("On the host, in the folder holding the downloaded agent, with restic installed:")
+	windowsNote := widget.NewLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded agent:")
+	linuxNote.Wrapping, windowsNote.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Linux (systemd)", container.NewBorder(linuxNote, container.NewHBox(a.copyLinux), nil, nil, container.NewScroll(a.linux))),
+		container.NewTabItem("Windows", container.NewBorder(windowsNote, container.NewHBox(a.copyWindow), nil, nil, container.NewScroll(a.windows))),
+	)
+	a.regenerate(known)
+
+	form := widget.NewForm(
+		&widget.FormItem{Text: "Token", Widget: container.NewBorder(nil, nil, nil, a.copyToken, a.token)},
+		&widget.FormItem{Text: "Manager address", Widget: a.manager},
+		&widget.FormItem{Text: "Architecture", Widget: a.arch},
+	)
+	return container.NewBorder(container.NewVBox(head, form, a.managerNote), nil, nil, nil, tabs)
+}
+
+func shellHosts(n int) string {
+	if n == 1 {
+		return "1 host"
+	}
+	return fmt.Sprintf("%d hosts", n)
+}
+
+// regenerate fills the commands from the fields.
+func (a *shellAddHost) regenerate(known bool) {
+	if a.linux == nil || a.arch == nil {
+		return // still building the page
+	}
+	addr := strings.TrimSpace(a.manager.Text)
+	if err := shellCheckManager(addr); err != nil {
+		a.managerNote.SetText("Manager address: " + err.Error())
+		a.managerNote.Show()
+		a.copyLinux.Disable()
+		a.copyWindow.Disable()
+		return
+	}
+	a.copyLinux.Enable()
+	a.copyWindow.Enable()
+	note := shellManagerNote(addr, known)
+	a.managerNote.SetText(note)
+	shellShowIf(a.managerNote, note != "")
+	arch := a.arch.Selected
+	if arch == "" {
+		arch = "amd64"
+	}
+	in := shellInstall{Manager: addr, Token: a.issued.Token, Arch: arch, Version: shellAgentVersion}
+	a.linux.SetText(shellLinuxCommands(in))
+	a.windows.SetText(shellWindowsCommands(in))
+}
+
+func (a *shellAddHost) copy(s string) {
+	a.u.app.Clipboard().SetContent(s)
+}

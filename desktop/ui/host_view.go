@@ -1,19 +1,251 @@
 package ui
 
-// STUB: owned by the shell helper (UI-A), who replaces this file.
+import (
+	"fmt"
+	"strings"
+	"time"
 
-import "fyne.io/fyne/v2"
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+)
+
+// shellTab is one host tab and the function that builds it.
+type shellTab struct {
+	name  string
+	icon  func() fyne.Resource
+	build func(u *UI, sc *scope, hostID string) fyne.CanvasObject
+}
+
+// shellTabs are the host tabs in order. Each is built the first time it is
+// selected, with the host view's scope, so its listeners end with it.
+var shellTabs = []shellTab{
+	{"Overview", theme.InfoIcon, newOverviewTab},
+	{"Source groups", theme.FolderIcon, newGroupsTab},
+	{"Schedules", theme.HistoryIcon, newSchedulesTab},
+	{"Jobs", theme.ListIcon, newJobsTab},
+	{"Snapshots", theme.StorageIcon, newSnapshotsTab},
+	{"Settings", theme.SettingsIcon, newSettingsTab},
+}
+
+// shellHeader is what the top of a host page says.
+type shellHeader struct {
+	Name     string
+	Details  string // "linux/amd64 · agent 0.1.0 · restic 0.14.0"
+	State    shellState
+	Online   string // "Online since 14:03" / "Offline — last seen 3 h ago"
+	Backup   string // "Last successful backup 2 h ago · failing: docs"
+	Pending  bool
+	Rejected bool
+}
+
+func shellHeaderOf(d hub.HostDetail, now time.Time) shellHeader {
+	h := d.Host
+	hd := shellHeader{Name: h.DisplayName(), State: shellStateOf(d.HostView),
+		Pending: h.Status == hub.StatusPending, Rejected: h.Status == hub.StatusRejected}
+	var parts []string
+	if h.OS != "" || h.Arch != "" {
+		parts = append(parts, strings.Trim(h.OS+"/"+h.Arch, "/"))
+	}
+	if h.AgentVersion != "" {
+		parts = append(parts, "agent "+h.AgentVersion)
+	}
+	if h.ResticVersion != "" {
+		parts = append(parts, "restic "+h.ResticVersion)
+	}
+	if h.NodeName != "" && h.NodeName != h.Hostname {
+		parts = append(parts, "tailnet node "+h.NodeName)
+	}
+	if h.Timezone != "" {
+		parts = append(parts, h.Timezone)
+	}
+	hd.Details = strings.Join(parts, " · ")
+	if !hd.Pending {
+		hd.Backup = "Last successful backup " + shellAgo(now, d.LastBackupAt)
+		if d.Failing {
+			hd.Backup += " · failing: " + strings.Join(d.FailingGroups, ", ")
+		}
+		if n := d.RunningJobs; n > 0 {
+			hd.Backup += fmt.Sprintf(" · %d running", n)
+		}
+		if n := d.QueuedJobs; n > 0 {
+			hd.Backup += fmt.Sprintf(" · %d queued", n)
+		}
+	}
+	switch {
+	case d.Online:
+		hd.Online = "Online since " + shellClock(now, d.ConnectedSince)
+	case h.LastSeen.IsZero():
+		hd.Online = "Offline — never connected"
+	default:
+		hd.Online = "Offline — last seen " + shellAgo(now, &h.LastSeen)
+	}
+	return hd
+}
+
+// shellClock formats t for a header: "14:03" today, "Mon 2 Jan 14:03"
+// this year, else with the year.
+func shellClock(now, t time.Time) string {
+	t = t.In(now.Location())
+	switch {
+	case t.Year() == now.Year() && t.YearDay() == now.YearDay():
+		return t.Format("15:04")
+	case t.Year() == now.Year():
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	return t.Format("2 Jan 2006 15:04")
+}
 
 // hostView is one host: a header and the tabs.
 type hostView struct {
-	sc  *scope
+	u      *UI
+	sc     *scope
+	hostID string
+
+	name, details, online *widget.Label
+	backup                *widget.Label
+	stateIcon             *widget.Icon
+	pending               fyne.CanvasObject // banner with approve and reject
+	approve, reject       *widget.Button
+	rejected              fyne.CanvasObject // banner
+	loadErr               *widget.Label
+
+	tabs    *container.AppTabs
+	holders []*fyne.Container
+	built   []bool
+
 	obj fyne.CanvasObject
 }
 
 func newHostView(u *UI, hostID string) *hostView {
-	sc := u.newScope()
-	return &hostView{sc: sc, obj: newOverviewTab(u, sc, hostID)}
+	v := &hostView{u: u, sc: u.newScope(), hostID: hostID}
+	v.name = widget.NewLabel("")
+	v.name.SizeName = theme.SizeNameHeadingText
+	v.name.TextStyle.Bold = true
+	v.name.Truncation = fyne.TextTruncateEllipsis
+	v.details = widget.NewLabel("")
+	v.details.Importance = widget.LowImportance
+	v.details.Truncation = fyne.TextTruncateEllipsis
+	v.online = widget.NewLabel("")
+	v.backup = widget.NewLabel("")
+	v.backup.Truncation = fyne.TextTruncateEllipsis
+	v.stateIcon = widget.NewIcon(nil)
+	v.loadErr = widget.NewLabel("")
+	v.loadErr.Importance = widget.DangerImportance
+	v.loadErr.Wrapping = fyne.TextWrapWord
+	v.loadErr.Hide()
+
+	v.approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() {
+		u.showError("Approve "+v.name.Text, u.hub.ApproveHost(hostID))
+	})
+	v.approve.Importance = widget.HighImportance
+	v.reject = widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.shellConfirmReject(hostID, v.name.Text) })
+	msg := widget.NewLabel("This machine connected over the tailnet without an enrollment token. Approve it to send it its configuration and schedules, or reject it to refuse it from now on.")
+	msg.Wrapping = fyne.TextWrapWord
+	v.pending = shellBanner(theme.WarningIcon(), msg, v.approve, v.reject)
+	rmsg := widget.NewLabel("Rejected: this host is refused when it connects. Its history is kept.")
+	rmsg.Wrapping = fyne.TextWrapWord
+	v.rejected = shellBanner(theme.ErrorIcon(), rmsg)
+
+	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewCenter(v.online), v.name)
+	header := container.NewVBox(titleRow, container.New(shellTightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
+
+	items := make([]*container.TabItem, len(shellTabs))
+	v.holders = make([]*fyne.Container, len(shellTabs))
+	v.built = make([]bool, len(shellTabs))
+	for i, t := range shellTabs {
+		v.holders[i] = container.NewStack()
+		items[i] = container.NewTabItemWithIcon(t.name, t.icon(), v.holders[i])
+	}
+	v.tabs = container.NewAppTabs(items...)
+	v.tabs.OnSelected = func(*container.TabItem) { v.buildTab(v.tabs.SelectedIndex()) }
+	v.buildTab(0)
+
+	v.obj = container.NewBorder(container.NewPadded(header), nil, nil, nil, v.tabs)
+	v.refresh()
+	v.sc.on(func(c change) {
+		switch c.Kind {
+		case hub.ChangeHost, hub.ChangeHosts, hub.ChangeAll:
+			if about(c, hostID) {
+				v.refresh()
+			}
+		}
+	})
+	return v
 }
 
 func (v *hostView) object() fyne.CanvasObject { return v.obj }
 func (v *hostView) close()                    { v.sc.close() }
+
+// buildTab builds tab i the first time it is shown.
+func (v *hostView) buildTab(i int) {
+	if i < 0 || i >= len(shellTabs) || v.built[i] {
+		return
+	}
+	v.built[i] = true
+	v.holders[i].Objects = []fyne.CanvasObject{shellTabs[i].build(v.u, v.sc, v.hostID)}
+	v.holders[i].Refresh()
+}
+
+// refresh re-reads the header.
+func (v *hostView) refresh() {
+	d, err := v.u.hub.Host(v.hostID)
+	if err != nil {
+		v.loadErr.SetText("Could not read this host: " + err.Error())
+		v.loadErr.Show()
+		return
+	}
+	v.loadErr.Hide()
+	h := shellHeaderOf(d, v.u.opts.Now())
+	v.name.SetText(h.Name)
+	v.details.SetText(h.Details)
+	shellShowIf(v.details, h.Details != "")
+	v.online.SetText(h.Online)
+	v.backup.SetText(h.Backup)
+	shellShowIf(v.backup, h.Backup != "")
+	v.backup.Importance = widget.MediumImportance
+	if d.Failing {
+		v.backup.Importance = widget.DangerImportance
+	}
+	v.backup.Refresh()
+	v.stateIcon.SetResource(h.State.icon())
+	shellShowIf(v.pending, h.Pending)
+	shellShowIf(v.rejected, h.Rejected)
+}
+
+func shellShowIf(o fyne.CanvasObject, show bool) {
+	if show {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// shellBanner is a highlighted strip: an icon, a message and buttons.
+func shellBanner(icon fyne.Resource, msg fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+	var right fyne.CanvasObject
+	if len(buttons) > 0 {
+		right = container.NewHBox(buttons...)
+	}
+	return widget.NewCard("", "", container.NewBorder(nil, nil, widget.NewIcon(icon), right, msg))
+}
+
+// shellConfirmReject asks before rejecting a host: it is disconnected and
+// refused from then on.
+func (u *UI) shellConfirmReject(hostID, name string) {
+	d := dialog.NewConfirm(fmt.Sprintf("Reject %s?", name),
+		"It is disconnected and refused whenever it connects again. Its history stays.",
+		func(ok bool) {
+			if ok {
+				u.showError("Reject "+name, u.hub.RejectHost(hostID))
+			}
+		}, u.win)
+	d.SetConfirmText("Reject")
+	d.SetDismissText("Cancel")
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Show()
+}

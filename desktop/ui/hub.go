@@ -56,6 +56,9 @@ type Hub interface {
 	TreeList(ctx context.Context, hostID, snapshotID, path string, offset, limit int) (hub.TreePage, error)
 
 	Subscribe() (<-chan hub.Change, func())
+
+	// shell (mainwindow.go): the dashboard's running jobs.
+	ActiveJobs(hostID string) ([]hub.Job, error)
 }
 
 // Tailnet is the manager's tailnet node as the window shows it (online,

@@ -1,16 +1,533 @@
 package ui
 
-// STUB: owned by the shell helper (UI-A), who replaces this file.
-
 import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+	"restic-manager/icons"
+	"restic-manager/protocol/mesh"
 )
+
+// shellAgeTick is how often ages ("2 h ago") and staleness are recomputed
+// while nothing else changes: the one thing the window does on a timer.
+const shellAgeTick = 30 * time.Second
+
+// Job statuses as the store spells them (the wire literals).
+const (
+	shellJobRunning = "running"
+	shellJobFailed  = "failed"
+)
+
+// shellState is a host's one status in the sidebar, by priority: waiting
+// for approval, then a failed last backup, then a running job, then
+// online, then offline.
+type shellState string
+
+const (
+	shellPending shellState = "pending"
+	shellFailing shellState = "failing"
+	shellRunning shellState = "running"
+	shellOnline  shellState = "online"
+	shellOffline shellState = "offline"
+)
+
+func shellStateOf(v hub.HostView) shellState {
+	switch {
+	case v.Pending:
+		return shellPending
+	case v.Failing:
+		return shellFailing
+	case v.RunningJobs > 0:
+		return shellRunning
+	case v.Online:
+		return shellOnline
+	}
+	return shellOffline
+}
+
+func (s shellState) icon() fyne.Resource {
+	switch s {
+	case shellPending:
+		return icons.Pending
+	case shellFailing:
+		return icons.Failed
+	case shellRunning:
+		return icons.Running
+	case shellOnline:
+		return icons.Online
+	}
+	return icons.Offline
+}
+
+// shellStale reports whether an approved host has had no successful backup
+// within after. A host that never backed up counts from when it was first
+// seen: one enrolled a minute ago is new, not stale.
+func shellStale(v hub.HostView, now time.Time, after time.Duration) bool {
+	return shellStaleAt(v.Host.Status == hub.StatusApproved, v.LastBackupAt, v.Host.FirstSeen, now, after)
+}
+
+// shellAgo is humanAge, with a time slightly in the future (an agent's
+// clock ahead of this one) said as "just now" rather than "— ago".
+func shellAgo(now time.Time, t *time.Time) string {
+	if t != nil && !t.IsZero() && t.After(now) {
+		return "just now"
+	}
+	return humanAge(now, t)
+}
+
+// shellSpan says a StaleAfter for people: "24 hours", "1 hour", "90
+// minutes".
+func shellSpan(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	case d >= time.Minute && d%time.Minute == 0:
+		return plural(int(d/time.Minute), "minute")
+	}
+	return humanDuration(d)
+}
+
+// shellMatches reports whether the sidebar filter matches a host: every
+// word of query must occur in the host's name, OS, architecture or state
+// ("online", "offline", "pending", "failing", "running", "rejected").
+func shellMatches(v hub.HostView, query string) bool {
+	words := strings.Fields(strings.ToLower(query))
+	if len(words) == 0 {
+		return true
+	}
+	hay := []string{strings.ToLower(v.Host.DisplayName()), strings.ToLower(v.Host.NodeName),
+		strings.ToLower(v.Host.OS), strings.ToLower(v.Host.Arch), string(shellStateOf(v))}
+	if v.Online {
+		hay = append(hay, "online")
+	} else {
+		hay = append(hay, "offline")
+	}
+	if v.Failing {
+		hay = append(hay, "failing", "failed")
+	}
+	if v.RunningJobs > 0 {
+		hay = append(hay, "running")
+	}
+	if v.Host.Status == hub.StatusRejected {
+		hay = append(hay, "rejected")
+	}
+	all := strings.Join(hay, " ")
+	for _, w := range words {
+		if !strings.Contains(all, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// shellRow is what one sidebar row shows.
+type shellRow struct {
+	State   shellState
+	Name    string
+	Age     string // last successful backup: "2 h ago", "never"
+	Badge   string // "pending", "rejected" or ""
+	Tooltip string
+}
+
+func shellRowOf(v hub.HostView, now time.Time) shellRow {
+	r := shellRow{State: shellStateOf(v), Name: v.Host.DisplayName(), Age: "last backup " + shellAgo(now, v.LastBackupAt)}
+	switch {
+	case v.Pending:
+		r.Badge, r.Age = "pending", "waiting for approval"
+	case v.Host.Status == hub.StatusRejected:
+		r.Badge = "rejected"
+	}
+	return r
+}
 
 // mainWindow is the sidebar of hosts and the area right of it (dashboard
 // or a host view).
-type mainWindow struct{ u *UI }
+type mainWindow struct {
+	u    *UI
+	sc   *scope
+	gate shellBatchGate
 
-func newMainWindow(u *UI) *mainWindow { return &mainWindow{u: u} }
+	hosts    []hub.HostView // every host, by name, as the hub lists them
+	shown    []hub.HostView // the hosts passing the filter
+	selected string         // the host shown; "" is the dashboard
 
-func (m *mainWindow) object() fyne.CanvasObject { return widget.NewLabel("Restic Manager") }
+	filter  *widget.Entry
+	list    *widget.List // row 0 is "All hosts", then shown
+	addHost *widget.Button
+	tailnet *widget.Label
+	login   *widget.Hyperlink
+	loadErr *widget.Label
+
+	content *fyne.Container
+	dash    *shellDashboard
+	host    *hostView // nil while the dashboard shows
+
+	obj fyne.CanvasObject
+}
+
+func newMainWindow(u *UI) *mainWindow {
+	m := &mainWindow{u: u, sc: u.newScope(), gate: shellBatchGate{b: u.bus}}
+	m.filter = widget.NewEntry()
+	m.filter.SetPlaceHolder("Filter: name, OS, state…")
+	m.filter.ActionItem = widget.NewIcon(theme.SearchIcon())
+	m.filter.OnChanged = func(string) { m.applyFilter() }
+
+	m.list = widget.NewList(func() int { return 1 + len(m.shown) }, m.newRow, m.updateRow)
+	m.list.OnSelected = func(id widget.ListItemID) {
+		if id == 0 {
+			m.show("")
+		} else if id-1 < len(m.shown) {
+			m.show(m.shown[id-1].Host.ID)
+		}
+	}
+
+	m.addHost = widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), u.showAddHost)
+	m.addHost.Importance = widget.HighImportance
+	m.loadErr = widget.NewLabel("")
+	m.loadErr.Importance = widget.DangerImportance
+	m.loadErr.Wrapping = fyne.TextWrapWord
+	m.loadErr.Hide()
+
+	footer := container.NewVBox(m.loadErr, m.addHost)
+	if u.opts.Tailnet != nil {
+		m.tailnet = widget.NewLabel("Tailnet: starting…")
+		m.tailnet.Wrapping = fyne.TextWrapWord
+		m.tailnet.SizeName = theme.SizeNameCaptionText
+		m.login = widget.NewHyperlink("Log in to the tailnet…", nil)
+		m.login.Hide()
+		footer.Add(widget.NewSeparator())
+		footer.Add(m.tailnet)
+		footer.Add(m.login)
+		m.showTailnet(u.opts.Tailnet.Status())
+		m.watchTailnet(u.opts.Tailnet)
+	}
+	sidebar := container.NewBorder(m.filter, footer, nil, nil, m.list)
+
+	m.dash = newShellDashboard(m)
+	m.content = container.NewStack(m.dash.obj)
+	split := container.NewHSplit(sidebar, m.content)
+	split.Offset = 0.24
+	m.obj = split
+
+	m.reload()
+	m.list.Select(0)
+	m.sc.on(m.changed)
+	go m.tickAges()
+	return m
+}
+
+func (m *mainWindow) object() fyne.CanvasObject { return m.obj }
+
+func (m *mainWindow) changed(c change) {
+	switch c.Kind {
+	case hub.ChangeHosts, hub.ChangeHost, hub.ChangeJob, hub.ChangeAll:
+		if m.gate.first() {
+			m.reload()
+		}
+	case hub.ChangeProgress:
+		m.dash.progress(c.JobID)
+	}
+}
+
+// shellBatchGate lets a listener act once per batch of the bus: the store
+// already holds every change of a batch when it is delivered, so one
+// re-read at its first change sees them all, and a batch about a hundred
+// hosts costs one read, not a hundred.
+type shellBatchGate struct {
+	b    *bus
+	last uint64
+	used bool
+}
+
+func (g *shellBatchGate) first() bool {
+	n := g.b.batches() // counts batches delivered before the current one
+	if g.used && n == g.last {
+		return false
+	}
+	g.last, g.used = n, true
+	return true
+}
+
+// reload re-reads the whole host list.
+func (m *mainWindow) reload() {
+	hs, err := m.u.hub.Hosts()
+	if err != nil {
+		// Shown in place, not as a dialog: a failing store would otherwise
+		// open one per change.
+		m.u.log.Warn("read the host list", "err", err)
+		m.loadErr.SetText("Could not read the host list: " + err.Error())
+		m.loadErr.Show()
+		return
+	}
+	m.loadErr.Hide()
+	m.hosts = hs
+	m.applyFilter()
+	m.dash.render()
+}
+
+// applyFilter recomputes the rows shown and keeps the selection on the
+// host shown.
+func (m *mainWindow) applyFilter() {
+	q := m.filter.Text
+	m.shown = m.shown[:0]
+	for _, v := range m.hosts {
+		if shellMatches(v, q) {
+			m.shown = append(m.shown, v)
+		}
+	}
+	m.list.Refresh()
+	m.syncSelection()
+}
+
+func (m *mainWindow) syncSelection() {
+	if m.selected == "" {
+		m.list.Select(0)
+		return
+	}
+	for i, v := range m.shown {
+		if v.Host.ID == m.selected {
+			m.list.Select(i + 1)
+			return
+		}
+	}
+	// Filtered out: the host stays on the right, no row is highlighted.
+	m.list.UnselectAll()
+}
+
+// show puts the dashboard ("") or a host on the right.
+func (m *mainWindow) show(hostID string) {
+	if hostID == m.selected && (hostID == "" || m.host != nil) {
+		return
+	}
+	if m.host != nil {
+		m.host.close()
+		m.host = nil
+	}
+	m.selected = hostID
+	if hostID == "" {
+		m.content.Objects = []fyne.CanvasObject{m.dash.obj}
+		m.dash.render()
+	} else {
+		m.host = newHostView(m.u, hostID)
+		m.content.Objects = []fyne.CanvasObject{m.host.object()}
+	}
+	m.content.Refresh()
+	m.syncSelection()
+}
+
+func (m *mainWindow) newRow() fyne.CanvasObject {
+	icon := widget.NewIcon(icons.Offline)
+	name := widget.NewLabel("host name")
+	name.TextStyle.Bold = true
+	name.Truncation = fyne.TextTruncateEllipsis
+	age := widget.NewLabel("last backup never")
+	age.SizeName = theme.SizeNameCaptionText
+	age.Truncation = fyne.TextTruncateEllipsis
+	badge := widget.NewLabel("pending")
+	badge.Importance = widget.WarningImportance
+	badge.SizeName = theme.SizeNameCaptionText
+	return container.NewBorder(nil, nil, icon, badge, container.New(shellTightVBox{}, name, age))
+}
+
+func (m *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	row := o.(*fyne.Container)
+	text := row.Objects[0].(*fyne.Container)
+	name, age := text.Objects[0].(*widget.Label), text.Objects[1].(*widget.Label)
+	var icon *widget.Icon
+	var badge *widget.Label
+	for _, c := range row.Objects[1:] {
+		switch c := c.(type) {
+		case *widget.Icon:
+			icon = c
+		case *widget.Label:
+			badge = c
+		}
+	}
+	if id == 0 {
+		icon.SetResource(theme.HomeIcon())
+		name.SetText("All hosts")
+		age.SetText(shellFleetLine(m.hosts))
+		badge.Hide()
+		return
+	}
+	if id-1 >= len(m.shown) {
+		return
+	}
+	r := shellRowOf(m.shown[id-1], m.u.opts.Now())
+	icon.SetResource(r.State.icon())
+	name.SetText(r.Name)
+	age.SetText(r.Age)
+	if r.Badge == "" {
+		badge.Hide()
+	} else {
+		badge.SetText(r.Badge)
+		badge.Importance = widget.WarningImportance
+		if r.Badge == "rejected" {
+			badge.Importance = widget.DangerImportance
+		}
+		badge.Refresh()
+		badge.Show()
+	}
+}
+
+// shellFleetLine is the "All hosts" row's second line.
+func shellFleetLine(hosts []hub.HostView) string {
+	n, online, pending := 0, 0, 0
+	for _, v := range hosts {
+		switch v.Host.Status {
+		case hub.StatusPending:
+			pending++
+			continue
+		case hub.StatusRejected:
+			continue
+		}
+		n++
+		if v.Online {
+			online++
+		}
+	}
+	var s string
+	switch n {
+	case 0:
+		s = "no hosts yet"
+	case 1:
+		s = fmt.Sprintf("1 host, %d online", online)
+	default:
+		s = fmt.Sprintf("%d hosts, %d online", n, online)
+	}
+	if pending > 0 {
+		s += fmt.Sprintf(" · %d pending", pending)
+	}
+	return s
+}
+
+// tickAges recomputes ages and staleness on a slow timer.
+func (m *mainWindow) tickAges() {
+	t := time.NewTicker(shellAgeTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			fyne.Do(func() {
+				m.list.Refresh()
+				m.dash.render()
+			})
+		case <-m.u.bus.closed:
+			return
+		}
+	}
+}
+
+// --- Tailnet footer ---
+
+func (m *mainWindow) watchTailnet(tn Tailnet) {
+	ch, cancel := tn.Subscribe()
+	go func() {
+		defer cancel()
+		for {
+			select {
+			case st, ok := <-ch:
+				if !ok {
+					return
+				}
+				fyne.Do(func() { m.showTailnet(st) })
+			case <-m.u.bus.closed:
+				return
+			}
+		}
+	}()
+}
+
+// shellTailnetLine is the footer's text for a tailnet status.
+func shellTailnetLine(st mesh.Status) string {
+	var s string
+	switch st.State {
+	case mesh.StateStarting:
+		s = "Tailnet: connecting…"
+	case mesh.StateNeedsLogin:
+		s = "Tailnet: login needed"
+	case mesh.StateNeedsApproval:
+		s = "Tailnet: waiting for the tailnet admin to approve this device"
+	case mesh.StateRunning:
+		s = "Tailnet: connected"
+	case mesh.StateStopped:
+		s = "Tailnet: stopped"
+	default:
+		s = "Tailnet: " + string(st.State)
+	}
+	switch {
+	case st.DNSName != "":
+		s += " as " + st.DNSName
+	case st.Hostname != "" && st.State != mesh.StateRunning:
+		s += " (" + st.Hostname + ")"
+	}
+	if st.Err != "" {
+		s += "\n" + st.Err
+	}
+	return s
+}
+
+func (m *mainWindow) showTailnet(st mesh.Status) {
+	m.tailnet.SetText(shellTailnetLine(st))
+	if st.State == mesh.StateRunning {
+		m.tailnet.Importance = widget.LowImportance
+	} else {
+		m.tailnet.Importance = widget.WarningImportance
+	}
+	m.tailnet.Refresh()
+	if u, err := url.Parse(st.LoginURL); err == nil && st.LoginURL != "" {
+		m.login.SetURL(u)
+		m.login.Show()
+	} else {
+		m.login.Hide()
+	}
+}
+
+// shellTightVBox stacks objects so that neighbours share their inner
+// padding: a sidebar row's two lines read as one item.
+type shellTightVBox struct{}
+
+func (shellTightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		ms := o.MinSize()
+		s.Width = max(s.Width, ms.Width)
+		s.Height += ms.Height
+		n++
+	}
+	if n > 1 {
+		s.Height -= float32(n-1) * theme.InnerPadding()
+	}
+	return s
+}
+
+func (shellTightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - theme.InnerPadding()
+	}
+}

@@ -1,0 +1,340 @@
+package ui
+
+// The dashboard of all hosts, the right side of the main window while "All
+// hosts" is selected (mainwindow.go).
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+	"restic-manager/icons"
+)
+
+// shellDashRow is one host in a dashboard list.
+type shellDashRow struct {
+	HostID, Name, Detail string
+	State                shellState
+}
+
+// shellDashJob is one running job.
+type shellDashJob struct {
+	JobID, HostID, Title string
+}
+
+// shellDashModel is everything the dashboard shows; it is rebuilt only
+// when this changes.
+type shellDashModel struct {
+	Hosts, Online, FailingN, StaleN int
+	Failing, Stale, Pending         []shellDashRow
+	Running                         []shellDashJob
+	Queued                          int
+	StaleAfter                      time.Duration
+	Err                             string
+}
+
+// shellDashModelOf computes the dashboard from the host list. It reads
+// the store for failing hosts' errors and running hosts' jobs (local
+// reads, no network).
+func shellDashModelOf(h Hub, hosts []hub.HostView, now time.Time, staleAfter time.Duration) shellDashModel {
+	m := shellDashModel{StaleAfter: staleAfter}
+	for _, v := range hosts {
+		name := v.Host.DisplayName()
+		switch v.Host.Status {
+		case hub.StatusPending:
+			m.Pending = append(m.Pending, shellDashRow{HostID: v.Host.ID, Name: name, State: shellPending, Detail: shellPendingDetail(v, now)})
+			continue
+		case hub.StatusRejected:
+			continue
+		}
+		m.Hosts++
+		if v.Online {
+			m.Online++
+		}
+		if v.Failing {
+			m.FailingN++
+			m.Failing = append(m.Failing, shellDashRow{HostID: v.Host.ID, Name: name, State: shellFailing, Detail: shellFailingDetail(h, v)})
+		}
+		if shellStale(v, now, staleAfter) {
+			m.StaleN++
+			d := "last successful backup " + shellAgo(now, v.LastBackupAt)
+			if v.LastBackupAt == nil {
+				d = "never backed up; added " + shellAgo(now, &v.Host.FirstSeen)
+			}
+			m.Stale = append(m.Stale, shellDashRow{HostID: v.Host.ID, Name: name, State: shellStateOf(v), Detail: d})
+		}
+		m.Queued += v.QueuedJobs
+		if v.RunningJobs == 0 {
+			continue
+		}
+		jobs, err := h.ActiveJobs(v.Host.ID)
+		if err != nil {
+			m.Err = "Could not read the running jobs of " + name + ": " + err.Error()
+			continue
+		}
+		for _, j := range jobs {
+			if j.Status != shellJobRunning {
+				continue
+			}
+			m.Running = append(m.Running, shellDashJob{JobID: j.ID, HostID: v.Host.ID, Title: name + " — " + shellJobTitle(j)})
+		}
+	}
+	return m
+}
+
+// shellJobTitle names a job: "backup of docs", "prune".
+func shellJobTitle(j hub.Job) string {
+	if j.Tag != "" {
+		return j.Kind + " of " + j.Tag
+	}
+	if j.Kind == "" {
+		return "job"
+	}
+	return j.Kind
+}
+
+func shellPendingDetail(v hub.HostView, now time.Time) string {
+	var parts []string
+	if v.Host.NodeName != "" && v.Host.NodeName != v.Host.DisplayName() {
+		parts = append(parts, "tailnet node "+v.Host.NodeName)
+	}
+	if v.Host.OS != "" {
+		parts = append(parts, v.Host.OS+"/"+v.Host.Arch)
+	}
+	if !v.Host.FirstSeen.IsZero() {
+		parts = append(parts, "asked "+shellAgo(now, &v.Host.FirstSeen))
+	}
+	if v.Online {
+		parts = append(parts, "connected")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// shellFailingDetail says which groups failed and why (first line of
+// the error).
+func shellFailingDetail(h Hub, v hub.HostView) string {
+	d, err := h.Host(v.Host.ID)
+	if err != nil {
+		return "backup failed: " + strings.Join(v.FailingGroups, ", ")
+	}
+	var parts []string
+	for _, g := range v.FailingGroups {
+		e := shellFirstLine(d.Groups[g].Error)
+		if e == "" {
+			e = "failed"
+		}
+		parts = append(parts, g+": "+e)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shellFirstLine is s up to its first line break, trimmed.
+func shellFirstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// shellProgressLine is a running job's figures: "42 % · 3.1 MiB/s · 2 min
+// left".
+func shellProgressLine(p hub.Progress, ok bool) string {
+	if !ok {
+		return "starting…"
+	}
+	parts := []string{fmt.Sprintf("%.0f %%", p.PercentDone*100)}
+	if p.ThroughputBps > 0 {
+		parts = append(parts, humanBytes(p.ThroughputBps)+"/s")
+	}
+	if p.EtaSeconds > 0 {
+		parts = append(parts, humanDuration(time.Duration(p.EtaSeconds)*time.Second)+" left")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// shellDashboard shows counts, failing and stale hosts, running jobs and
+// hosts waiting for approval.
+type shellDashboard struct {
+	m   *mainWindow
+	obj fyne.CanvasObject
+
+	hostsN, onlineN, failingN, staleN *widget.Label
+	body                              *fyne.Container
+
+	// The widgets of the current rendering, by host or job id (tests).
+	approve, reject map[string]*widget.Button
+	open            map[string]*widget.Button
+	bars            map[string]*widget.ProgressBar
+	barText         map[string]*widget.Label
+
+	last     shellDashModel
+	rendered bool
+}
+
+func newShellDashboard(m *mainWindow) *shellDashboard {
+	d := &shellDashboard{m: m}
+	count := func(caption string) (*widget.Label, fyne.CanvasObject) {
+		n := widget.NewLabel("0")
+		n.SizeName = theme.SizeNameHeadingText
+		n.TextStyle.Bold = true
+		n.Alignment = fyne.TextAlignCenter
+		c := widget.NewLabel(caption)
+		c.Alignment = fyne.TextAlignCenter
+		c.Importance = widget.LowImportance
+		return n, widget.NewCard("", "", container.New(shellTightVBox{}, n, c))
+	}
+	var a, b, c, e fyne.CanvasObject
+	d.hostsN, a = count("hosts")
+	d.onlineN, b = count("online")
+	d.failingN, c = count("failing")
+	d.staleN, e = count("stale")
+	title := widget.NewRichTextFromMarkdown("# All hosts")
+	d.body = container.NewVBox()
+	d.obj = container.NewVScroll(container.NewPadded(container.NewVBox(title, container.NewGridWithColumns(4, a, b, c, e), d.body)))
+	return d
+}
+
+// render rebuilds the dashboard if what it shows changed. Off screen it
+// waits until shown.
+func (d *shellDashboard) render() {
+	if d.m.selected != "" {
+		d.rendered = false
+		return
+	}
+	u := d.m.u
+	md := shellDashModelOf(u.hub, d.m.hosts, u.opts.Now(), u.opts.StaleAfter)
+	if d.rendered && reflect.DeepEqual(md, d.last) {
+		return
+	}
+	d.last, d.rendered = md, true
+	d.hostsN.SetText(fmt.Sprint(md.Hosts))
+	d.onlineN.SetText(fmt.Sprint(md.Online))
+	d.failingN.SetText(fmt.Sprint(md.FailingN))
+	d.failingN.Importance = widget.MediumImportance
+	if md.FailingN > 0 {
+		d.failingN.Importance = widget.DangerImportance
+	}
+	d.failingN.Refresh()
+	d.staleN.SetText(fmt.Sprint(md.StaleN))
+	d.staleN.Importance = widget.MediumImportance
+	if md.StaleN > 0 {
+		d.staleN.Importance = widget.WarningImportance
+	}
+	d.staleN.Refresh()
+
+	d.approve, d.reject, d.open = map[string]*widget.Button{}, map[string]*widget.Button{}, map[string]*widget.Button{}
+	d.bars, d.barText = map[string]*widget.ProgressBar{}, map[string]*widget.Label{}
+	var objs []fyne.CanvasObject
+	if md.Err != "" {
+		l := widget.NewLabel(md.Err)
+		l.Importance = widget.DangerImportance
+		l.Wrapping = fyne.TextWrapWord
+		objs = append(objs, l)
+	}
+	if md.Hosts == 0 && len(md.Pending) == 0 {
+		l := widget.NewLabel("No hosts yet. Add host makes an enrollment token and shows the command that installs the agent on a machine; it appears here once it connects.")
+		l.Wrapping = fyne.TextWrapWord
+		objs = append(objs, widget.NewCard("Get started", "", container.NewVBox(l,
+			container.NewHBox(widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), u.showAddHost)))))
+	}
+	if len(md.Pending) > 0 {
+		box := container.NewVBox()
+		for _, r := range md.Pending {
+			box.Add(d.pendingRow(r))
+		}
+		objs = append(objs, widget.NewCard(fmt.Sprintf("Waiting for approval (%d)", len(md.Pending)),
+			"Unknown tailnet machines that connected without an enrollment token.", box))
+	}
+	if md.Hosts > 0 {
+		objs = append(objs, widget.NewCard("Failing", "", d.hostList(md.Failing, "No host's last backup failed.")))
+		objs = append(objs, widget.NewCard("Running", "", d.runningList(md)))
+		objs = append(objs, widget.NewCard("No successful backup in the last "+shellSpan(md.StaleAfter), "",
+			d.hostList(md.Stale, "Every host backed up within "+shellSpan(md.StaleAfter)+".")))
+	}
+	d.body.Objects = objs
+	d.body.Refresh()
+}
+
+func (d *shellDashboard) hostButton(r shellDashRow) *widget.Button {
+	b := widget.NewButtonWithIcon(r.Name, r.State.icon(), func() { d.m.show(r.HostID) })
+	b.Importance = widget.LowImportance
+	b.Alignment = widget.ButtonAlignLeading
+	d.open[r.HostID] = b
+	return b
+}
+
+func (d *shellDashboard) hostList(rows []shellDashRow, empty string) fyne.CanvasObject {
+	if len(rows) == 0 {
+		l := widget.NewLabel(empty)
+		l.Importance = widget.LowImportance
+		return l
+	}
+	box := container.NewVBox()
+	for _, r := range rows {
+		detail := widget.NewLabel(r.Detail)
+		detail.Truncation = fyne.TextTruncateEllipsis
+		box.Add(container.NewBorder(nil, nil, d.hostButton(r), nil, detail))
+	}
+	return box
+}
+
+func (d *shellDashboard) runningList(md shellDashModel) fyne.CanvasObject {
+	box := container.NewVBox()
+	if len(md.Running) == 0 {
+		l := widget.NewLabel("No job is running.")
+		l.Importance = widget.LowImportance
+		box.Add(l)
+	}
+	for _, j := range md.Running {
+		bar := widget.NewProgressBar()
+		bar.Max = 1
+		text := widget.NewLabel("")
+		text.SizeName = theme.SizeNameCaptionText
+		d.bars[j.JobID], d.barText[j.JobID] = bar, text
+		d.progress(j.JobID)
+		title := widget.NewButtonWithIcon(j.Title, icons.Running, func() { d.m.show(j.HostID) })
+		title.Importance = widget.LowImportance
+		title.Alignment = widget.ButtonAlignLeading
+		box.Add(container.NewVBox(container.NewBorder(nil, nil, title, text), bar))
+	}
+	if md.Queued > 0 {
+		l := widget.NewLabel(fmt.Sprintf("%d more queued", md.Queued))
+		l.Importance = widget.LowImportance
+		box.Add(l)
+	}
+	return box
+}
+
+// progress updates one running job's bar.
+func (d *shellDashboard) progress(jobID string) {
+	bar, ok := d.bars[jobID]
+	if !ok {
+		return
+	}
+	p, have := d.m.u.hub.Progress(jobID)
+	if have {
+		bar.SetValue(min(max(p.PercentDone, 0), 1))
+	}
+	d.barText[jobID].SetText(shellProgressLine(p, have))
+}
+
+func (d *shellDashboard) pendingRow(r shellDashRow) fyne.CanvasObject {
+	u := d.m.u
+	approve := widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() {
+		u.showError("Approve "+r.Name, u.hub.ApproveHost(r.HostID))
+	})
+	approve.Importance = widget.HighImportance
+	reject := widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.shellConfirmReject(r.HostID, r.Name) })
+	d.approve[r.HostID], d.reject[r.HostID] = approve, reject
+	detail := widget.NewLabel(r.Detail)
+	detail.Truncation = fyne.TextTruncateEllipsis
+	return container.NewBorder(nil, nil, d.hostButton(r), container.NewHBox(approve, reject), detail)
+}

@@ -1,0 +1,297 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/icons"
+	"restic-manager/protocol"
+	"restic-manager/protocol/mesh"
+)
+
+// shellSidebarRow finds the rendered sidebar row showing name and returns
+// its icon, second line and badge ("" when hidden).
+func shellSidebarRow(t *testing.T, m *mainWindow, name string) (fyne.Resource, string, string) {
+	t.Helper()
+	for _, o := range shellObjects(m.list) {
+		row, ok := o.(*fyne.Container)
+		if !ok || len(row.Objects) != 3 {
+			continue
+		}
+		text, ok := row.Objects[0].(*fyne.Container)
+		if !ok || len(text.Objects) != 2 {
+			continue
+		}
+		l, ok := text.Objects[0].(*widget.Label)
+		if !ok || l.Text != name {
+			continue
+		}
+		icon := row.Objects[1].(*widget.Icon)
+		badge := row.Objects[2].(*widget.Label)
+		b := badge.Text
+		if !badge.Visible() {
+			b = ""
+		}
+		return icon.Resource, text.Objects[1].(*widget.Label).Text, b
+	}
+	t.Fatalf("no sidebar row shows %q", name)
+	return nil, "", ""
+}
+
+func shellShownNames(m *mainWindow) []string {
+	var out []string
+	for _, v := range m.shown {
+		out = append(out, v.Host.DisplayName())
+	}
+	return out
+}
+
+func TestShellSidebarShowsFailingAndNeverBackedUpHosts(t *testing.T) {
+	now := func() time.Time { return shellT0 }
+	h, st := shellHub(t, now)
+	failing := shellEnroll(t, st, "office-pc", "linux", shellT0.Add(-72*time.Hour))
+	shellEnroll(t, st, "front-desk", "windows", shellT0.Add(-time.Hour))
+	shellJob(t, st, failing, "job-ok", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", shellT0.Add(-3*time.Hour))
+	shellJob(t, st, failing, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "repository is locked\nretry later", shellT0.Add(-time.Hour))
+
+	u, _ := shellUI(t, h, Options{Now: now})
+	m := u.main
+	icon, age, badge := shellSidebarRow(t, m, "office-pc")
+	if icon != icons.Failed || age != "last backup 3 h ago" || badge != "" {
+		t.Errorf("office-pc row = %s, %q, badge %q; want the failed icon, %q, no badge", icon.Name(), age, badge, "last backup 3 h ago")
+	}
+	icon, age, badge = shellSidebarRow(t, m, "front-desk")
+	if icon != icons.Offline || age != "last backup never" || badge != "" {
+		t.Errorf("front-desk row = %s, %q, badge %q; want the offline icon, %q, no badge", icon.Name(), age, badge, "last backup never")
+	}
+	_, fleet, _ := shellSidebarRow(t, m, "All hosts")
+	if fleet != "2 hosts, 0 online" {
+		t.Errorf("All hosts row says %q; want %q", fleet, "2 hosts, 0 online")
+	}
+
+	// The dashboard lists the failing host with the error's first line.
+	d := m.dash
+	if len(d.last.Failing) != 1 || d.last.Failing[0].Name != "office-pc" || d.last.Failing[0].Detail != "docs: repository is locked" {
+		t.Errorf("dashboard failing = %+v; want office-pc with %q", d.last.Failing, "docs: repository is locked")
+	}
+	if d.failingN.Text != "1" || d.hostsN.Text != "2" || d.onlineN.Text != "0" {
+		t.Errorf("counts hosts/online/failing = %s/%s/%s; want 2/0/1", d.hostsN.Text, d.onlineN.Text, d.failingN.Text)
+	}
+	// Tapping it there opens the host.
+	test.Tap(d.open[failing])
+	if m.selected != failing || m.host == nil || m.host.name.Text != "office-pc" {
+		t.Errorf("after tapping office-pc on the dashboard: selected %q, view %v; want the host view of %s", m.selected, m.host != nil, failing)
+	}
+}
+
+func TestShellSidebarFilter(t *testing.T) {
+	now := func() time.Time { return shellT0 }
+	h, st := shellHub(t, now)
+	office := shellEnroll(t, st, "office-pc", "linux", shellT0.Add(-time.Hour))
+	shellEnroll(t, st, "front-desk", "windows", shellT0.Add(-time.Hour))
+	shellEnroll(t, st, "nas", "linux", shellT0.Add(-time.Hour))
+	shellJob(t, st, office, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "boom", shellT0.Add(-time.Minute))
+	u, _ := shellUI(t, h, Options{Now: now})
+	m := u.main
+
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"front-desk", "nas", "office-pc"}},
+		{"windows", []string{"front-desk"}},
+		{"LINUX", []string{"nas", "office-pc"}},
+		{"office", []string{"office-pc"}},
+		{"failing", []string{"office-pc"}},
+		{"linux offline", []string{"nas", "office-pc"}},
+		{"online", nil},
+		{"linux desk", nil},
+	} {
+		m.filter.SetText(c.query)
+		if got := shellShownNames(m); !slices.Equal(got, c.want) {
+			t.Errorf("filter %q shows %v; want %v", c.query, got, c.want)
+		}
+		if n := m.list.Length(); n != 1+len(c.want) {
+			t.Errorf("filter %q: the list has %d rows; want All hosts and %d", c.query, n, len(c.want))
+		}
+	}
+
+	// The host shown stays shown while the filter hides its row, and its
+	// row is selected again when it reappears.
+	m.filter.SetText("")
+	m.list.Select(3) // office-pc
+	if m.selected != office {
+		t.Fatalf("selecting row 3 showed %q; want office-pc", m.selected)
+	}
+	m.filter.SetText("windows")
+	if m.selected != office || m.host == nil {
+		t.Errorf("filtering office-pc out closed its view")
+	}
+	m.filter.SetText("office")
+	if got := m.list.Length(); got != 2 {
+		t.Fatalf("list length %d; want 2", got)
+	}
+	m.list.Select(0)
+	if m.selected != "" || m.host != nil {
+		t.Errorf("All hosts did not bring the dashboard back: selected %q", m.selected)
+	}
+}
+
+func TestShellDashboardStaleListHonoursStaleAfter(t *testing.T) {
+	now := func() time.Time { return shellT0 }
+	for _, c := range []struct {
+		after time.Duration
+		title string
+		stale []string
+	}{
+		{24 * time.Hour, "No successful backup in the last 24 hours", []string{"old-backup", "old-never"}},
+		{48 * time.Hour, "No successful backup in the last 48 hours", []string{"old-never"}},
+		{2 * time.Hour, "No successful backup in the last 2 hours", []string{"fresh", "old-backup", "old-never"}},
+	} {
+		t.Run(fmt.Sprint(c.after), func(t *testing.T) {
+			h, st := shellHub(t, now)
+			fresh := shellEnroll(t, st, "fresh", "linux", shellT0.Add(-100*time.Hour))
+			old := shellEnroll(t, st, "old-backup", "linux", shellT0.Add(-100*time.Hour))
+			shellEnroll(t, st, "old-never", "linux", shellT0.Add(-72*time.Hour))
+			shellEnroll(t, st, "new-never", "linux", shellT0.Add(-time.Hour)) // too new to be stale
+			shellJob(t, st, fresh, "j1", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", shellT0.Add(-3*time.Hour))
+			shellJob(t, st, old, "j2", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", shellT0.Add(-30*time.Hour))
+
+			u, _ := shellUI(t, h, Options{Now: now, StaleAfter: c.after})
+			d := u.main.dash
+			var got []string
+			for _, r := range d.last.Stale {
+				got = append(got, r.Name)
+			}
+			if !slices.Equal(got, c.stale) {
+				t.Errorf("stale list %v; want %v", got, c.stale)
+			}
+			if d.staleN.Text != fmt.Sprint(len(c.stale)) {
+				t.Errorf("stale count %s; want %d", d.staleN.Text, len(c.stale))
+			}
+			var title bool
+			for _, o := range shellObjects(d.body) {
+				if card, ok := o.(*widget.Card); ok && card.Title == c.title {
+					title = true
+				}
+			}
+			if !title {
+				t.Errorf("no dashboard card titled %q", c.title)
+			}
+			for _, r := range d.last.Stale {
+				if r.Name == "old-never" && !strings.HasPrefix(r.Detail, "never backed up; added 3 d ago") {
+					t.Errorf("old-never detail %q; want it to say it never backed up since it was added 3 d ago", r.Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestShellDashboardEmptyFleetSaysWhatToDo(t *testing.T) {
+	h, _ := shellHub(t, nil)
+	u, _ := shellUI(t, h, Options{})
+	if b := shellButton(u.main.dash.body, "Add host…"); b == nil {
+		t.Fatal("an empty dashboard has no Add host button")
+	}
+	if _, fleet, _ := shellSidebarRow(t, u.main, "All hosts"); fleet != "no hosts yet" {
+		t.Errorf("All hosts row says %q; want %q", fleet, "no hosts yet")
+	}
+}
+
+func TestShellHostViewBuildsTabsWhenFirstSelected(t *testing.T) {
+	now := func() time.Time { return shellT0 }
+	h, st := shellHub(t, now)
+	id := shellEnroll(t, st, "office-pc", "linux", shellT0.Add(-time.Hour))
+	u, _ := shellUI(t, h, Options{Now: now})
+	u.main.show(id)
+	v := u.main.host
+	if v == nil {
+		t.Fatal("no host view")
+	}
+	if v.name.Text != "office-pc" || v.details.Text != "linux/amd64 · agent 0.1.0 · restic 0.14.0" {
+		t.Errorf("header %q / %q; want office-pc / linux/amd64 · agent 0.1.0 · restic 0.14.0", v.name.Text, v.details.Text)
+	}
+	if !strings.HasPrefix(v.online.Text, "Offline — last seen 1 h ago") {
+		t.Errorf("online state %q; want Offline — last seen 1 h ago", v.online.Text)
+	}
+	if v.backup.Text != "Last successful backup never" {
+		t.Errorf("backup line %q; want %q", v.backup.Text, "Last successful backup never")
+	}
+	if v.pending.Visible() || v.rejected.Visible() {
+		t.Error("an approved host shows the pending or rejected banner")
+	}
+	if len(v.tabs.Items) != 6 {
+		t.Fatalf("%d tabs; want 6", len(v.tabs.Items))
+	}
+	if !v.built[0] || slices.Contains(v.built[1:], true) {
+		t.Fatalf("built = %v; want only Overview", v.built)
+	}
+	v.tabs.SelectIndex(4)
+	if !v.built[4] || len(v.holders[4].Objects) != 1 || v.built[1] {
+		t.Errorf("after selecting Snapshots: built = %v; want Overview and Snapshots", v.built)
+	}
+	// Another host closes this view's scope.
+	u.main.show("")
+	if _, open := u.bus.listeners[v.sc]; open {
+		t.Error("the host view's listeners outlived it")
+	}
+}
+
+func TestShellTailnetLine(t *testing.T) {
+	for _, c := range []struct {
+		st   mesh.Status
+		want string
+	}{
+		{mesh.Status{State: mesh.StateRunning, DNSName: "rm.tail1.ts.net"}, "Tailnet: connected as rm.tail1.ts.net"},
+		{mesh.Status{State: mesh.StateNeedsLogin, Hostname: "restic-manager"}, "Tailnet: login needed (restic-manager)"},
+		{mesh.Status{State: mesh.StateStarting}, "Tailnet: connecting…"},
+		{mesh.Status{State: mesh.StateStopped, Err: "control unreachable"}, "Tailnet: stopped\ncontrol unreachable"},
+	} {
+		if got := shellTailnetLine(c.st); got != c.want {
+			t.Errorf("%+v: %q; want %q", c.st, got, c.want)
+		}
+	}
+}
+
+// shellTailnet stands in for the manager's tailnet node (a real one needs
+// a control server; protocol/mesh tests that): it hands out statuses the
+// test pushes.
+type shellTailnet struct {
+	ch chan mesh.Status
+}
+
+func (n *shellTailnet) Status() mesh.Status { return mesh.Status{State: mesh.StateStarting} }
+func (n *shellTailnet) Subscribe() (<-chan mesh.Status, func()) {
+	return n.ch, func() {}
+}
+
+func TestShellTailnetFooterFollowsTheNode(t *testing.T) {
+	h, _ := shellHub(t, nil)
+	tn := &shellTailnet{ch: make(chan mesh.Status)}
+	u, _ := shellUI(t, h, Options{Tailnet: tn})
+	m := u.main
+	read := func() (string, bool, string) {
+		link := ""
+		if m.login.URL != nil {
+			link = m.login.URL.String()
+		}
+		return m.tailnet.Text, m.login.Visible(), link
+	}
+	tn.ch <- mesh.Status{State: mesh.StateNeedsLogin, LoginURL: "https://login.example/a/123", Hostname: "rm"}
+	shellWait(t, u, "the login link", func() bool {
+		text, shown, link := read()
+		return text == "Tailnet: login needed (rm)" && shown && link == "https://login.example/a/123"
+	})
+	tn.ch <- mesh.Status{State: mesh.StateRunning, DNSName: "rm.tail1.ts.net"}
+	shellWait(t, u, "the connected line without a link", func() bool {
+		text, shown, _ := read()
+		return text == "Tailnet: connected as rm.tail1.ts.net" && !shown
+	})
+}
