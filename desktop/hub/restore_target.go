@@ -3,6 +3,7 @@ package hub
 // The restore wizard's rules for where files go on the agent.
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
@@ -86,4 +87,28 @@ func RestoredPath(hostOS, target, snapshotPath string) string {
 		return t + strings.ReplaceAll(snapshotPath, "/", `\`)
 	}
 	return path.Join(target, snapshotPath)
+}
+
+// RestoreStats is a restore job's stats: restic's restore summary (0.16+)
+// or the counts the agent measured for an older restic, which use the
+// same names.
+type RestoreStats struct {
+	TotalFiles    uint64 `json:"total_files"`
+	FilesRestored uint64 `json:"files_restored"`
+	FilesSkipped  uint64 `json:"files_skipped"`
+	TotalBytes    uint64 `json:"total_bytes"`
+	BytesRestored uint64 `json:"bytes_restored"`
+}
+
+// ParseRestoreStats reads a restore job's stats; ok is false when there
+// are none or they are not a restore summary.
+func ParseRestoreStats(raw []byte) (RestoreStats, bool) {
+	if len(raw) == 0 {
+		return RestoreStats{}, false
+	}
+	var s RestoreStats
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return RestoreStats{}, false
+	}
+	return s, true
 }

@@ -61,3 +61,19 @@ func TestHostAndRestoredPaths(t *testing.T) {
 		t.Errorf("RestoredPath windows = %s", got)
 	}
 }
+
+func TestParseRestoreStatsReadsTheSummaryAndTheAgentsCounts(t *testing.T) {
+	// restic 0.16+'s summary line, as the agent stores it (no message_type).
+	s, ok := ParseRestoreStats([]byte(`{"seconds_elapsed":1,"total_files":3,"files_restored":3,"total_bytes":2730,"bytes_restored":2730}`))
+	if !ok || s.FilesRestored != 3 || s.BytesRestored != 2730 {
+		t.Errorf("summary: %+v, %v", s, ok)
+	}
+	// restic 0.14: the agent measured the restore itself.
+	s, ok = ParseRestoreStats([]byte(`{"seconds_elapsed":0,"total_files":1,"files_restored":1,"total_bytes":5,"bytes_restored":5,"measured_by":"agent"}`))
+	if !ok || s.TotalFiles != 1 || s.BytesRestored != 5 {
+		t.Errorf("measured: %+v, %v", s, ok)
+	}
+	if _, ok := ParseRestoreStats(nil); ok {
+		t.Error("no stats parsed as a summary")
+	}
+}

@@ -56,6 +56,11 @@ type Hub interface {
 	TreeList(ctx context.Context, hostID, snapshotID, path string, offset, limit int) (hub.TreePage, error)
 
 	Subscribe() (<-chan hub.Change, func())
+
+	// Snapshots area (diff dialog). DiffSizes waits on the agent: never on
+	// the UI goroutine.
+	DiffResult(jobID string) (hub.DiffResult, error)
+	DiffSizes(ctx context.Context, hostID, snapshotA, snapshotB string, entries []hub.DiffEntry, maxDirs int, found func([]hub.DiffSize)) hub.DiffSizesReport
 }
 
 // Tailnet is the manager's tailnet node as the window shows it (online,
