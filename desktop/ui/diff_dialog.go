@@ -236,7 +236,9 @@ func (d *diffDialog) buildResult() {
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		d.updateCell)
 	d.table.ShowHeaderColumn = false
-	d.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	d.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	d.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		o.(*widget.Label).SetText([]string{"Change", "Path", "Size"}[id.Col])
 	}

@@ -62,7 +62,9 @@ func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
 		func() (int, int) { return len(v.snaps), snapColCount },
 		v.createCell, v.updateCell)
 	v.table.ShowHeaderColumn = false
-	v.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < snapColCount {
 			o.(*widget.Label).SetText(snapColumns[id.Col].title)
