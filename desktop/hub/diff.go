@@ -40,8 +40,8 @@ type DiffEntry struct {
 }
 
 // DiffCounts is one side of restic's diff statistics. Bytes is the size of
-// the data blobs only that side has (what the repository gained or can
-// drop), not the sum of the files' sizes.
+// the blobs (data and tree) only that side has — what the repository
+// gained, or could drop — not the sum of the files' sizes.
 type DiffCounts struct {
 	Files     int64  `json:"files"`
 	Dirs      int64  `json:"dirs"`

@@ -294,8 +294,8 @@ func diffTotalsText(r hub.DiffResult) string {
 			r.Count(hub.DiffAdded), r.Count(hub.DiffRemoved), r.Count(hub.DiffModified))
 	}
 	side := func(c hub.DiffCounts) string {
-		return fmt.Sprintf("%s, %s, %d other; %s of data in %s", snapPlural(int(c.Files), "file"), snapPlural(int(c.Dirs), "folder"),
-			c.Others, humanBytes(c.Bytes), snapPlural(int(c.DataBlobs), "blob"))
+		return fmt.Sprintf("%s, %s, %s — %s in %s (%d data, %d tree)", snapPlural(int(c.Files), "file"), snapPlural(int(c.Dirs), "folder"),
+			snapPlural(int(c.Others), "other"), humanBytes(c.Bytes), snapPlural(int(c.DataBlobs+c.TreeBlobs), "blob"), c.DataBlobs, c.TreeBlobs)
 	}
 	return fmt.Sprintf("%s changed.\nAdded: %s.\nRemoved: %s.",
 		snapPlural(int(s.ChangedFiles), "file"), side(s.Added), side(s.Removed))

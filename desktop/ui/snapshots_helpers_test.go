@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,11 +18,69 @@ import (
 // snapWaitTimeout bounds the waits of the snapshot-area tests.
 const snapWaitTimeout = 90 * time.Second
 
-// snapWait polls cond until it holds, failing after timeout.
+// snapApp is Fyne's test app whose driver queues fyne.Do calls for the
+// test goroutine to run (snapPump), as the real driver runs them on its
+// main goroutine. The test driver would run them inline on whatever
+// goroutine called — the bus's, a TreeList fetch's — concurrently with the
+// test's own widget calls.
+type snapApp struct {
+	fyne.App
+	drv *snapDriver
+}
+
+type snapDriver struct {
+	fyne.Driver
+	mu sync.Mutex
+	q  []func()
+}
+
+func (d *snapDriver) DoFromGoroutine(fn func(), wait bool) {
+	if wait {
+		fn()
+		return
+	}
+	d.mu.Lock()
+	d.q = append(d.q, fn)
+	d.mu.Unlock()
+}
+
+func (a *snapApp) Driver() fyne.Driver { return a.drv }
+
+// snapPump runs the queued fyne.Do calls on the calling (test) goroutine,
+// including any they queue.
+func snapPump(app fyne.App) {
+	a, ok := app.(*snapApp)
+	if !ok {
+		return
+	}
+	for {
+		a.drv.mu.Lock()
+		q := a.drv.q
+		a.drv.q = nil
+		a.drv.mu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, fn := range q {
+			fn()
+		}
+	}
+}
+
+// snapCurrentApp is the app of the running test (tests here are not
+// parallel: fyne's current app is one global anyway).
+var snapCurrentApp fyne.App
+
+// snapWait runs the queued UI work and polls cond until it holds, failing
+// after timeout.
 func snapWait(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	for {
+		snapPump(snapCurrentApp)
+		if cond() {
+			return
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
@@ -75,13 +134,19 @@ func snapTestSnapshot(id string, at time.Time, tag string, paths ...string) hub.
 // snapUI builds the window over h on a fresh test app.
 func snapUI(t *testing.T, h Hub) *UI {
 	t.Helper()
-	app := test.NewApp()
+	inner := test.NewApp()
+	app := &snapApp{App: inner, drv: &snapDriver{Driver: inner.Driver()}}
+	fyne.SetCurrentApp(app) // fyne.Do goes through the current app's driver
+	snapCurrentApp = app
 	u := New(app, h, Options{})
 	t.Cleanup(func() {
 		u.Close()
-		// Closing removes windows from the driver's own list: copy it first.
+		// Close the windows this test opened (their goroutines stop), not
+		// the test driver's own untitled one: with no window left, a late
+		// refresh would find no canvas. Closing edits the driver's list:
+		// copy it first.
 		for _, w := range append([]fyne.Window(nil), app.Driver().AllWindows()...) {
-			if w != nil {
+			if w != nil && w.Title() != "" {
 				w.Close()
 			}
 		}
