@@ -64,6 +64,7 @@ type diffDialog struct {
 	shown       *widget.Label
 	sizeStatus  *widget.Label
 	resultBox   *fyne.Container
+	root        *fyne.Container
 	emptyResult *widget.Label
 }
 
@@ -95,10 +96,11 @@ func (u *UI) openDiffDialog(hostID string, a, b hub.Snapshot) *diffDialog {
 	d.buildResult()
 	d.resultBox.Hide()
 	closeBtn := widget.NewButton("Close", func() { d.win.Close() })
-	d.win.SetContent(container.NewPadded(container.NewBorder(
+	d.root = container.NewBorder(
 		container.NewVBox(d.heading, widget.NewSeparator(), d.runningBox),
 		container.NewBorder(nil, nil, nil, closeBtn, d.sizeStatus),
-		nil, nil, d.resultBox)))
+		nil, nil, d.resultBox)
+	d.win.SetContent(container.NewPadded(d.root))
 
 	d.sc.on(d.changed)
 	id, err := u.hub.Diff(hostID, a.ID, b.ID)
@@ -174,6 +176,7 @@ func (d *diffDialog) refresh() {
 	d.bar.Stop()
 	d.bar.Hide()
 	d.cancelBtn.Hide()
+	defer d.root.Refresh() // Show and Hide alone do not lay the window out again
 	if j.Status != "succeeded" {
 		d.status.Importance = widget.DangerImportance
 		if j.Status == "cancelled" {
@@ -297,7 +300,7 @@ func diffTotalsText(r hub.DiffResult) string {
 		return fmt.Sprintf("%s, %s, %s — %s in %s (%d data, %d tree)", snapPlural(int(c.Files), "file"), snapPlural(int(c.Dirs), "folder"),
 			snapPlural(int(c.Others), "other"), humanBytes(c.Bytes), snapPlural(int(c.DataBlobs+c.TreeBlobs), "blob"), c.DataBlobs, c.TreeBlobs)
 	}
-	return fmt.Sprintf("%s changed.\nAdded: %s.\nRemoved: %s.",
+	return fmt.Sprintf("Modified: %s.\nAdded: %s.\nRemoved: %s.",
 		snapPlural(int(s.ChangedFiles), "file"), side(s.Added), side(s.Removed))
 }
 
@@ -430,6 +433,7 @@ func (d *diffDialog) startSizes() {
 			d.mu.Unlock()
 			d.sizeStatus.SetText(diffSizesText(rep))
 			d.table.Refresh()
+			d.root.Refresh()
 		})
 	}()
 }

@@ -74,13 +74,16 @@ type restoreWizard struct {
 	inPlaceCheck *widget.Check
 	inPlaceNote  *widget.Label
 	inPlaceBox   *fyne.Container
+	targetErr    *widget.Label
+	destBox      *fyne.Container
 
 	review *widget.Label
 
-	jobID       string
-	progressBox *fyne.Container
-	result      *widget.Label
-	cancelJob   *widget.Button
+	jobID        string
+	progressBox  *fyne.Container
+	progressPage *fyne.Container
+	result       *widget.Label
+	cancelJob    *widget.Button
 
 	heading   *widget.Label
 	pages     [restoreStepCount]fyne.CanvasObject
@@ -337,16 +340,26 @@ func (w *restoreWizard) buildDestinationPage() fyne.CanvasObject {
 	}
 	w.targetEntry.SetPlaceHolder(example)
 	w.targetEntry.Validator = func(s string) error { return hub.ValidateRestoreTarget(w.hostOS(), s) }
-	w.targetEntry.OnChanged = func(string) { w.updateButtons() }
+	w.targetEntry.OnChanged = func(string) {
+		w.showTargetError()
+		w.updateButtons()
+	}
 	w.pickBtn = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), w.pickFolder)
 	if !w.hostIsThisComputer() {
 		// The picker browses this computer's disks; the path is on the host.
 		w.pickBtn.Disable()
 	}
 	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", w.hostName())
+	if w.pickBtn.Disabled() {
+		hint += " Choose… browses this computer, so it works only when the host is this computer."
+	}
 	w.targetForm = widget.NewForm(&widget.FormItem{Text: "Folder on host", HintText: hint,
 		Widget: container.NewBorder(nil, nil, nil, w.pickBtn, w.targetEntry)})
-	w.newBox = container.NewVBox(w.targetForm)
+	w.targetErr = widget.NewLabel("")
+	w.targetErr.Wrapping = fyne.TextWrapWord
+	w.targetErr.Importance = widget.DangerImportance
+	w.targetErr.Hide()
+	w.newBox = container.NewVBox(w.targetForm, w.targetErr)
 
 	w.inPlaceList = widget.NewLabel("")
 	w.inPlaceList.Wrapping = fyne.TextWrapWord
@@ -363,7 +376,22 @@ func (w *restoreWizard) buildDestinationPage() fyne.CanvasObject {
 	})
 	w.modeRadio.Required = true
 	w.modeRadio.Selected = restoreModeNew // not SetSelected: the buttons do not exist yet
-	return container.NewVScroll(container.NewVBox(w.modeRadio, widget.NewSeparator(), w.newBox, w.inPlaceBox))
+	w.destBox = container.NewVBox(w.modeRadio, widget.NewSeparator(), w.newBox, w.inPlaceBox)
+	return container.NewVScroll(w.destBox)
+}
+
+// showTargetError says, as the admin types, why the folder is refused
+// (nothing while the entry is empty: the disabled Next says enough).
+func (w *restoreWizard) showTargetError() {
+	err := hub.ValidateRestoreTarget(w.hostOS(), w.targetEntry.Text)
+	if err == nil || w.targetEntry.Text == "" {
+		w.targetErr.Hide()
+	} else {
+		msg := strings.TrimPrefix(err.Error(), hub.ErrInvalid.Error()+": ")
+		w.targetErr.SetText(strings.ToUpper(msg[:1]) + msg[1:] + ".")
+		w.targetErr.Show()
+	}
+	w.newBox.Refresh()
 }
 
 func (w *restoreWizard) hostIsThisComputer() bool {
@@ -396,6 +424,7 @@ func (w *restoreWizard) updateMode() {
 		w.inPlaceBox.Hide()
 		w.newBox.Show()
 	}
+	w.destBox.Refresh() // Show and Hide alone do not lay the box out again
 }
 
 // updateInPlace names the paths an in-place restore overwrites; a changed
@@ -417,6 +446,7 @@ func (w *restoreWizard) updateInPlace() {
 		w.inPlaceNote.Show()
 		w.inPlaceCheck.Enable()
 	}
+	w.inPlaceBox.Refresh()
 }
 
 // restoreInPlaceConfirmText is the confirmation's text: it names every
@@ -499,7 +529,8 @@ func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
 			showErrorDialog(w.win, "Cancel restore", err)
 		}
 	})
-	return container.NewBorder(nil, container.NewVBox(w.result, container.NewHBox(w.cancelJob)), nil, nil, w.progressBox)
+	w.progressPage = container.NewVBox(w.progressBox, w.result, container.NewHBox(w.cancelJob))
+	return w.progressPage
 }
 
 func (w *restoreWizard) restoreRequest() hub.RestoreRequest {
@@ -540,6 +571,8 @@ func (w *restoreWizard) refreshResult() {
 		return
 	}
 	w.cancelJob.Hide()
+	w.heading.SetText(fmt.Sprintf("Step %d of %d — Restore %s", restoreStepCount, restoreStepCount, j.Status))
+	defer w.progressPage.Refresh()
 	switch j.Status {
 	case "succeeded":
 		w.result.Importance = widget.SuccessImportance

@@ -78,6 +78,9 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 		if !w.nextBtn.Disabled() {
 			t.Errorf("%q: Next must stay disabled", bad)
 		}
+		if !w.targetErr.Visible() || w.targetErr.Text == "" {
+			t.Errorf("%q: no message under the folder says why it is refused", bad)
+		}
 		test.Tap(w.nextBtn)
 		if w.step != restoreStepDestination {
 			t.Fatalf("%q: Next moved on to step %d", bad, w.step)
@@ -85,8 +88,8 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 	}
 	w.targetEntry.SetText("")
 	test.Type(w.targetEntry, "/tmp/restore")
-	if err := w.targetEntry.Validate(); err != nil || w.nextBtn.Disabled() {
-		t.Fatalf("/tmp/restore: %v, Next disabled %v; want accepted", err, w.nextBtn.Disabled())
+	if err := w.targetEntry.Validate(); err != nil || w.nextBtn.Disabled() || w.targetErr.Visible() {
+		t.Fatalf("/tmp/restore: %v, Next disabled %v, message %q; want accepted", err, w.nextBtn.Disabled(), w.targetErr.Text)
 	}
 	test.Tap(w.nextBtn)
 	if w.step != restoreStepReview || !strings.Contains(w.review.Text, "/srv/data/a.txt is restored as /tmp/restore/srv/data/a.txt") {

@@ -54,9 +54,13 @@ type snapshotTree struct {
 	mu      sync.Mutex
 	dirs    map[string]*snapTreeDir
 	entries map[string]hub.TreeEntry
-	checked map[string]bool
-	loads   int // fetches in flight
-	lastErr error
+	// autoOpen marks the folders on the chain from the root where each
+	// holds a single folder (/home/ann/Documents): opened by themselves, so
+	// the tree starts where the files are.
+	autoOpen map[string]bool
+	checked  map[string]bool
+	loads    int // fetches in flight
+	lastErr  error
 
 	tree     *widget.Tree
 	count    *widget.Label
@@ -70,9 +74,10 @@ type snapshotTree struct {
 func newSnapshotTree(u *UI, hostID, snapID string, onChange func()) *snapshotTree {
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &snapshotTree{u: u, hostID: hostID, snapID: snapID, ctx: ctx, cancel: cancel, onChange: onChange,
-		dirs: map[string]*snapTreeDir{}, entries: map[string]hub.TreeEntry{}, checked: map[string]bool{}}
+		dirs: map[string]*snapTreeDir{}, entries: map[string]hub.TreeEntry{}, checked: map[string]bool{},
+		autoOpen: map[string]bool{"/": true}}
+	// The tree's root is "" (Fyne does not draw it); it stands for "/".
 	t.tree = widget.NewTree(t.childUIDs, t.isBranch, t.createNode, t.updateNode)
-	t.tree.Root = "/"
 	t.tree.OnBranchOpened = func(uid string) { t.ensureLoaded(uid) }
 	t.tree.OnSelected = t.selected
 	t.count = widget.NewLabel("")
@@ -106,6 +111,9 @@ func snapTreePlaceholder(uid string) bool { return strings.HasPrefix(uid, "\x00"
 // childUIDs serves widget.Tree from the cache only; a directory not asked
 // for yet is fetched (once) and shows "Loading…" meanwhile.
 func (t *snapshotTree) childUIDs(uid string) []string {
+	if uid == "" {
+		uid = "/"
+	}
 	if snapTreePlaceholder(uid) {
 		return nil
 	}
@@ -127,7 +135,7 @@ func (t *snapshotTree) childUIDs(uid string) []string {
 }
 
 func (t *snapshotTree) isBranch(uid string) bool {
-	if uid == "/" {
+	if uid == "" || uid == "/" {
 		return true
 	}
 	if snapTreePlaceholder(uid) {
@@ -192,9 +200,18 @@ func (t *snapshotTree) fetched(dir string, offset int, page hub.TreePage, err er
 		d.next = page.NextOffset
 	}
 	t.rebuild(dir, d)
+	open := ""
+	if err == nil && offset == 0 && t.autoOpen[dir] && len(d.children) == 1 && d.next == 0 && t.entries[d.children[0]].Type == "dir" {
+		open = d.children[0]
+		t.autoOpen[open] = true
+	}
 	t.mu.Unlock()
 	t.showBusy()
 	t.showError()
+	if open != "" {
+		t.tree.OpenBranch(open) // fetches it (OnBranchOpened) and refreshes
+		return
+	}
 	t.tree.Refresh()
 }
 

@@ -244,7 +244,7 @@ func TestDiffDialogListsAddedRemovedAndModifiedFilesWithTotals(t *testing.T) {
 			t.Errorf("rows lack %q; rows:\n%s", want, strings.Join(rows, "\n"))
 		}
 	}
-	for _, want := range []string{"1 file changed", "Added: 1 file", "Removed: 1 file"} {
+	for _, want := range []string{"Modified: 1 file", "Added: 1 file", "Removed: 1 file"} {
 		if !strings.Contains(d.totals.Text, want) {
 			t.Errorf("totals %q lack %q", d.totals.Text, want)
 		}

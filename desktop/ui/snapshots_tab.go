@@ -49,6 +49,7 @@ type snapshotsView struct {
 	diffBtn    *widget.Button
 	clearBtn   *widget.Button
 	empty      *fyne.Container
+	body       *fyne.Container // table or empty state
 	obj        fyne.CanvasObject
 }
 
@@ -91,7 +92,7 @@ func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
 		v.updateActions()
 	})
 	v.status = widget.NewLabel("")
-	v.status.Wrapping = fyne.TextWrapWord
+	v.status.Truncation = fyne.TextTruncateEllipsis // a wrapped label would make the bar tall
 
 	emptyText := widget.NewLabel("No snapshots yet.\nRun a backup (Source groups → Run now, or wait for a schedule): its snapshot appears here when the agent reports it.")
 	emptyText.Wrapping = fyne.TextWrapWord
@@ -100,7 +101,8 @@ func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
 	v.empty.Hide()
 
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(v.clearBtn, v.diffBtn, v.restoreBtn), v.status)
-	v.obj = container.NewBorder(nil, bar, nil, nil, container.NewStack(v.table, v.empty))
+	v.body = container.NewStack(v.table, v.empty)
+	v.obj = container.NewBorder(nil, bar, nil, nil, v.body)
 
 	sc.on(func(c change) {
 		if (c.Kind == hub.ChangeSnapshots || c.Kind == hub.ChangeAll) && about(c, hostID) {
@@ -137,6 +139,7 @@ func (v *snapshotsView) reload() {
 		v.empty.Hide()
 		v.table.Show()
 	}
+	v.body.Refresh()
 	v.table.Refresh()
 	v.updateActions()
 }
