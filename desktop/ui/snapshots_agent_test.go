@@ -268,6 +268,15 @@ func TestDiffDialogListsAddedRemovedAndModifiedFilesWithTotals(t *testing.T) {
 	if !strings.Contains(d.shown.Text, "of") {
 		t.Errorf("shown count %q; want n of total", d.shown.Text)
 	}
+
+	// A diff restic refuses ends with its error, not a spinner.
+	gone := snapTestSnapshot("deadbeef", older.Time.Add(-time.Hour), "files", a.Files)
+	bad := u.openDiffDialog(a.HostID, gone, newer)
+	f.WaitJob(t, bad.jobID, "failed")
+	snapWait(t, snapWaitTimeout, "the failed diff's message", func() bool { return strings.Contains(bad.status.Text, "The diff failed") })
+	if bad.bar.Visible() || bad.resultBox.Visible() {
+		t.Error("a failed diff still shows the progress bar or a result")
+	}
 }
 
 // TestRestoreWizardTreeOfAHostThatDoesNotAnswer: a pending host says so,
