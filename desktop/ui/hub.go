@@ -59,6 +59,11 @@ type Hub interface {
 
 	// shell (mainwindow.go): the dashboard's running jobs.
 	ActiveJobs(hostID string) ([]hub.Job, error)
+
+	// Snapshots area (diff dialog). DiffSizes waits on the agent: never on
+	// the UI goroutine.
+	DiffResult(jobID string) (hub.DiffResult, error)
+	DiffSizes(ctx context.Context, hostID, snapshotA, snapshotB string, entries []hub.DiffEntry, maxDirs int, found func([]hub.DiffSize)) hub.DiffSizesReport
 }
 
 // Tailnet is the manager's tailnet node as the window shows it (online,

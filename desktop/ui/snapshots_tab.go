@@ -1,12 +1,314 @@
 package ui
 
-// STUB: owned by the snapshots helper (UI-D), who replaces this file.
+// The Snapshots tab: a host's snapshots, newest first. Tick one to browse
+// and restore it, two to compare them.
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
 )
 
+// Columns of the snapshots table.
+const (
+	snapColPick = iota
+	snapColTime
+	snapColID
+	snapColTags
+	snapColPaths
+	snapColSize
+	snapColFiles
+	snapColCount
+)
+
+var snapColumns = [snapColCount]struct {
+	title string
+	width float32
+}{
+	{"", 36}, {"Time", 190}, {"ID", 90}, {"Source group", 140}, {"Paths", 320}, {"Size", 90}, {"Files", 80},
+}
+
+type snapshotsView struct {
+	u      *UI
+	hostID string
+
+	snaps  []hub.Snapshot
+	marked map[string]bool // snapshot ids ticked
+
+	table      *widget.Table
+	status     *widget.Label
+	restoreBtn *widget.Button
+	diffBtn    *widget.Button
+	clearBtn   *widget.Button
+	empty      *fyne.Container
+	body       *fyne.Container // table or empty state
+	obj        fyne.CanvasObject
+}
+
 func newSnapshotsTab(u *UI, sc *scope, hostID string) fyne.CanvasObject {
-	return widget.NewLabel("Snapshots")
+	return newSnapshotsView(u, sc, hostID).obj
+}
+
+func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
+	v := &snapshotsView{u: u, hostID: hostID, marked: map[string]bool{}}
+	v.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(v.snaps), snapColCount },
+		v.createCell, v.updateCell)
+	v.table.ShowHeaderColumn = false
+	v.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < snapColCount {
+			o.(*widget.Label).SetText(snapColumns[id.Col].title)
+		}
+	}
+	for i, c := range snapColumns {
+		v.table.SetColumnWidth(i, c.width)
+	}
+	v.table.OnSelected = func(id widget.TableCellID) {
+		// A click anywhere on a row ticks or unticks it.
+		v.table.UnselectAll()
+		if id.Row >= 0 && id.Row < len(v.snaps) {
+			s := v.snaps[id.Row]
+			v.setMarked(s.ID, !v.marked[s.ID])
+		}
+	}
+
+	v.restoreBtn = widget.NewButtonWithIcon("Browse / Restore…", theme.DownloadIcon(), v.openRestore)
+	v.restoreBtn.Importance = widget.HighImportance
+	v.diffBtn = widget.NewButtonWithIcon("Diff…", theme.SearchReplaceIcon(), v.openDiff)
+	v.clearBtn = widget.NewButton("Clear selection", func() {
+		v.marked = map[string]bool{}
+		v.table.Refresh()
+		v.updateActions()
+	})
+	v.status = widget.NewLabel("")
+	v.status.Truncation = fyne.TextTruncateEllipsis // a wrapped label would make the bar tall
+
+	emptyText := widget.NewLabel("No snapshots yet.\nRun a backup (Source groups → Run now, or wait for a schedule): its snapshot appears here when the agent reports it.")
+	emptyText.Wrapping = fyne.TextWrapWord
+	emptyText.Alignment = fyne.TextAlignCenter
+	v.empty = container.NewCenter(container.NewVBox(widget.NewIcon(theme.HistoryIcon()), emptyText))
+	v.empty.Hide()
+
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(v.clearBtn, v.diffBtn, v.restoreBtn), v.status)
+	v.body = container.NewStack(v.table, v.empty)
+	v.obj = container.NewBorder(nil, bar, nil, nil, v.body)
+
+	sc.on(func(c change) {
+		if (c.Kind == hub.ChangeSnapshots || c.Kind == hub.ChangeAll) && about(c, hostID) {
+			v.reload()
+		}
+	})
+	v.reload()
+	return v
+}
+
+// reload re-reads the host's snapshots (local store), keeping the ticks of
+// snapshots that are still there.
+func (v *snapshotsView) reload() {
+	snaps, err := v.u.hub.Snapshots(v.hostID)
+	if err != nil {
+		v.status.SetText("Could not read the snapshots: " + err.Error())
+		v.status.Importance = widget.DangerImportance
+		v.status.Refresh()
+		return
+	}
+	v.status.Importance = widget.MediumImportance
+	// Newest first, whatever order the store keeps.
+	slices.SortStableFunc(snaps, func(a, b hub.Snapshot) int { return b.Time.Compare(a.Time) })
+	v.snaps = snaps
+	for id := range v.marked {
+		if !slices.ContainsFunc(snaps, func(s hub.Snapshot) bool { return s.ID == id }) {
+			delete(v.marked, id)
+		}
+	}
+	if len(snaps) == 0 {
+		v.table.Hide()
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
+		v.table.Show()
+	}
+	v.body.Refresh()
+	v.table.Refresh()
+	v.updateActions()
+}
+
+func (v *snapshotsView) setMarked(id string, on bool) {
+	if on {
+		v.marked[id] = true
+	} else {
+		delete(v.marked, id)
+	}
+	v.table.Refresh()
+	v.updateActions()
+}
+
+// picked returns the ticked snapshots, oldest first.
+func (v *snapshotsView) picked() []hub.Snapshot {
+	var out []hub.Snapshot
+	for _, s := range v.snaps {
+		if v.marked[s.ID] {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b hub.Snapshot) int { return a.Time.Compare(b.Time) })
+	return out
+}
+
+func (v *snapshotsView) updateActions() {
+	n := len(v.picked())
+	if n == 1 {
+		v.restoreBtn.Enable()
+	} else {
+		v.restoreBtn.Disable()
+	}
+	if n == 2 {
+		v.diffBtn.Enable()
+	} else {
+		v.diffBtn.Disable()
+	}
+	if n > 0 {
+		v.clearBtn.Enable()
+	} else {
+		v.clearBtn.Disable()
+	}
+	if v.status.Importance == widget.DangerImportance {
+		return
+	}
+	switch {
+	case len(v.snaps) == 0:
+		v.status.SetText("")
+	case n == 0:
+		v.status.SetText(fmt.Sprintf("%s. Tick one to browse or restore it, two to compare them.", snapPlural(len(v.snaps), "snapshot")))
+	case n == 1:
+		v.status.SetText("1 snapshot ticked: Browse / Restore…, or tick a second one to compare.")
+	case n == 2:
+		v.status.SetText("2 snapshots ticked: Diff… compares the older with the newer.")
+	default:
+		v.status.SetText(fmt.Sprintf("%d snapshots ticked: tick one to restore, two to compare.", n))
+	}
+}
+
+func (v *snapshotsView) openRestore() {
+	if p := v.picked(); len(p) == 1 {
+		v.u.showRestoreWizard(v.hostID, p[0])
+	}
+}
+
+func (v *snapshotsView) openDiff() {
+	if p := v.picked(); len(p) == 2 {
+		v.u.showDiffDialog(v.hostID, p[0], p[1])
+	}
+}
+
+// snapCell is one table cell: a tick box in the first column, text in the
+// others.
+type snapCell struct {
+	widget.BaseWidget
+	check *widget.Check
+	label *widget.Label
+	obj   fyne.CanvasObject
+}
+
+func newSnapCell() *snapCell {
+	c := &snapCell{check: widget.NewCheck("", nil), label: widget.NewLabel("")}
+	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.obj = container.NewStack(c.check, c.label)
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *snapCell) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.obj) }
+
+func (v *snapshotsView) createCell() fyne.CanvasObject { return newSnapCell() }
+
+func (v *snapshotsView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	c := o.(*snapCell)
+	if id.Row < 0 || id.Row >= len(v.snaps) {
+		return
+	}
+	s := v.snaps[id.Row]
+	if id.Col == snapColPick {
+		c.label.Hide()
+		c.check.OnChanged = nil
+		c.check.SetChecked(v.marked[s.ID])
+		c.check.OnChanged = func(on bool) { v.setMarked(s.ID, on) }
+		c.check.Show()
+		return
+	}
+	c.check.Hide()
+	c.label.Show()
+	c.label.Alignment = fyne.TextAlignLeading
+	c.label.SetText(v.cellText(s, id.Col))
+}
+
+func (v *snapshotsView) cellText(s hub.Snapshot, col int) string {
+	switch col {
+	case snapColTime:
+		return snapTime(s.Time)
+	case snapColID:
+		return snapShortID(s)
+	case snapColTags:
+		if len(s.Tags) == 0 {
+			return "—"
+		}
+		return strings.Join(s.Tags, ", ")
+	case snapColPaths:
+		return strings.Join(s.Paths, ", ")
+	case snapColSize:
+		if s.SizeBytes == nil {
+			return "—"
+		}
+		return humanBytes(*s.SizeBytes)
+	case snapColFiles:
+		if s.FileCount == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%d", *s.FileCount)
+	}
+	return ""
+}
+
+// snapTime shows a snapshot's time in the manager's zone.
+func snapTime(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
+
+func snapShortID(s hub.Snapshot) string {
+	if s.ShortID != "" {
+		return s.ShortID
+	}
+	if len(s.ID) > 8 {
+		return s.ID[:8]
+	}
+	return s.ID
+}
+
+// snapTitle names a snapshot in one line: time, id, source group.
+func snapTitle(s hub.Snapshot) string {
+	t := snapTime(s.Time) + " · " + snapShortID(s)
+	if len(s.Tags) > 0 {
+		t += " · " + strings.Join(s.Tags, ", ")
+	}
+	return t
+}
+
+// snapPlural is "1 snapshot", "3 snapshots", "2 entries".
+func snapPlural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

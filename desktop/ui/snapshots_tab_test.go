@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+)
+
+func TestSnapshotsTabListsNewestFirstAndOpensRestoreAndDiff(t *testing.T) {
+	h, st := snapStoreHub(t)
+	hostID := snapOfflineHost(t, st, "web-1", "linux")
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	old := snapTestSnapshot("aaaa1111", t0, "docs", "/srv/docs")
+	mid := snapTestSnapshot("bbbb2222", t0.Add(time.Hour), "docs", "/srv/docs")
+	newest := snapTestSnapshot("cccc3333", t0.Add(2*time.Hour), "mail", "/srv/mail", "/srv/maildir")
+	if err := st.ReplaceSnapshots(hostID, []hub.Snapshot{mid, old, newest}); err != nil {
+		t.Fatal(err)
+	}
+	u := snapUI(t, h)
+	v := newSnapshotsView(u, u.newScope(), hostID)
+
+	if len(v.snaps) != 3 || v.snaps[0].ShortID != "cccc3333" || v.snaps[2].ShortID != "aaaa1111" {
+		t.Fatalf("rows = %v; want newest first", v.snaps)
+	}
+	wantRow := map[int]string{snapColID: "cccc3333", snapColTags: "mail", snapColPaths: "/srv/mail, /srv/maildir", snapColSize: "2.0 KiB", snapColFiles: "3",
+		snapColTime: newest.Time.Local().Format("2006-01-02 15:04:05")}
+	for col, want := range wantRow {
+		if got := v.cellText(v.snaps[0], col); got != want {
+			t.Errorf("column %s = %q; want %q", snapColumns[col].title, got, want)
+		}
+	}
+	if !v.restoreBtn.Disabled() || !v.diffBtn.Disabled() {
+		t.Error("with nothing ticked, Browse / Restore… and Diff… must be disabled")
+	}
+
+	// A click on a row ticks it: one ticked restores.
+	v.table.Select(widget.TableCellID{Row: 0, Col: snapColTime})
+	if v.restoreBtn.Disabled() || !v.diffBtn.Disabled() {
+		t.Error("one ticked: want Browse / Restore… enabled, Diff… disabled")
+	}
+	test.Tap(v.restoreBtn)
+	if snapWindow(u, "Restore from web-1") == nil {
+		t.Errorf("Browse / Restore… opened no restore window; windows: %s", snapWindowTitles(u))
+	}
+
+	// Two ticked compare, older as a, newer as b, whatever the tick order.
+	v.table.Select(widget.TableCellID{Row: 2, Col: snapColPaths})
+	if !v.restoreBtn.Disabled() || v.diffBtn.Disabled() {
+		t.Error("two ticked: want Diff… enabled, Browse / Restore… disabled")
+	}
+	test.Tap(v.diffBtn)
+	if snapWindow(u, "Diff aaaa1111 → cccc3333") == nil {
+		t.Fatalf("Diff… opened no window comparing the older with the newer; windows: %s", snapWindowTitles(u))
+	}
+	page, _ := h.Jobs(hostID, "", 10)
+	if len(page.Jobs) != 1 || page.Jobs[0].Kind != "diff" {
+		t.Fatalf("jobs = %+v; want one diff job", page.Jobs)
+	}
+	var cmd struct {
+		Diff struct {
+			A string `json:"snapshot_a"`
+			B string `json:"snapshot_b"`
+		} `json:"diff"`
+	}
+	_ = json.Unmarshal(page.Jobs[0].Command, &cmd)
+	if cmd.Diff.A != old.ID || cmd.Diff.B != newest.ID {
+		t.Errorf("diff command = %s; want a = the older %s, b = the newer %s", page.Jobs[0].Command, old.ID, newest.ID)
+	}
+
+	// A third tick allows neither; Clear selection clears.
+	v.setMarked(mid.ID, true)
+	if !v.restoreBtn.Disabled() || !v.diffBtn.Disabled() {
+		t.Error("three ticked: want both actions disabled")
+	}
+	test.Tap(v.clearBtn)
+	if len(v.picked()) != 0 {
+		t.Errorf("after Clear selection, picked = %v", v.picked())
+	}
+
+	// A snapshot forgotten since drops out, with its tick.
+	v.setMarked(old.ID, true)
+	if err := st.ReplaceSnapshots(hostID, []hub.Snapshot{newest}); err != nil {
+		t.Fatal(err)
+	}
+	v.reload()
+	if len(v.snaps) != 1 || len(v.picked()) != 0 {
+		t.Errorf("after the list shrank: rows %d, picked %v; want 1 row, nothing picked", len(v.snaps), v.picked())
+	}
+}
+
+func TestSnapshotsTabEmptyStateSaysWhatToDo(t *testing.T) {
+	h, st := snapStoreHub(t)
+	hostID := snapOfflineHost(t, st, "fresh", "linux")
+	u := snapUI(t, h)
+	v := newSnapshotsView(u, u.newScope(), hostID)
+	if !v.empty.Visible() || v.table.Visible() {
+		t.Fatal("no snapshots: want the empty state instead of the table")
+	}
+	var text []string
+	for _, o := range test.LaidOutObjects(v.empty) {
+		if l, ok := o.(*widget.Label); ok {
+			text = append(text, l.Text)
+		}
+	}
+	if got := strings.Join(text, " "); !strings.Contains(got, "Run a backup") {
+		t.Errorf("empty state says %q; want it to say how to get a snapshot", got)
+	}
+}
