@@ -41,10 +41,15 @@ func (b *broker) subscribe() (<-chan Change, func()) {
 	var once sync.Once
 	return s.out, func() {
 		once.Do(func() {
+			// closeAll may have ended the subscription already: only
+			// the one who removes it closes done.
 			b.mu.Lock()
+			_, live := b.subs[s]
 			delete(b.subs, s)
 			b.mu.Unlock()
-			close(s.done)
+			if live {
+				close(s.done)
+			}
 		})
 	}
 }
