@@ -58,10 +58,10 @@ func TestFiguresOfReadTheStatsOfTheJobsKind(t *testing.T) {
 
 func TestFirstLineCutsAtTheFirstBreak(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                    "",
-		"restic exit 1: repository is locked": "restic exit 1: repository is locked",
+		"":                                     "",
+		"restic exit 1: repository is locked":  "restic exit 1: repository is locked",
 		"  Fatal: wrong password\nmore\nlines": "Fatal: wrong password",
-		"first\r\nsecond":                     "first",
+		"first\r\nsecond":                      "first",
 	} {
 		if got := FirstLine(in); got != want {
 			t.Errorf("FirstLine(%q) = %q, want %q", in, got, want)
