@@ -44,6 +44,15 @@ func (r *Runner) invalidateSnapshots() {
 	r.snapMu.Unlock()
 }
 
+// Repo returns the repository with the everyday (repo slot) credentials,
+// as the jobs that need no admin slot run it; an error says what is not
+// configured yet.
+func (r *Runner) Repo() (restic.Repo, error) { return r.repo() }
+
+// ConfigChanged tells the runner the repository settings may have changed:
+// the snapshot list it keeps is read again before it is next used.
+func (r *Runner) ConfigChanged() { r.invalidateSnapshots() }
+
 // repo returns the repository with the everyday (repo slot) credentials.
 func (r *Runner) repo() (restic.Repo, error) {
 	_, repo, err := r.repoFor(secrets.SlotRepo)

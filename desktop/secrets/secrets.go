@@ -26,7 +26,16 @@ const (
 	AdminCredential Slot = "admin-credential"
 )
 
-// Slots lists every slot.
+// The manager's own secrets are kept under ManagerID, a host id no host
+// ever has (host ids are random hex): TailnetAuthKey joins the embedded
+// tailnet node without an interactive login. Store it with, e.g.,
+// `secret-tool store --label="restic-manager tailnet" service restic-manager username manager/tailnet-auth-key`.
+const (
+	ManagerID           = "manager"
+	TailnetAuthKey Slot = "tailnet-auth-key"
+)
+
+// Slots lists every slot of a host.
 var Slots = []Slot{RepoPassword, RepoUsername, RepoCredential, AdminPassword, AdminUsername, AdminCredential}
 
 // ErrNotFound: the slot holds nothing.
@@ -46,7 +55,12 @@ type Store interface {
 }
 
 // key is the keyring "user" of one entry: host/<host id>/<slot>.
-func key(hostID string, slot Slot) string { return "host/" + hostID + "/" + string(slot) }
+func key(hostID string, slot Slot) string {
+	if hostID == ManagerID {
+		return ManagerID + "/" + string(slot)
+	}
+	return "host/" + hostID + "/" + string(slot)
+}
 
 // Keyring stores secrets in the OS keyring (Secret Service on Linux,
 // Keychain on macOS, Credential Manager on Windows).

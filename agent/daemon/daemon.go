@@ -1,0 +1,199 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"restic-manager/agent/browse"
+	"restic-manager/agent/journal"
+	"restic-manager/agent/link"
+	"restic-manager/agent/restic"
+	"restic-manager/agent/runner"
+	"restic-manager/agent/scheduler"
+	"restic-manager/agent/secrets"
+	"restic-manager/protocol"
+	"restic-manager/protocol/mesh"
+	"restic-manager/protocol/wsconn"
+)
+
+// Config is everything restic-agent's command line sets.
+type Config struct {
+	// Manager is --manager: ws://host:port, or the manager's tailnet name.
+	Manager string
+	// Token is --token: the per-host token the manager issued, used when
+	// the secrets store holds none yet.
+	Token string
+	// EnrollToken is --enroll: sent in hello until the agent holds its own
+	// token, never after.
+	EnrollToken string
+	// StateDir is --state, created 0700 when missing.
+	StateDir string
+
+	// Tailnet joins with an embedded tsnet node (state in StateDir/tailnet).
+	Tailnet bool
+	// AuthKey joins the node the first time (TS_AUTHKEY or --auth-key-file).
+	AuthKey string
+	// ControlURL is a Headscale server; empty means Tailscale's (or
+	// TS_CONTROL_URL's).
+	ControlURL string
+
+	// ResticPath is --restic; empty means restic on PATH.
+	ResticPath string
+	// Hostname overrides the machine's name (hello.hostname, restic
+	// --host); empty means os.Hostname().
+	Hostname string
+	// NoKeyring keeps credentials in the 0600 file even when an OS keyring
+	// answers.
+	NoKeyring bool
+
+	// Version is the agent's own version, for hello.agent_version.
+	Version string
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+
+	// HeartbeatInterval and CancelGrace tune the link and the runner
+	// (zero: their defaults of 30 s each).
+	HeartbeatInterval time.Duration
+	CancelGrace       time.Duration
+}
+
+// Run runs the agent until ctx ends. It returns an error only when the
+// agent cannot start (bad flags, a state directory in use, no restic); once
+// running, the manager being away is never an error.
+func Run(ctx context.Context, c Config) error {
+	log := c.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if c.StateDir == "" {
+		return errors.New("--state is required: the directory where the agent keeps its journal and credentials")
+	}
+	if c.Manager == "" {
+		return errors.New("--manager is required: ws://host:port, or the manager's tailnet name")
+	}
+	if runtime.GOOS != "linux" && runtime.GOOS != "windows" {
+		return fmt.Errorf("restic-agent runs on Linux and Windows, not %s", runtime.GOOS)
+	}
+	url, err := mesh.AgentURL(c.Manager)
+	if err != nil {
+		return fmt.Errorf("--manager %q: %w", c.Manager, err)
+	}
+	state, err := filepath.Abs(c.StateDir)
+	if err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return fmt.Errorf("create state directory: %w", err)
+	}
+
+	j, err := journal.Open(state)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	for _, id := range j.RestartedJobs() {
+		log.Warn("a job was running when the agent stopped; it is reported failed", "job_id", id)
+	}
+	sec, err := secrets.Open(state, secrets.Options{NoKeyring: c.NoKeyring})
+	if err != nil {
+		return err
+	}
+	if err := adoptToken(sec, c.Token); err != nil {
+		return err
+	}
+	rs, err := restic.New(ctx, restic.Options{Path: c.ResticPath, CacheDir: filepath.Join(state, "restic-cache")})
+	if err != nil {
+		return fmt.Errorf("restic: %w", err)
+	}
+	hostname := c.Hostname
+	if hostname == "" {
+		if hostname, err = os.Hostname(); err != nil {
+			return fmt.Errorf("own hostname: %w (set --hostname)", err)
+		}
+	}
+
+	sink := &linkSink{}
+	run, err := runner.New(runner.Options{Restic: rs, Store: j, Secrets: sec, Sink: sink, Hostname: hostname,
+		CancelGrace: c.CancelGrace, Logger: log.With("component", "runner")})
+	if err != nil {
+		return err
+	}
+	sched, err := scheduler.New(scheduleStore{j}, scheduleJobs{run}, scheduler.Options{Logger: log.With("component", "scheduler")})
+	if err != nil {
+		return err
+	}
+	idx := browse.New(browse.ResticLister{Restic: rs, Repo: run.Repo}, browse.Options{Logger: log.With("component", "browse")})
+	defer idx.Close()
+
+	var dial func(context.Context) (*wsconn.Conn, error)
+	if c.Tailnet {
+		cfg := mesh.AgentConfig(state)
+		cfg.AuthKey, cfg.ControlURL, cfg.Logger = c.AuthKey, c.ControlURL, log.With("component", "tailnet")
+		if c.Hostname != "" {
+			cfg.Hostname = c.Hostname
+		}
+		node, err := mesh.Start(cfg)
+		if err != nil {
+			return fmt.Errorf("tailnet: %w", err)
+		}
+		defer node.Close()
+		dial = mesh.Dialer{URL: url, Node: node}.Dial
+	}
+
+	h := &handler{j: j, sec: sec, run: run, sched: sched, idx: idx, restic: rs, sink: sink, log: log}
+	lk := link.New(link.Options{
+		URL:  url,
+		Dial: dial,
+		Hello: protocol.Hello{
+			AgentVersion: c.Version, ResticVersion: rs.Version().String(),
+			Hostname: hostname, OS: runtime.GOOS, Arch: runtime.GOARCH,
+			BootTime: bootTime(), Timezone: localZone(), AgentID: j.AgentID(),
+		},
+		EnrollToken:       c.EnrollToken,
+		Journal:           journalOutbox{j},
+		Handler:           h,
+		Tokens:            sec,
+		Logger:            log,
+		HeartbeatInterval: c.HeartbeatInterval,
+	})
+	sink.set(lk)
+
+	log.Info("restic-agent starting", "version", c.Version, "manager", url, "state", state, "hostname", hostname,
+		"restic", rs.Path(), "restic_version", rs.Version().String(), "secrets", sec.Backend(), "tailnet", c.Tailnet)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = run.Run(ctx) }()
+	go func() { defer wg.Done(); _ = lk.Run(ctx) }()
+	sched.Start()
+	<-ctx.Done()
+	sched.Stop()
+	wg.Wait()
+	log.Info("restic-agent stopped")
+	return nil
+}
+
+// adoptToken stores --token when the agent holds no token of its own yet.
+// A stored token wins: it is the newest the manager issued.
+func adoptToken(sec *secrets.Store, token string) error {
+	if token == "" {
+		return nil
+	}
+	cur, err := sec.AgentToken()
+	if err != nil {
+		return fmt.Errorf("read the stored agent token: %w", err)
+	}
+	if cur != "" {
+		return nil
+	}
+	return sec.SetAgentToken(token)
+}

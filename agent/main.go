@@ -1,0 +1,86 @@
+// Command restic-agent runs restic backups on one machine for a
+// restic-manager: it dials the manager (over the host's network or an
+// embedded tailnet node), runs the jobs and schedules the manager sends,
+// and journals everything it does until the manager has stored it.
+//
+// Flags and wiring only; the agent itself is agent/daemon.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"restic-manager/agent/daemon"
+	"restic-manager/internal/envflag"
+	"restic-manager/protocol/mesh"
+)
+
+// version is stamped by scripts/package (-ldflags -X main.version=…).
+var version = "0.1.0-dev"
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "restic-agent:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Fprintln(stdout, "restic-agent", version)
+		return nil
+	}
+	var (
+		c           daemon.Config
+		authKeyFile string
+		debug       bool
+	)
+	fs := flag.NewFlagSet("restic-agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Manager, "manager", "", "the manager: ws://host:port, or its tailnet name (e.g. restic-manager)")
+	fs.StringVar(&c.Token, "token", "", "this host's token from the manager (used when the agent holds none yet)")
+	fs.StringVar(&c.EnrollToken, "enroll", "", "an enrollment token from the manager's \"Add host\" (used until the agent has its own token)")
+	fs.StringVar(&c.StateDir, "state", "", "state directory: journal, credentials, tailnet state (created 0700)")
+	fs.BoolVar(&c.Tailnet, "tailnet", false, "join the tailnet with an embedded node (auth key from TS_AUTHKEY or --auth-key-file)")
+	fs.StringVar(&authKeyFile, "auth-key-file", "", "file holding the tailnet auth key (instead of TS_AUTHKEY)")
+	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")
+	fs.StringVar(&c.ResticPath, "restic", "", "the restic binary (default: restic on PATH)")
+	fs.StringVar(&c.Hostname, "hostname", "", "this machine's name for the manager and restic --host (default: the OS hostname)")
+	fs.BoolVar(&c.NoKeyring, "no-keyring", false, "keep credentials in a 0600 file in --state even when an OS keyring answers")
+	fs.BoolVar(&debug, "debug", false, "log at debug level")
+	fs.Usage = envflag.Usage(fs, "usage: restic-agent --manager URL (--enroll TOKEN | --token TOKEN) --state DIR [flags]\n       restic-agent version")
+	if err := envflag.Parse(fs, args, nil); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	c.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	c.Version = version
+	if c.Tailnet {
+		key, err := mesh.ReadAuthKey(authKeyFile)
+		if err != nil {
+			return err
+		}
+		c.AuthKey = key
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return daemon.Run(ctx, c)
+}

@@ -1,0 +1,21 @@
+// Package testfleet runs a real manager core and real agents for tests of
+// desktop/ui and the system tests: a hub over a bbolt store in a temp
+// directory serving a plain-TCP listener on 127.0.0.1, and restic-agent
+// processes (the real binary, built once per test process) enrolled with
+// it, each with its own restic repository (the real restic binary) and a
+// folder of sample files.
+//
+//	func TestMain(m *testing.M) { os.Exit(testfleet.Main(m)) }
+//
+//	f := testfleet.New(t, testfleet.Options{})
+//	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc"})
+//	job := f.RunNow(t, a.HostID, hub.RunRequest{Kind: "backup", Group: testfleet.Group})
+//	f.WaitJob(t, job, "succeeded")
+//
+// Secrets live in desktop/secrets' in-memory store (the keyring has its own
+// tests). One part is stood in for: PendingPeer's tailnet listener names
+// its peers with a WhoIs function instead of a tailnet (protocol/mesh and
+// the system tests run the real one); everything behind it is real.
+//
+// Imported by tests under desktop/ only.
+package testfleet

@@ -1,0 +1,246 @@
+package testfleet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"restic-manager/desktop/hub"
+	"restic-manager/desktop/secrets"
+	"restic-manager/protocol"
+	"restic-manager/storage"
+)
+
+// Wait bounds every wait of this package: generous for a loaded two-core
+// CI machine, short enough that a stuck test still ends.
+const Wait = 90 * time.Second
+
+// Options tune New.
+type Options struct {
+	// Hub adjusts the hub's options before it starts (nil: defaults, with a
+	// debug log kept for failure reports).
+	Hub func(*hub.Options)
+}
+
+// Fleet is a running hub with its store and listener.
+type Fleet struct {
+	Hub     *hub.Hub
+	Store   *storage.Store
+	Secrets *secrets.Memory
+	// Addr is the plain-TCP listener's host:port; URL the agents' ws:// URL.
+	Addr string
+	URL  string
+	// Dir is the fleet's temp directory (store, agents' state, repos).
+	Dir string
+
+	logs *logBuffer
+
+	mu       sync.Mutex
+	whoisMap map[string]hub.Peer
+	tailAddr string
+}
+
+// New starts a hub over a fresh store; it is closed when the test ends.
+func New(t testing.TB, o Options) *Fleet {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := hub.OpenStore(filepath.Join(dir, "manager"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Fleet{Store: st, Secrets: secrets.NewMemory(), Dir: dir, logs: &logBuffer{}, whoisMap: map[string]hub.Peer{}}
+	ho := hub.Options{Store: st, Secrets: f.Secrets,
+		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if o.Hub != nil {
+		o.Hub(&ho)
+	}
+	f.Hub, err = hub.New(ho)
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var serving sync.WaitGroup
+	serve := func(l hub.Listener) {
+		serving.Add(1)
+		go func() {
+			defer serving.Done()
+			if err := f.Hub.Serve(ctx, l); err != nil {
+				t.Errorf("hub.Serve(%s): %v", l.Name, err)
+			}
+		}()
+	}
+	tcp, err := hub.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Addr = tcp.L.Addr().String()
+	f.URL = "ws://" + f.Addr + protocol.AgentPath
+	serve(tcp)
+	tail, err := hub.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tailAddr = tail.L.Addr().String()
+	serve(hub.Listener{Name: "tailnet (test WhoIs)", L: tail.L, WhoIs: f.whois})
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("hub log (last lines):\n%s", f.logs.tail(60))
+		}
+		cancel()
+		f.Hub.Close()
+		serving.Wait()
+		st.Close()
+	})
+	return f
+}
+
+// Logs returns the hub's log so far (debug level).
+func (f *Fleet) Logs() string { return f.logs.String() }
+
+// EnrollToken makes a fresh enrollment token for uses hosts.
+func (f *Fleet) EnrollToken(t testing.TB, uses int) string {
+	t.Helper()
+	tok, err := f.Hub.CreateEnrollToken(uses, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Token
+}
+
+// RunNow starts a job and returns its id.
+func (f *Fleet) RunNow(t testing.TB, hostID string, r hub.RunRequest) string {
+	t.Helper()
+	id, err := f.Hub.RunNow(hostID, r)
+	if err != nil {
+		t.Fatalf("RunNow(%s %s): %v", r.Kind, r.Group, err)
+	}
+	return id
+}
+
+// WaitJob waits until the job reaches a terminal status and fails the test
+// unless it is want ("" accepts any). It returns the job.
+func (f *Fleet) WaitJob(t testing.TB, jobID, want string) hub.Job {
+	t.Helper()
+	var j hub.Job
+	WaitFor(t, Wait, "job "+jobID+" to end", func() bool {
+		var err error
+		j, err = f.Hub.Job(jobID)
+		return err == nil && protocol.IsTerminal(j.Status)
+	})
+	if want != "" && j.Status != want {
+		t.Fatalf("job %s (%s) ended %s (exit %d, error %q); want %s", jobID, j.Kind, j.Status, j.ExitCode, j.Error, want)
+	}
+	return j
+}
+
+// WaitOnline waits until the host has a live connection.
+func (f *Fleet) WaitOnline(t testing.TB, hostID string) {
+	t.Helper()
+	WaitFor(t, Wait, "host "+hostID+" online", func() bool {
+		d, err := f.Hub.Host(hostID)
+		return err == nil && d.Online
+	})
+}
+
+// WaitFor polls cond until it holds, failing the test after timeout.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// logBuffer is a concurrency-safe log sink.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(l.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// --- the agent binary ---
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	agentBin  string
+	buildErr  error
+)
+
+// Main runs the tests and removes the binaries built for them. Call it
+// from TestMain.
+func Main(m interface{ Run() int }) int {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	return code
+}
+
+// AgentBinary builds restic-agent once per test process (the Go build
+// cache makes it quick after the first time) and returns its path.
+func AgentBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "testfleet-bin-")
+		if buildErr != nil {
+			return
+		}
+		agentBin = filepath.Join(binDir, "restic-agent")
+		cmd := exec.Command("go", "build", "-o", agentBin, "restic-manager/agent")
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build restic-manager/agent: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return agentBin
+}
+
+// ResticBinary returns restic's path, failing the test clearly when it is
+// not installed (make test installs it).
+func ResticBinary(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("restic")
+	if err != nil {
+		t.Fatal("restic is not installed: run scripts/install-deps (make test does)")
+	}
+	return p
+}
+
+var _ io.Writer = (*logBuffer)(nil)

@@ -1,0 +1,104 @@
+// Command restic-manager is the Restic Manager desktop app and server: it
+// keeps all state in one bbolt file, accepts restic-agent connections on a
+// plain-TCP listener and on the tailnet, and shows everything in a Fyne
+// window (or serves without one with --headless).
+//
+// main.go parses flags; manager.go wires the store, the secrets, the hub,
+// the listeners and the window; demo.go is make demo's setup.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"restic-manager/desktop/hub"
+	"restic-manager/internal/envflag"
+)
+
+// version is stamped by scripts/package (-ldflags -X main.version=…).
+var version = "0.1.0-dev"
+
+// config is the command line.
+type config struct {
+	DataDir         string
+	Listen          string
+	Tailnet         bool
+	TailnetHostname string
+	ControlURL      string
+	AuthKeyFile     string
+	Headless        bool
+	EnrollToken     string
+	EnrollUses      int
+	EnrollTTL       time.Duration
+	HeartbeatEvery  time.Duration
+	Debug           bool
+	LogJSON         bool
+	Demo            demoConfig
+}
+
+func main() {
+	c, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err == nil {
+		err = run(c, os.Stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "restic-manager:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("restic-manager", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.DataDir, "data", defaultDataDir(), "directory of the manager's database and tailnet state")
+	fs.StringVar(&c.Listen, "listen", hub.DefaultListenAddr, "plain-TCP listener for agents (hosts prove themselves with tokens); empty disables it")
+	fs.BoolVar(&c.Tailnet, "tailnet", true, "join the tailnet with an embedded node and listen for agents there")
+	fs.StringVar(&c.TailnetHostname, "tailnet-hostname", "", "the manager's tailnet name (default restic-manager)")
+	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")
+	fs.StringVar(&c.AuthKeyFile, "auth-key-file", "", "file holding a tailnet auth key (else TS_AUTHKEY, else the keyring, else an interactive login)")
+	fs.BoolVar(&c.Headless, "headless", false, "serve without a window, logging to stderr")
+	fs.StringVar(&c.EnrollToken, "enroll-token", "", "create this enrollment token if it does not exist (demo, scripted installs)")
+	fs.IntVar(&c.EnrollUses, "enroll-uses", 1, "how many hosts --enroll-token may enroll")
+	fs.DurationVar(&c.EnrollTTL, "enroll-ttl", 24*time.Hour, "how long --enroll-token stays valid")
+	fs.DurationVar(&c.HeartbeatEvery, "heartbeat", hub.DefaultHeartbeatInterval, "the agents' heartbeat period; a host is offline after three missed")
+	fs.BoolVar(&c.Debug, "debug", false, "log at debug level")
+	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines instead of text")
+	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give every new host this local repository, a source group of --demo-files, and run init and a first backup")
+	fs.StringVar(&c.Demo.Files, "demo-files", "", "make demo: the folder the demo source group backs up")
+	fs.Usage = envflag.Usage(fs, "usage: restic-manager [--data DIR] [--listen ADDR] [--headless] [flags]")
+	if err := envflag.Parse(fs, args, nil); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		if fs.Arg(0) == "version" {
+			fmt.Fprintln(stderr, "restic-manager", version)
+			return c, flag.ErrHelp
+		}
+		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if c.DataDir == "" {
+		return c, errors.New("--data is required: no OS config directory is known here")
+	}
+	if (c.Demo.Repo == "") != (c.Demo.Files == "") {
+		return c, errors.New("--demo-repo and --demo-files go together")
+	}
+	return c, nil
+}
+
+// defaultDataDir is <OS config dir>/restic-manager.
+func defaultDataDir() string {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "restic-manager")
+}

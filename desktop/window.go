@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
+
+	"restic-manager/desktop/ui"
+)
+
+// appID matches FyneApp.toml.
+const appID = "org.resticmanager.desktop"
+
+// runWindow shows the window over the running manager until the user
+// quits (or SIGINT/SIGTERM arrives).
+func runWindow(m *manager) error {
+	a := app.NewWithID(appID)
+	var tn ui.Tailnet
+	if m.node != nil {
+		tn = m.node
+	}
+	u := ui.New(a, m.hub, ui.Options{Tailnet: tn, AgentURLs: m.agentURLs, Logger: m.log.With("component", "ui")})
+	for _, n := range m.notices {
+		dialog.ShowInformation("Restic Manager", n, u.Window())
+	}
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			fyne.Do(a.Quit)
+		case err := <-m.failed:
+			fyne.Do(func() { dialog.ShowError(err, u.Window()) })
+		case <-m.ctx.Done():
+		}
+	}()
+	m.log.Info("restic-manager window open", "version", version)
+	u.ShowAndRun()
+	return nil
+}
