@@ -16,12 +16,11 @@ import (
 
 // jobsFleetTab opens the Jobs tab of the agent's host in a window over
 // the fleet's hub.
-func jobsFleetTab(t *testing.T, f *testfleet.Fleet, hostID string) (*UI, *jobsTab) {
+func jobsFleetTab(t *testing.T, f *testfleet.Fleet, hostID string) (*jobsUI, *jobsTab) {
 	t.Helper()
-	u := New(test.NewApp(), f.Hub, Options{RepaintInterval: 20 * time.Millisecond})
-	t.Cleanup(u.Close)
-	v := newJobsTabView(u, u.newScope(), hostID)
-	u.win.SetContent(v)
+	u := newJobsUI(t, f.Hub)
+	v := newJobsTabView(u.UI, u.newScope(), hostID)
+	u.show(v)
 	return u, v
 }
 
@@ -54,8 +53,8 @@ func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 		PreHook: "echo preparing one; echo preparing two; echo almost full >&2"}); err != nil {
 		t.Fatal(err)
 	}
-	_, v := jobsFleetTab(t, f, a.HostID)
-	waitJobs(t, testfleet.Wait, "the Run now button of "+testfleet.Group, func() bool { return v.runNow[testfleet.Group] != nil })
+	u, v := jobsFleetTab(t, f, a.HostID)
+	u.wait(t, testfleet.Wait, "the Run now button of "+testfleet.Group, func() bool { return v.runNow[testfleet.Group] != nil })
 
 	test.Tap(v.runNow[testfleet.Group])
 	if v.selected == "" {
@@ -67,7 +66,7 @@ func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 	}
 
 	var sawPartial bool
-	waitJobs(t, testfleet.Wait, "the backup to end in the view", func() bool {
+	u.wait(t, testfleet.Wait, "the backup to end in the view", func() bool {
 		if b := v.progress.bar.Value; b > 0 && b < 1 {
 			sawPartial = true
 		}
@@ -78,11 +77,11 @@ func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 		t.Fatalf("job %s ended %s (%s): %s", j.ID, j.Status, j.Kind, j.Error)
 	}
 	t.Logf("a fraction between 0 and 1 was on the bar while it ran: %v", sawPartial)
-	waitJobs(t, testfleet.Wait, "the bar at 100 %", func() bool { return v.progress.bar.Value == 1 })
+	u.wait(t, testfleet.Wait, "the bar at 100 %", func() bool { return v.progress.bar.Value == 1 })
 	if v.progress.snap.val.Text == "" || !strings.Contains(v.progress.files.val.Text, "new") {
 		t.Errorf("the result lacks the backup's figures: snapshot %q, files %q", v.progress.snap.val.Text, v.progress.files.val.Text)
 	}
-	waitJobs(t, testfleet.Wait, "the hook's lines in the log view", func() bool {
+	u.wait(t, testfleet.Wait, "the hook's lines in the log view", func() bool {
 		return jobsLogHas(v, "preparing one") && jobsLogHas(v, "preparing two") && jobsLogHas(v, "almost full")
 	})
 	for _, l := range v.log.lines {
@@ -90,7 +89,7 @@ func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 			t.Errorf("a stderr line is not marked: %q (%s)", l.text, l.stream)
 		}
 	}
-	waitJobs(t, testfleet.Wait, "the row to show the outcome", func() bool {
+	u.wait(t, testfleet.Wait, "the row to show the outcome", func() bool {
 		i, ok := v.index[jobID]
 		if !ok {
 			return false
@@ -107,14 +106,14 @@ func TestJobsCancelEndsARunningBackupCancelled(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
 	// 64 MiB at 256 KiB/s: minutes, far longer than the test waits.
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "slow-pc", BigFileMiB: 64, UploadKiBps: 256})
-	_, v := jobsFleetTab(t, f, a.HostID)
-	waitJobs(t, testfleet.Wait, "the Run now button", func() bool { return v.runNow[testfleet.Group] != nil })
+	u, v := jobsFleetTab(t, f, a.HostID)
+	u.wait(t, testfleet.Wait, "the Run now button", func() bool { return v.runNow[testfleet.Group] != nil })
 	test.Tap(v.runNow[testfleet.Group])
-	waitJobs(t, testfleet.Wait, "the backup to run", func() bool {
+	u.wait(t, testfleet.Wait, "the backup to run", func() bool {
 		return jobsSelected(v).Status == protocol.StatusRunning && !v.cancelBtn.Disabled()
 	})
 	// While it runs, the view shows the agent's progress.
-	waitJobs(t, testfleet.Wait, "live progress in the view", func() bool {
+	u.wait(t, testfleet.Wait, "live progress in the view", func() bool {
 		b := v.progress.bar.Value
 		return b > 0 && b < 1 && strings.Contains(v.progress.data.val.Text, " of ") && strings.HasSuffix(v.progress.speed.val.Text, "/s")
 	})
@@ -125,7 +124,7 @@ func TestJobsCancelEndsARunningBackupCancelled(t *testing.T) {
 	if !v.cancelBtn.Disabled() || v.cancelBtn.Text != "Cancelling…" {
 		t.Errorf("after Cancel the button reads %q (disabled %v)", v.cancelBtn.Text, v.cancelBtn.Disabled())
 	}
-	waitJobs(t, testfleet.Wait, "the backup to end", func() bool { return jobsSelected(v).Terminal() })
+	u.wait(t, testfleet.Wait, "the backup to end", func() bool { return jobsSelected(v).Terminal() })
 	t.Logf("the backup ended %s after cancel", time.Since(asked))
 	if j := jobsSelected(v); j.Status != protocol.StatusCancelled {
 		t.Fatalf("cancelled backup ended %s: %s", j.Status, j.Error)
@@ -143,7 +142,7 @@ func TestJobsRunNowWhileOfflineIsSentWhenTheHostConnects(t *testing.T) {
 		d, err := f.Hub.Host(a.HostID)
 		return err == nil && !d.Online
 	})
-	_, v := jobsFleetTab(t, f, a.HostID)
+	u, v := jobsFleetTab(t, f, a.HostID)
 	test.Tap(v.runNow[testfleet.Group])
 	if !strings.Contains(v.notice.Text, "queued") || !strings.Contains(v.notice.Text, "offline") {
 		t.Errorf("notice after Run now on an offline host: %q", v.notice.Text)
@@ -157,7 +156,7 @@ func TestJobsRunNowWhileOfflineIsSentWhenTheHostConnects(t *testing.T) {
 	}
 
 	a.Restart(t)
-	waitJobs(t, testfleet.Wait, "the queued backup to run and end", func() bool { return jobsSelected(v).Terminal() })
+	u.wait(t, testfleet.Wait, "the queued backup to run and end", func() bool { return jobsSelected(v).Terminal() })
 	if j := jobsSelected(v); j.Status != protocol.StatusSucceeded {
 		t.Fatalf("the re-sent backup ended %s: %s", j.Status, j.Error)
 	}

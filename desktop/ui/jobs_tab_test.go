@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +21,69 @@ import (
 
 // --- helpers (prefixed: other views' tests live in this package too) ---
 
-// jobsEnv is a real hub over a real store, with the window on Fyne's
-// test driver.
+// jobsUI is a window over a real hub whose changes are delivered on the
+// test goroutine: pump hands them to the views (through the bus's own
+// deliver), so taps, deliveries and reads never race, as on the real
+// driver where all three happen on the UI goroutine.
+type jobsUI struct {
+	*UI
+	ch <-chan change
+}
+
+func newJobsUI(t *testing.T, h Hub) *jobsUI {
+	t.Helper()
+	ch, cancel := h.Subscribe()
+	b := &bus{cancel: cancel, listeners: map[*scope][]func(change){}, closed: make(chan struct{})}
+	u := &UI{app: test.NewApp(), hub: h, log: slog.Default(), bus: b,
+		opts: Options{StaleAfter: 24 * time.Hour, RepaintInterval: time.Millisecond, Now: time.Now, Logger: slog.Default()}}
+	u.win = u.app.NewWindow("Restic Manager")
+	u.win.Resize(fyne.NewSize(1180, 760))
+	t.Cleanup(u.Close)
+	return &jobsUI{UI: u, ch: ch}
+}
+
+// pump delivers every change the hub has published so far, coalesced as
+// the bus does.
+func (j *jobsUI) pump() {
+	var batch []change
+	seen := map[change]bool{}
+	for more := true; more; {
+		select {
+		case c, ok := <-j.ch:
+			if ok && !seen[c] {
+				seen[c] = true
+				batch = append(batch, c)
+			}
+			more = ok
+		default:
+			more = false
+		}
+	}
+	if len(batch) > 0 {
+		j.bus.deliver(batch)
+	}
+}
+
+// wait pumps changes until cond holds, failing with what after timeout.
+func (j *jobsUI) wait(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	waitJobs(t, timeout, what, func() bool {
+		j.pump()
+		return cond()
+	})
+}
+
+// show puts o in the window.
+func (j *jobsUI) show(o fyne.CanvasObject) {
+	j.win.SetContent(o)
+	j.win.Resize(fyne.NewSize(1180, 760))
+}
+
+// jobsEnv is a jobsUI over a real hub and a real store.
 type jobsEnv struct {
+	*jobsUI
 	st *storage.Store
 	h  *hub.Hub
-	u  *UI
 }
 
 func newJobsEnv(t *testing.T) *jobsEnv {
@@ -39,13 +97,11 @@ func newJobsEnv(t *testing.T) *jobsEnv {
 		st.Close()
 		t.Fatal(err)
 	}
-	u := New(test.NewApp(), h, Options{RepaintInterval: 10 * time.Millisecond})
 	t.Cleanup(func() {
-		u.Close()
 		h.Close()
 		st.Close()
 	})
-	return &jobsEnv{st: st, h: h, u: u}
+	return &jobsEnv{jobsUI: newJobsUI(t, h), st: st, h: h}
 }
 
 // host enrolls an approved host that has never connected (offline).
@@ -95,12 +151,6 @@ func (e *jobsEnv) apply(t *testing.T, hostID string, ps ...protocol.Payload) {
 			t.Fatalf("event %d (%T) %s: %s", i, ps[i], r.Outcome, r.Reason)
 		}
 	}
-}
-
-// show puts o in the main window at a desktop size and returns it.
-func (e *jobsEnv) show(o fyne.CanvasObject) {
-	e.u.win.SetContent(o)
-	e.u.win.Resize(fyne.NewSize(1180, 760))
 }
 
 // waitJobs waits for cond, failing with what after timeout.
@@ -180,7 +230,7 @@ func TestJobsHistoryListsNewestFirstAndLoadsOlderPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v := newJobsTabView(e.u, e.u.newScope(), hostID)
+	v := newJobsTabView(e.UI, e.newScope(), hostID)
 	e.show(v)
 
 	ids := func() []string {
@@ -218,7 +268,7 @@ func TestJobsHistoryListsNewestFirstAndLoadsOlderPages(t *testing.T) {
 	if _, err := e.h.RunNow(hostID, hub.RunRequest{Kind: protocol.KindUnlock}); err != nil {
 		t.Fatal(err)
 	}
-	waitJobs(t, 5*time.Second, "the new job at the top", func() bool { return len(v.jobs) == n+1 && v.jobs[0].Kind == protocol.KindUnlock })
+	e.wait(t, 5*time.Second, "the new job at the top", func() bool { return len(v.jobs) == n+1 && v.jobs[0].Kind == protocol.KindUnlock })
 }
 
 func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
@@ -235,7 +285,7 @@ func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
 			Error: "restic exit 1: Fatal: repository contains errors\npack 1234 damaged"},
 		&protocol.JobStarted{JobID: "j-agent", Kind: protocol.KindUnlock, StartedAt: t0.Add(4 * time.Minute)},
 	)
-	v := newJobsTabView(e.u, e.u.newScope(), hostID)
+	v := newJobsTabView(e.UI, e.newScope(), hostID)
 	e.show(v)
 
 	row := func(id string) (hub.Job, string, string) {
@@ -271,7 +321,7 @@ func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
 func TestJobsEmptyHistorySaysWhatToDo(t *testing.T) {
 	e := newJobsEnv(t)
 	hostID := e.host(t, "empty")
-	v := newJobsTabView(e.u, e.u.newScope(), hostID)
+	v := newJobsTabView(e.UI, e.newScope(), hostID)
 	e.show(v)
 	if v.empty.Hidden || !strings.Contains(v.empty.Text, "Back up") {
 		t.Errorf("empty history: %q (hidden %v)", v.empty.Text, v.empty.Hidden)
@@ -293,7 +343,7 @@ func TestJobsProgressShowsTheResultOfAFinishedBackupAndAFailure(t *testing.T) {
 		&protocol.JobStarted{JobID: "bad", Kind: protocol.KindPrune, StartedAt: t0},
 		&protocol.JobFinished{JobID: "bad", Status: protocol.StatusFailed, ExitCode: 12, FinishedAt: t0.Add(time.Second), Error: "restic exit 12: wrong password"},
 	)
-	p := newJobProgress(e.u, e.u.newScope(), "ok").(*jobProgress)
+	p := newJobProgress(e.UI, e.newScope(), "ok").(*jobProgress)
 	if p.bar.Value != 1 || !strings.Contains(p.status.Text, "succeeded") {
 		t.Errorf("succeeded backup: bar %.2f, status %q", p.bar.Value, p.status.Text)
 	}
@@ -312,7 +362,7 @@ func TestJobsProgressShowsTheResultOfAFinishedBackupAndAFailure(t *testing.T) {
 		t.Error("a finished job still shows speed, time left or an error")
 	}
 
-	f := newJobProgress(e.u, e.u.newScope(), "bad").(*jobProgress)
+	f := newJobProgress(e.UI, e.newScope(), "bad").(*jobProgress)
 	if !strings.Contains(f.status.Text, "failed") || f.exit.val.Text != "12" || f.errRow.val.Text != "restic exit 12: wrong password" {
 		t.Errorf("failed prune: status %q, exit %q, error %q", f.status.Text, f.exit.val.Text, f.errRow.val.Text)
 	}
@@ -342,7 +392,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 	}
 
 	start := time.Now()
-	l := newJobLog(e.u, e.u.newScope(), job)
+	l := newJobLog(e.UI, e.newScope(), job)
 	e.show(l)
 	t.Logf("20,000 lines loaded and shown in %s", time.Since(start))
 	if len(l.lines) != n || l.lastSeq != n {
@@ -400,7 +450,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 func TestJobsCheckSubsetRefusesWhatTheAgentWould(t *testing.T) {
 	e := newJobsEnv(t)
 	hostID := e.host(t, "check")
-	v := newJobsTabView(e.u, e.u.newScope(), hostID)
+	v := newJobsTabView(e.UI, e.newScope(), hostID)
 	e.show(v)
 	test.Tap(v.checkBtn)
 	if v.checkEntry == nil || v.checkRun == nil {
@@ -423,7 +473,7 @@ func TestJobsCheckSubsetRefusesWhatTheAgentWould(t *testing.T) {
 		t.Fatalf(`subset "1/10": validation %v, disabled %v; want accepted`, err, v.checkRun.Disabled())
 	}
 	test.Tap(v.checkRun)
-	waitJobs(t, 5*time.Second, "the check job", func() bool { return len(v.jobs) == 1 })
+	e.wait(t, 5*time.Second, "the check job", func() bool { return len(v.jobs) == 1 })
 	var cmd protocol.CommandRun
 	if err := json.Unmarshal(v.jobs[0].Command, &cmd); err != nil || cmd.Kind != protocol.KindCheck || len(cmd.Args) != 1 || cmd.Args[0] != "1/10" {
 		t.Errorf("check command %s (%v), want args [1/10]", v.jobs[0].Command, err)
@@ -436,7 +486,7 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 	if err := e.h.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
 		t.Fatal(err)
 	}
-	v := newJobsTabView(e.u, e.u.newScope(), hostID)
+	v := newJobsTabView(e.UI, e.newScope(), hostID)
 	e.show(v)
 	b := v.runNow["docs"]
 	if b == nil {
@@ -461,7 +511,7 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 		t.Fatal("Cancel is disabled on a queued job")
 	}
 	test.Tap(v.cancelBtn)
-	if got := jobsOverlayText(e.u); !strings.Contains(got, "offline") {
+	if got := jobsOverlayText(e.UI); !strings.Contains(got, "offline") {
 		t.Errorf("cancel on an offline host shows %q, want it to say the host is offline", got)
 	}
 }
@@ -472,14 +522,14 @@ func TestJobsRefusedRequestShowsTheHubsError(t *testing.T) {
 	if err := e.h.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
 		t.Fatal(err)
 	}
-	v := newJobsTabView(e.u, e.u.newScope(), hostID)
+	v := newJobsTabView(e.UI, e.newScope(), hostID)
 	e.show(v)
 	test.Tap(v.forgetBtn)
 	if v.confirmOK == nil {
 		t.Fatal("Forget… asked nothing")
 	}
 	test.Tap(v.confirmOK)
-	if got := jobsOverlayText(e.u); !strings.Contains(got, "no source group has a retention policy") {
+	if got := jobsOverlayText(e.UI); !strings.Contains(got, "no source group has a retention policy") {
 		t.Errorf("refused forget shows %q, want the hub's reason", got)
 	}
 	if len(v.jobs) != 0 {
