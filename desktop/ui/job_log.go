@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"strings"
 
@@ -33,7 +34,11 @@ type jobLog struct {
 	lastSeq uint64
 	// follow: the view is at the end and stays there as lines arrive.
 	follow bool
-	rowH   float32 // one row's height, measured from the template
+	// endOffset is the scroll offset the end had when the view last went
+	// there: an offset at least that far down is "at the end" (lines
+	// added since only move the end further down).
+	endOffset float32
+	slack     float32 // half a row: this close to the end is at the end
 
 	list    *widget.List
 	count   *widget.Label
@@ -55,7 +60,7 @@ func newJobLog(u *UI, sc *scope, jobID string) *jobLog {
 	l := &jobLog{u: u, jobID: jobID, follow: true}
 	l.list = widget.NewList(func() int { return len(l.lines) }, jobLogRow, l.updateRow)
 	l.list.HideSeparators = true
-	l.rowH = jobLogRow().MinSize().Height
+	l.slack = jobLogRow().MinSize().Height / 2
 	l.list.OnSelected = func(id widget.ListItemID) {
 		l.list.Unselect(id)
 		if id >= 0 && id < len(l.lines) {
@@ -74,7 +79,8 @@ func newJobLog(u *UI, sc *scope, jobID string) *jobLog {
 	l.empty.Importance = widget.LowImportance
 	bar := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(l.toEnd, l.copyAll), l.count)
-	l.content = container.NewBorder(bar, nil, nil, nil, container.NewStack(l.list, container.NewCenter(l.empty)))
+	rows := container.NewThemeOverride(l.list, jobLogTheme{app: u.app})
+	l.content = container.NewBorder(bar, nil, nil, nil, container.NewStack(rows, container.NewCenter(l.empty)))
 	l.ExtendBaseWidget(l)
 	l.fetch()
 	sc.on(func(c change) {
@@ -124,7 +130,7 @@ type jobLogRenderer struct {
 
 func (r *jobLogRenderer) Layout(s fyne.Size) {
 	l := r.l
-	wasEnd := l.atEnd(l.listSize.Height)
+	wasEnd := l.atEnd()
 	r.r.Layout(s)
 	if sz := l.list.Size(); sz != l.listSize {
 		l.listSize = sz
@@ -163,7 +169,7 @@ func (l *jobLog) fetch() {
 	}
 	// Follow unless the user has scrolled away from the end (scrolling
 	// back down to it resumes following).
-	l.follow = l.atEnd(l.list.Size().Height)
+	l.follow = l.atEnd()
 	for _, ln := range got {
 		l.lines = append(l.lines, jobLogFormat(ln))
 	}
@@ -174,21 +180,17 @@ func (l *jobLog) fetch() {
 	l.updateBar()
 }
 
-// atEnd reports whether the list, height tall, shows its last row.
-func (l *jobLog) atEnd(height float32) bool {
-	if height <= 0 || len(l.lines) == 0 {
-		return true
-	}
-	pad := theme.Padding() // the list's row gap, even with separators hidden
-	content := float32(len(l.lines))*(l.rowH+pad) - pad
-	maxOff := content - height
-	return maxOff <= 0 || l.list.GetScrollOffset() >= maxOff-l.rowH/2
+// atEnd reports whether the view shows the end of the log (or did, before
+// the lines that have just arrived).
+func (l *jobLog) atEnd() bool {
+	return l.list.GetScrollOffset() >= l.endOffset-l.slack
 }
 
 func (l *jobLog) scrollToEnd() {
 	// ScrollToOffset clamps to the end and, unlike ScrollToBottom, is safe
 	// before the list has been rendered.
 	l.list.ScrollToOffset(math.MaxFloat32)
+	l.endOffset = l.list.GetScrollOffset()
 }
 
 func (l *jobLog) updateBar() {
@@ -250,4 +252,25 @@ func (l *jobLog) copyToClipboard() {
 		b.WriteByte('\n')
 	}
 	l.u.app.Clipboard().SetContent(b.String())
+}
+
+// jobLogTheme tightens the log's rows (a log reads best dense) and takes
+// everything else from the app's current theme.
+type jobLogTheme struct{ app fyne.App }
+
+func (t jobLogTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return t.app.Settings().Theme().Color(n, v)
+}
+func (t jobLogTheme) Font(s fyne.TextStyle) fyne.Resource { return t.app.Settings().Theme().Font(s) }
+func (t jobLogTheme) Icon(n fyne.ThemeIconName) fyne.Resource {
+	return t.app.Settings().Theme().Icon(n)
+}
+func (t jobLogTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameInnerPadding:
+		return 2
+	case theme.SizeNamePadding:
+		return 1
+	}
+	return t.app.Settings().Theme().Size(n)
 }

@@ -304,14 +304,14 @@ func jobsQueuedWhy(u *UI, j hub.Job) string {
 	}
 }
 
-// jobsDuration is how long a job ran: "12 s", or "running for 3 min",
-// or "—" when it never started.
+// jobsDuration is how long a job ran ("12 s"), or has run so far, or "—"
+// when it never started.
 func jobsDuration(j hub.Job, now time.Time) string {
 	switch {
 	case j.StartedAt == nil:
 		return "—"
 	case j.FinishedAt == nil:
-		return "running for " + humanDuration(now.Sub(*j.StartedAt))
+		return humanDuration(now.Sub(*j.StartedAt))
 	}
 	d := j.FinishedAt.Sub(*j.StartedAt)
 	if d < time.Second {

@@ -68,7 +68,6 @@ type jobsTab struct {
 	detailScope *scope
 	detailBox   *fyne.Container
 	detailEmpty *widget.Label
-	detailTitle *widget.Label
 	detailInfo  *widget.Label
 	cancelBtn   *widget.Button
 	cancelAsked map[string]bool
@@ -133,7 +132,6 @@ func newJobsTabView(u *UI, sc *scope, hostID string) *jobsTab {
 		container.NewStack(v.list, container.NewPadded(container.NewCenter(v.empty))))
 
 	// Detail of the selected job.
-	v.detailTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.detailInfo = widget.NewLabel("")
 	v.detailInfo.Importance = widget.LowImportance
 	v.detailInfo.Truncation = fyne.TextTruncateEllipsis
@@ -169,7 +167,7 @@ func (v *jobsTab) onChange(c change) {
 		v.reload()
 		return
 	}
-	if c.HostID != v.hostID {
+	if !about(c, v.hostID) {
 		return
 	}
 	switch c.Kind {
@@ -378,7 +376,7 @@ func jobsCell(bold bool) *widget.Label {
 
 func newJobsHeader() fyne.CanvasObject {
 	objs := []fyne.CanvasObject{canvas.NewRectangle(color.Transparent), layout.NewSpacer()}
-	for _, t := range []string{"Kind", "Source group", "Origin", "Queued / started", "Duration", "Outcome"} {
+	for _, t := range []string{"Kind", "Source group", "Origin", "When", "Duration", "Outcome"} {
 		l := jobsCell(true)
 		l.SetText(t)
 		objs = append(objs, l)
@@ -537,8 +535,10 @@ func (v *jobsTab) selectJob(jobID string) {
 	v.detailScope = jobsChildScope(v.u, v.sc)
 	v.progress = newJobProgressView(v.u, v.detailScope, jobID)
 	v.log = newJobLog(v.u, v.detailScope, jobID)
-	head := container.NewBorder(nil, nil, nil, v.cancelBtn, container.NewVBox(v.detailTitle, v.detailInfo))
-	v.detailBox.Objects = []fyne.CanvasObject{container.NewBorder(container.NewVBox(head, v.progress, widget.NewSeparator()), nil, nil, nil, v.log)}
+	head := container.NewBorder(nil, nil, nil, container.NewVBox(v.cancelBtn), v.detailInfo)
+	side := container.NewHSplit(container.NewVScroll(container.NewPadded(v.progress)), v.log)
+	side.Offset = 0.4
+	v.detailBox.Objects = []fyne.CanvasObject{container.NewBorder(head, nil, nil, nil, side)}
 	v.detailBox.Refresh()
 	v.updateDetail()
 	v.list.Refresh()
@@ -547,17 +547,15 @@ func (v *jobsTab) selectJob(jobID string) {
 	}
 }
 
-// updateDetail refreshes the selected job's title and Cancel button (the
+// updateDetail refreshes the selected job's origin line and Cancel (the
 // progress and log views follow the job themselves).
 func (v *jobsTab) updateDetail() {
 	j, err := v.u.hub.Job(v.selected)
 	if err != nil {
-		v.detailTitle.SetText("Job " + v.selected)
-		v.detailInfo.SetText(err.Error())
+		v.detailInfo.SetText(fmt.Sprintf("Job %s: %v", v.selected, err))
 		v.cancelBtn.Disable()
 		return
 	}
-	v.detailTitle.SetText(jobsTitle(j))
 	info := fmt.Sprintf("Started by %s · job %s", v.originText(j), j.ID)
 	if j.ScheduleID != "" {
 		info += " · schedule " + j.ScheduleID
