@@ -331,7 +331,7 @@ func TestJobsEmptyHistorySaysWhatToDo(t *testing.T) {
 	}
 }
 
-func TestJobsProgressShowsTheResultOfAFinishedBackupAndAFailure(t *testing.T) {
+func TestJobsProgressShowsTheResultOfABackupARestoreAndAFailure(t *testing.T) {
 	e := newJobsEnv(t)
 	hostID := e.host(t, "result")
 	t0 := time.Now().Add(-time.Hour)
@@ -340,6 +340,9 @@ func TestJobsProgressShowsTheResultOfAFinishedBackupAndAFailure(t *testing.T) {
 		&protocol.JobFinished{JobID: "ok", Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: t0.Add(12 * time.Second),
 			Stats: jobsJSON(t, map[string]any{"files_new": 5, "files_changed": 2, "files_unmodified": 10, "data_added": 3 << 20,
 				"total_files_processed": 17, "total_bytes_processed": 9 << 20, "snapshot_id": "0123abcd"})},
+		&protocol.JobStarted{JobID: "rest", Kind: protocol.KindRestore, StartedAt: t0},
+		&protocol.JobFinished{JobID: "rest", Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: t0.Add(3 * time.Second),
+			Stats: jobsJSON(t, map[string]any{"total_files": 4, "files_restored": 3, "files_skipped": 1, "total_bytes": 4096, "bytes_restored": 3072, "measured_by": "agent"})},
 		&protocol.JobStarted{JobID: "bad", Kind: protocol.KindPrune, StartedAt: t0},
 		&protocol.JobFinished{JobID: "bad", Status: protocol.StatusFailed, ExitCode: 12, FinishedAt: t0.Add(time.Second), Error: "restic exit 12: wrong password"},
 	)
@@ -360,6 +363,11 @@ func TestJobsProgressShowsTheResultOfAFinishedBackupAndAFailure(t *testing.T) {
 	}
 	if p.speed.val.Visible() || p.eta.val.Visible() || p.errRow.val.Visible() {
 		t.Error("a finished job still shows speed, time left or an error")
+	}
+
+	r := newJobProgress(e.UI, e.newScope(), "rest").(*jobProgress)
+	if r.files.val.Text != "3 of 4 restored, 1 skipped" || r.data.val.Text != "3.0 KiB of 4.0 KiB restored" || r.snap.val.Visible() {
+		t.Errorf("restore result: files %q, data %q, snapshot shown %v", r.files.val.Text, r.data.val.Text, r.snap.val.Visible())
 	}
 
 	f := newJobProgress(e.UI, e.newScope(), "bad").(*jobProgress)
