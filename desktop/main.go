@@ -36,6 +36,7 @@ type config struct {
 	EnrollUses      int
 	EnrollTTL       time.Duration
 	HeartbeatEvery  time.Duration
+	MemorySecrets   bool
 	Debug           bool
 	LogJSON         bool
 	Demo            demoConfig
@@ -70,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.EnrollUses, "enroll-uses", 1, "how many hosts --enroll-token may enroll")
 	fs.DurationVar(&c.EnrollTTL, "enroll-ttl", 24*time.Hour, "how long --enroll-token stays valid")
 	fs.DurationVar(&c.HeartbeatEvery, "heartbeat", hub.DefaultHeartbeatInterval, "the agents' heartbeat period; a host is offline after three missed")
+	fs.BoolVar(&c.MemorySecrets, "memory-secrets", false, "keep repository credentials in memory only, never in the OS keyring (demos, tests)")
 	fs.BoolVar(&c.Debug, "debug", false, "log at debug level")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines instead of text")
 	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give every new host this local repository, a source group of --demo-files, and run init and a first backup")

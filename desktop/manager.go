@@ -93,7 +93,10 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 	m.store = st
 
 	kr := secrets.NewKeyring()
-	if err := kr.Probe(); err != nil {
+	if c.MemorySecrets {
+		log.Info("secrets kept in memory only (--memory-secrets)")
+		m.secrets = secrets.NewMemory()
+	} else if err := kr.Probe(); err != nil {
 		msg := fmt.Sprintf("The OS keyring does not answer (%v): repository passwords are kept in memory only and are lost when the manager exits; agents keep theirs.", err)
 		log.Warn("no OS keyring; secrets kept in memory only", "err", err)
 		m.notices = append(m.notices, msg)

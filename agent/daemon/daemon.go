@@ -147,7 +147,7 @@ func Run(ctx context.Context, c Config) error {
 		dial = mesh.Dialer{URL: url, Node: node}.Dial
 	}
 
-	h := &handler{j: j, sec: sec, run: run, sched: sched, idx: idx, restic: rs, sink: sink, log: log}
+	h := &handler{j: j, sec: sec, run: run, sched: sched, idx: idx, restic: rs, sink: sink, log: log, base: ctx}
 	lk := link.New(link.Options{
 		URL:  url,
 		Dial: dial,

@@ -29,6 +29,21 @@ type handler struct {
 	log    *slog.Logger
 
 	approved sync.Mutex // one state publication at a time
+
+	// base lives as long as the agent: size measurements outlive the
+	// connection that asked for them.
+	base      context.Context
+	sizesOnce sync.Once
+	sizes     *sizer
+}
+
+// measureSizes starts a size measurement (see sizer) in the background.
+func (h *handler) measureSizes() {
+	h.sizesOnce.Do(func() {
+		h.sizes = &sizer{restic: h.restic, repo: h.run.Repo, publish: h.sink.RepoStats, log: h.log}
+		h.sink.setAfterSnapshots(h.measureSizes)
+	})
+	h.sizes.kick(h.base)
 }
 
 var _ link.Handler = (*handler)(nil)
@@ -107,19 +122,22 @@ func (h *handler) Approved(ctx context.Context) {
 	} else {
 		h.log.Info("lock count not read", "err", err)
 	}
-	if st, err := h.restic.Stats(ctx, repo, restic.StatsRawData); err == nil {
-		st.ApplyTo(restic.StatsRawData, &stats)
-	} else {
-		h.log.Info("repository size not read", "err", err)
-	}
 	h.sink.RepoStats(stats)
+	h.measureSizes()
 }
 
 // linkSink forwards the runner's best-effort state to the link, which is
 // made after the runner.
 type linkSink struct {
-	mu sync.Mutex
-	l  *link.Link
+	mu    sync.Mutex
+	l     *link.Link
+	after func() // after each new snapshot list (a job changed the repository)
+}
+
+func (s *linkSink) setAfterSnapshots(f func()) {
+	s.mu.Lock()
+	s.after = f
+	s.mu.Unlock()
 }
 
 func (s *linkSink) set(l *link.Link) {
@@ -143,6 +161,12 @@ func (s *linkSink) Progress(p protocol.JobProgress) {
 func (s *linkSink) Snapshots(snaps []protocol.Snapshot) {
 	if l := s.get(); l != nil {
 		l.PublishSnapshots(snaps)
+	}
+	s.mu.Lock()
+	after := s.after
+	s.mu.Unlock()
+	if after != nil {
+		after()
 	}
 }
 

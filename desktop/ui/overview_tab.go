@@ -1,12 +1,274 @@
 package ui
 
-// STUB: owned by the forms helper (UI-C), who replaces this file.
-
 import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+	"restic-manager/icons"
 )
 
+// overviewTab is a host's repository at a glance: the figures the agent
+// last reported, each source group's latest backup, and the size chart.
+type overviewTab struct {
+	u      *UI
+	hostID string
+
+	// Repository figures, by row.
+	total, raw, files, snapshots *widget.Label
+	check, prune, lock, updated  *widget.Label
+	lockIcon                     *widget.Icon
+	statsNote                    *widget.Label
+
+	groupsBox   *fyne.Container
+	groupsEmpty *widget.Label
+	chart       *sizeChart
+	obj         fyne.CanvasObject
+}
+
 func newOverviewTab(u *UI, sc *scope, hostID string) fyne.CanvasObject {
-	return widget.NewLabel("Overview")
+	return newOverviewView(u, sc, hostID).obj
+}
+
+func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
+	o := &overviewTab{u: u, hostID: hostID}
+	val := func() *widget.Label {
+		l := widget.NewLabel("—")
+		l.Truncation = fyne.TextTruncateEllipsis
+		return l
+	}
+	o.total, o.raw, o.files, o.snapshots = val(), val(), val(), val()
+	o.check, o.prune, o.lock, o.updated = val(), val(), val(), val()
+	o.lockIcon = widget.NewIcon(nil)
+	o.statsNote = formsNote("")
+	key := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.TextStyle.Bold = true
+		return l
+	}
+	figures := container.New(layout.NewFormLayout(),
+		key("Restore size"), o.total,
+		key("Stored"), o.raw,
+		key("Unique files"), o.files,
+		key("Snapshots"), o.snapshots,
+		key("Last check"), o.check,
+		key("Last prune"), o.prune,
+		key("Lock"), container.NewBorder(nil, nil, o.lockIcon, nil, o.lock),
+		key("Reported"), o.updated,
+	)
+	repoCard := widget.NewCard("Repository", "", container.NewVBox(figures, o.statsNote))
+
+	o.groupsBox = container.NewVBox()
+	o.groupsEmpty = formsNote("No source groups yet. Add one in the Source groups tab, then give it a schedule or run a backup from the Jobs tab.")
+	groupsCard := widget.NewCard("Latest backups", "", container.NewVBox(o.groupsEmpty, o.groupsBox))
+
+	o.chart = newSizeChart()
+	chartCard := widget.NewCard("Size over time", "", o.chart)
+
+	top := container.NewGridWithColumns(2, repoCard, container.NewVScroll(groupsCard))
+	o.obj = container.NewBorder(top, nil, nil, nil, chartCard)
+
+	o.refreshStats()
+	o.refreshGroups()
+	o.refreshChart()
+	sc.on(func(c change) {
+		if !about(c, hostID) {
+			return
+		}
+		switch c.Kind {
+		case hub.ChangeRepoStats:
+			o.refreshStats()
+			o.refreshChart()
+		case hub.ChangeSnapshots:
+			o.refreshStats()
+			o.refreshChart()
+		case hub.ChangeHost, hub.ChangeSchedules:
+			o.refreshGroups()
+		case hub.ChangeAll:
+			o.refreshStats()
+			o.refreshGroups()
+			o.refreshChart()
+		}
+	})
+	return o
+}
+
+func (o *overviewTab) now() time.Time { return o.u.opts.Now() }
+
+func (o *overviewTab) refreshStats() {
+	st, err := o.u.hub.RepoStats(o.hostID)
+	if err != nil {
+		o.statsNote.SetText("Could not read the repository figures: " + err.Error())
+		return
+	}
+	s := st.RepoStats
+	bytesOr := func(p *uint64) string {
+		if p == nil {
+			return "not reported yet"
+		}
+		return humanBytes(*p)
+	}
+	o.total.SetText(bytesOr(s.TotalSizeBytes))
+	o.raw.SetText(bytesOr(s.RawSizeBytes))
+	if s.UniqueFiles != nil {
+		o.files.SetText(overviewCount(*s.UniqueFiles))
+	} else {
+		o.files.SetText("not reported yet")
+	}
+	switch list, err := o.u.hub.Snapshots(o.hostID); {
+	case s.SnapshotCount != nil:
+		o.snapshots.SetText(overviewCount(uint64(*s.SnapshotCount)))
+	case err == nil && len(list) > 0:
+		o.snapshots.SetText(overviewCount(uint64(len(list))) + " (listed)")
+	default:
+		o.snapshots.SetText("not reported yet")
+	}
+	now := o.now()
+	switch {
+	case s.LastCheckAt == nil:
+		o.check.SetText("never")
+	case s.LastCheckStatus != nil && *s.LastCheckStatus != "":
+		o.check.SetText(humanAge(now, s.LastCheckAt) + " — " + *s.LastCheckStatus)
+	default:
+		o.check.SetText(humanAge(now, s.LastCheckAt))
+	}
+	o.check.Importance = widget.MediumImportance
+	if s.LastCheckStatus != nil && !overviewGoodStatus(*s.LastCheckStatus) {
+		o.check.Importance = widget.DangerImportance
+	}
+	o.check.Refresh()
+	switch {
+	case s.LastPruneAt == nil:
+		o.prune.SetText("never")
+	case s.LastPruneFreedBytes != nil:
+		o.prune.SetText(humanAge(now, s.LastPruneAt) + " — freed " + humanBytes(*s.LastPruneFreedBytes))
+	default:
+		o.prune.SetText(humanAge(now, s.LastPruneAt))
+	}
+	switch {
+	case s.LockPresent == nil:
+		o.lockIcon.SetResource(nil)
+		o.lock.Importance = widget.MediumImportance
+		o.lock.SetText("not reported yet")
+	case *s.LockPresent:
+		o.lockIcon.SetResource(theme.WarningIcon())
+		o.lock.Importance = widget.WarningImportance
+		o.lock.SetText("present")
+	default:
+		o.lockIcon.SetResource(theme.ConfirmIcon())
+		o.lock.Importance = widget.MediumImportance
+		o.lock.SetText("none")
+	}
+	switch {
+	case st.UpdatedAt.IsZero():
+		o.updated.SetText("never")
+		o.statsNote.SetText("The agent reports these figures when it connects and after each check, prune and unlock.")
+	case s.LockPresent != nil && *s.LockPresent:
+		o.updated.SetText(humanAge(now, &st.UpdatedAt))
+		o.statsNote.SetText("A lock is present: a restic job may be running, or one that crashed left it behind. Unlock (Jobs tab) removes stale locks.")
+	default:
+		o.updated.SetText(humanAge(now, &st.UpdatedAt))
+		o.statsNote.SetText("")
+	}
+	o.statsNote.Hidden = o.statsNote.Text == ""
+}
+
+// overviewGoodStatus reads a check status as success.
+func overviewGoodStatus(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "ok", "passed", "succeeded", "success", "no errors":
+		return true
+	}
+	return false
+}
+
+// overviewCount groups digits: 1 234 567.
+func overviewCount(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// refreshGroups lists every configured group with its latest backup, and
+// any group that only appears in history (deleted since, or unknown).
+func (o *overviewTab) refreshGroups() {
+	d, err := o.u.hub.Host(o.hostID)
+	if err != nil {
+		o.groupsEmpty.SetText("Could not read the host: " + err.Error())
+		o.groupsEmpty.Show()
+		return
+	}
+	configured, _ := o.u.hub.SourceGroups(o.hostID)
+	names := map[string]bool{}
+	for _, g := range configured {
+		names[g.Name] = true
+	}
+	for n := range d.Groups {
+		names[n] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	o.groupsBox.Objects = nil
+	for _, n := range sorted {
+		o.groupsBox.Add(o.groupRow(n, d.Groups[n], d.Groups[n].Status != ""))
+	}
+	o.groupsBox.Refresh()
+	o.groupsEmpty.Hidden = len(sorted) > 0
+	o.groupsEmpty.Refresh()
+}
+
+func (o *overviewTab) groupRow(name string, gh hub.GroupHealth, known bool) fyne.CanvasObject {
+	title := widget.NewLabel(name)
+	title.TextStyle.Bold = true
+	detail := widget.NewLabel("")
+	detail.Wrapping = fyne.TextWrapWord
+	var icon fyne.Resource
+	switch {
+	case !known:
+		icon = icons.Pending
+		detail.SetText("no backup has finished yet")
+		detail.Importance = widget.LowImportance
+	case gh.Status == "succeeded":
+		icon = icons.Online
+		detail.SetText(fmt.Sprintf("succeeded %s", humanAge(o.now(), &gh.FinishedAt)))
+	case gh.Status == "failed":
+		icon = icons.Failed
+		msg := fmt.Sprintf("failed %s", humanAge(o.now(), &gh.FinishedAt))
+		if gh.Error != "" {
+			msg += ": " + gh.Error
+		}
+		detail.SetText(msg)
+		detail.Importance = widget.DangerImportance
+	default:
+		icon = icons.Offline
+		detail.SetText(fmt.Sprintf("%s %s", gh.Status, humanAge(o.now(), &gh.FinishedAt)))
+	}
+	return container.NewBorder(nil, nil, widget.NewIcon(icon), nil, container.NewVBox(title, detail))
+}
+
+func (o *overviewTab) refreshChart() {
+	s, err := o.u.hub.SizeSeries(o.hostID)
+	if err != nil {
+		o.u.log.Warn("size series", "host", o.hostID, "err", err)
+		return
+	}
+	o.chart.setSeries(s)
 }

@@ -1,12 +1,332 @@
 package ui
 
-// STUB: owned by the forms helper (UI-C), who replaces this file.
-
 import (
+	"fmt"
+	"strings"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
 )
 
+// settingsTab is a host's repository, credentials, hook shell and
+// bandwidth caps. Secrets are write-only: the tab says whether each is
+// set, offers an entry to replace it and a Remove button, and never
+// shows one back (the hub cannot even return them).
+type settingsTab struct {
+	u      *UI
+	hostID string
+
+	url       *widget.Entry
+	hookShell *widget.Entry
+	secrets   []*settingsSecret
+	form      formsForm
+	saveBtn   *widget.Button
+	revertBtn *widget.Button
+	status    *formsStatus
+	online    *widget.Label
+
+	limits *formsLimits
+	loaded hub.RepositorySettings
+	obj    fyne.CanvasObject
+}
+
+// settingsSecret is one write-only credential.
+type settingsSecret struct {
+	label  string
+	noun   string // in a sentence: "the REST username"
+	entry  *widget.Entry
+	state  *widget.Label
+	icon   *widget.Icon
+	remove *widget.Button
+	field  *formsField
+	isSet  func(hub.RepositorySettings) bool
+	// assign puts v into the update's field for this secret.
+	assign func(*hub.RepositoryUpdate, *string)
+}
+
 func newSettingsTab(u *UI, sc *scope, hostID string) fyne.CanvasObject {
-	return widget.NewLabel("Settings")
+	return newSettingsView(u, sc, hostID).obj
+}
+
+func newSettingsView(u *UI, sc *scope, hostID string) *settingsTab {
+	s := &settingsTab{u: u, hostID: hostID, status: newFormsStatus()}
+	s.online = formsNote("")
+
+	s.url = widget.NewEntry()
+	s.url.SetPlaceHolder("rest:https://backup.example:8000/alpha")
+	urlF := s.form.field("Repository URL", s.url,
+		"Where restic keeps this host's backups: a path, sftp:user@host:/srv/restic, rest:https://host:8000/name, s3:… Never a password in it: use the fields below.",
+		hub.ValidateRepositoryURL)
+
+	mk := func(label, placeholder string, password bool, isSet func(hub.RepositorySettings) bool, assign func(*hub.RepositoryUpdate, *string)) *settingsSecret {
+		noun := label
+		if len(label) > 1 && strings.ToLower(label[1:2]) == label[1:2] {
+			noun = strings.ToLower(label[:1]) + label[1:]
+		}
+		sec := &settingsSecret{label: label, noun: noun, isSet: isSet, assign: assign}
+		if password {
+			sec.entry = widget.NewPasswordEntry()
+		} else {
+			sec.entry = widget.NewEntry()
+		}
+		sec.entry.SetPlaceHolder(placeholder)
+		sec.field = s.form.field(label, sec.entry, "", settingsCheckSecret)
+		sec.state = widget.NewLabel("not set")
+		sec.icon = widget.NewIcon(nil)
+		sec.remove = widget.NewButtonWithIcon("Remove", theme.ContentClearIcon(), func() { s.confirmRemove(sec) })
+		s.secrets = append(s.secrets, sec)
+		return sec
+	}
+	repoSecrets := []*settingsSecret{
+		mk("Repository password", "type a new password", true,
+			func(r hub.RepositorySettings) bool { return r.PasswordSet },
+			func(u *hub.RepositoryUpdate, v *string) { u.Password = v }),
+		mk("REST username", "type a new user name", false,
+			func(r hub.RepositorySettings) bool { return r.UsernameSet },
+			func(u *hub.RepositoryUpdate, v *string) { u.Username = v }),
+		mk("REST credential", "type a new credential", true,
+			func(r hub.RepositorySettings) bool { return r.CredentialSet },
+			func(u *hub.RepositoryUpdate, v *string) { u.Credential = v }),
+	}
+	adminSecrets := []*settingsSecret{
+		mk("Admin password", "type a new password", true,
+			func(r hub.RepositorySettings) bool { return r.AdminPasswordSet },
+			func(u *hub.RepositoryUpdate, v *string) { u.AdminPassword = v }),
+		mk("Admin username", "type a new user name", false,
+			func(r hub.RepositorySettings) bool { return r.AdminUsernameSet },
+			func(u *hub.RepositoryUpdate, v *string) { u.AdminUsername = v }),
+		mk("Admin credential", "type a new credential", true,
+			func(r hub.RepositorySettings) bool { return r.AdminCredentialSet },
+			func(u *hub.RepositoryUpdate, v *string) { u.AdminCredential = v }),
+	}
+
+	s.hookShell = widget.NewEntry()
+	s.hookShell.SetPlaceHolder("the agent's default: sh -c (Windows: cmd /C)")
+	hookF := s.form.field("Hook shell", s.hookShell,
+		"What runs the source groups' before/after hooks; the hook command is its last argument (bash -c, pwsh -Command).",
+		func(v string) error {
+			if len(v) > hub.MaxPathLen {
+				return fmt.Errorf("longer than %d bytes", hub.MaxPathLen)
+			}
+			return nil
+		})
+
+	s.form.onChange = func(bool) { s.status.clear(); s.updateButtons() }
+	s.saveBtn = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), s.save)
+	s.saveBtn.Importance = widget.HighImportance
+	s.revertBtn = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), s.revert)
+
+	repoCard := widget.NewCard("Repository", "", container.NewVBox(
+		formsRows(urlF), settingsSecretRows(repoSecrets),
+		formsNote("The password opens the repository (restic's RESTIC_PASSWORD). The REST username and credential are a rest-server's HTTP login.")))
+	adminCard := widget.NewCard("Admin credentials", "", container.NewVBox(
+		formsNote("Only prune uses these: an append-only rest-server refuses deletes to the everyday login. Unset: prune uses the repository credentials."),
+		settingsSecretRows(adminSecrets)))
+	hookCard := widget.NewCard("Hooks", "", formsRows(hookF))
+	buttons := container.NewHBox(s.saveBtn, s.revertBtn)
+	s.limits = newFormsLimits(u, hostID)
+
+	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.status.label, s.limits.object()))
+
+	s.reload()
+	sc.on(func(c change) {
+		if !about(c, hostID) || (c.Kind != hub.ChangeHost && c.Kind != hub.ChangeAll) {
+			return
+		}
+		s.reload()
+		s.limits.reload()
+	})
+	return s
+}
+
+func settingsCheckSecret(v string) error {
+	switch {
+	case len(v) > hub.MaxPathLen:
+		return fmt.Errorf("longer than %d bytes", hub.MaxPathLen)
+	case strings.ContainsAny(v, "\r\n"):
+		return fmt.Errorf("no line breaks")
+	}
+	return nil
+}
+
+// settingsSecretRows lays secrets out as: label, state, entry, Remove.
+func settingsSecretRows(list []*settingsSecret) fyne.CanvasObject {
+	var objs []fyne.CanvasObject
+	for _, sec := range list {
+		l := widget.NewLabel(sec.label)
+		l.TextStyle.Bold = true
+		state := container.NewHBox(sec.icon, sec.state)
+		objs = append(objs, l, container.NewBorder(nil, nil, state, sec.remove, sec.field.column()))
+	}
+	return container.New(layout.NewFormLayout(), objs...)
+}
+
+// reload reads the stored settings; edits in progress are kept.
+func (s *settingsTab) reload() {
+	rs, err := s.u.hub.Repository(s.hostID)
+	if err != nil {
+		s.status.fail("Could not read the settings: " + err.Error())
+		return
+	}
+	urlEdited := strings.TrimSpace(s.url.Text) != s.loaded.URL
+	hookEdited := strings.TrimSpace(s.hookShell.Text) != s.loaded.HookShell
+	s.loaded = rs
+	s.form.fill(func() {
+		if !urlEdited {
+			s.url.SetText(rs.URL)
+		}
+		if !hookEdited {
+			s.hookShell.SetText(rs.HookShell)
+		}
+	})
+	for _, sec := range s.secrets {
+		if sec.isSet(rs) {
+			sec.state.SetText("set")
+			sec.state.Importance = widget.SuccessImportance
+			sec.icon.SetResource(theme.ConfirmIcon())
+			sec.entry.SetPlaceHolder("type to replace")
+			sec.remove.Enable()
+		} else {
+			sec.state.SetText("not set")
+			sec.state.Importance = widget.LowImportance
+			sec.icon.SetResource(theme.RadioButtonIcon())
+			sec.entry.SetPlaceHolder("type to set")
+			sec.remove.Disable()
+		}
+		sec.state.Refresh()
+	}
+	if d, err := s.u.hub.Host(s.hostID); err == nil {
+		if d.Online {
+			s.online.SetText(d.Host.DisplayName() + " is online: saved settings reach its agent at once.")
+		} else {
+			s.online.SetText(d.Host.DisplayName() + " is offline: its agent gets saved settings on its next connection.")
+		}
+	}
+	s.updateButtons()
+}
+
+// update is what Save would send, and whether anything changed.
+func (s *settingsTab) update() (hub.RepositoryUpdate, bool) {
+	var u hub.RepositoryUpdate
+	changed := false
+	if url := strings.TrimSpace(s.url.Text); url != s.loaded.URL {
+		u.URL, changed = &url, true
+	}
+	for _, sec := range s.secrets {
+		if sec.entry.Text != "" {
+			v := sec.entry.Text
+			sec.assign(&u, &v)
+			changed = true
+		}
+	}
+	return u, changed
+}
+
+func (s *settingsTab) dirty() bool {
+	_, changed := s.update()
+	return changed || strings.TrimSpace(s.hookShell.Text) != s.loaded.HookShell
+}
+
+func (s *settingsTab) updateButtons() {
+	dirty := s.dirty()
+	if s.form.valid() && dirty {
+		s.saveBtn.Enable()
+	} else {
+		s.saveBtn.Disable()
+	}
+	if dirty {
+		s.revertBtn.Enable()
+	} else {
+		s.revertBtn.Disable()
+	}
+}
+
+// clearSecrets empties the replacement entries: a secret typed in stays
+// on screen no longer than until Save or Revert.
+func (s *settingsTab) clearSecrets() {
+	s.form.fill(func() {
+		for _, sec := range s.secrets {
+			sec.entry.SetText("")
+		}
+	})
+}
+
+func (s *settingsTab) revert() {
+	s.clearSecrets()
+	s.form.fill(func() {
+		s.url.SetText(s.loaded.URL)
+		s.hookShell.SetText(s.loaded.HookShell)
+	})
+	s.status.clear()
+	s.updateButtons()
+}
+
+func (s *settingsTab) save() {
+	if err := s.form.firstError(); err != nil {
+		s.status.fail(formsMessage(err))
+		return
+	}
+	upd, changed := s.update()
+	var saved []string
+	if changed {
+		if err := s.u.hub.SetRepository(s.hostID, upd); err != nil {
+			s.status.fail("Not saved: " + err.Error())
+			return
+		}
+		if upd.URL != nil {
+			saved = append(saved, "the repository URL")
+		}
+		for _, sec := range s.secrets {
+			if sec.entry.Text != "" {
+				saved = append(saved, "the "+sec.noun)
+			}
+		}
+		s.clearSecrets()
+	}
+	if hook := strings.TrimSpace(s.hookShell.Text); hook != s.loaded.HookShell {
+		if err := s.u.hub.SetHookShell(s.hostID, hook); err != nil {
+			s.reload()
+			s.status.fail("Hook shell not saved: " + err.Error())
+			return
+		}
+		saved = append(saved, "the hook shell")
+	}
+	s.reload()
+	s.status.ok("Saved " + settingsJoin(saved) + ". " + formsOfflineNote(s.u, s.hostID))
+}
+
+func settingsJoin(items []string) string {
+	switch len(items) {
+	case 0:
+		return "nothing"
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func (s *settingsTab) confirmRemove(sec *settingsSecret) {
+	dialog.ShowConfirm("Remove the "+sec.noun+"?",
+		"The manager forgets the "+sec.noun+". An agent that already received it keeps its own copy until you set a new one.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			empty := ""
+			var u hub.RepositoryUpdate
+			sec.assign(&u, &empty)
+			if err := s.u.hub.SetRepository(s.hostID, u); err != nil {
+				s.status.fail("Not removed: " + err.Error())
+				return
+			}
+			s.form.fill(func() { sec.entry.SetText("") })
+			s.reload()
+			s.status.ok("Removed the " + sec.noun + ".")
+		}, s.u.win)
 }

@@ -2,7 +2,6 @@ package testfleet
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -193,10 +192,9 @@ func (l *logBuffer) tail(n int) string {
 // --- the agent binary ---
 
 var (
-	buildOnce sync.Once
-	binDir    string
-	agentBin  string
-	buildErr  error
+	binMu  sync.Mutex
+	binDir string
+	built  = map[string]string{} // package → binary
 )
 
 // Main runs the tests and removes the binaries built for them. Call it
@@ -211,25 +209,35 @@ func Main(m interface{ Run() int }) int {
 
 // AgentBinary builds restic-agent once per test process (the Go build
 // cache makes it quick after the first time) and returns its path.
-func AgentBinary(t testing.TB) string {
+func AgentBinary(t testing.TB) string { return binary(t, "restic-manager/agent", "restic-agent") }
+
+// ManagerBinary builds restic-manager (cgo: Fyne and GL) once per test
+// process and returns its path, for tests that kill the manager as a
+// process.
+func ManagerBinary(t testing.TB) string { return binary(t, "restic-manager/desktop", "restic-manager") }
+
+func binary(t testing.TB, pkg, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "testfleet-bin-")
-		if buildErr != nil {
-			return
-		}
-		agentBin = filepath.Join(binDir, "restic-agent")
-		cmd := exec.Command("go", "build", "-o", agentBin, "restic-manager/agent")
-		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build restic-manager/agent: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	binMu.Lock()
+	defer binMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p
 	}
-	return agentBin
+	if binDir == "" {
+		d, err := os.MkdirTemp("", "testfleet-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binDir = d
+	}
+	p := filepath.Join(binDir, name)
+	cmd := exec.Command("go", "build", "-o", p, pkg)
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	built[pkg] = p
+	return p
 }
 
 // ResticBinary returns restic's path, failing the test clearly when it is

@@ -21,6 +21,16 @@ func TestAnAgentEnrollsAndBacksUp(t *testing.T) {
 		s, err := f.Hub.Snapshots(a.HostID)
 		return err == nil && len(s) == 1 && len(s[0].Paths) == 1 && s[0].Paths[0] == a.Files
 	})
+	// After the backup the agent measures the repository: the size chart
+	// gets a point with the restore size and the raw size.
+	WaitFor(t, Wait, "a repository size point", func() bool {
+		s, err := f.Hub.SizeSeries(a.HostID)
+		if err != nil || len(s.Repository) == 0 {
+			return false
+		}
+		p := s.Repository[len(s.Repository)-1]
+		return p.TotalSizeBytes > 0 && p.RawSizeBytes != nil && *p.RawSizeBytes > 0
+	})
 	if _, err := os.Stat(filepath.Join(a.Repo, "config")); err != nil {
 		t.Fatalf("repository not initialised: %v", err)
 	}

@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+)
+
+// The validated inputs of the host's configuration tabs (groups,
+// schedules, settings). Each input checks itself on every keystroke and
+// shows the reason under it at once (widget.Form only shows it after the
+// entry lost focus); a form's Save button is enabled only while every
+// input is valid.
+
+// formsField is one input with its check and the line under it that shows
+// the hint, or the error while the text is refused.
+type formsField struct {
+	label string
+	entry *widget.Entry
+	hint  string
+	msg   *widget.Label
+	check func(string) error
+	// touched: the admin edited the text. An empty, untouched input shows
+	// its hint rather than "required" in red.
+	touched bool
+}
+
+// err is the field's current refusal, or nil.
+func (f *formsField) err() error {
+	if f.check == nil {
+		return nil
+	}
+	return f.check(f.entry.Text)
+}
+
+// show updates the line under the entry.
+func (f *formsField) show() {
+	err := f.err()
+	switch {
+	case err != nil && (f.touched || f.entry.Text != ""):
+		f.msg.Importance = widget.DangerImportance
+		f.msg.SetText(formsMessage(err))
+	default:
+		f.msg.Importance = widget.LowImportance
+		f.msg.SetText(f.hint)
+	}
+	if f.msg.Text == "" {
+		f.msg.Hide()
+	} else {
+		f.msg.Show()
+	}
+}
+
+// column is the entry with its message under it.
+func (f *formsField) column() fyne.CanvasObject { return container.NewVBox(f.entry, f.msg) }
+
+// cell is the label above the entry and its message (for grids).
+func (f *formsField) cell() fyne.CanvasObject {
+	return container.NewVBox(widget.NewLabel(f.label), f.entry, f.msg)
+}
+
+// formsForm gathers fields and extra checks (a non-entry input such as a
+// group checklist), and says whether all pass.
+type formsForm struct {
+	fields []*formsField
+	extra  []func() error
+	// onChange runs after any input changed and the messages were
+	// updated, with the form's validity.
+	onChange func(valid bool)
+	// quiet suppresses onChange while the form is being filled in by code.
+	quiet bool
+}
+
+// field adds an input. check may be nil (always valid).
+func (ff *formsForm) field(label string, e *widget.Entry, hint string, check func(string) error) *formsField {
+	msg := widget.NewLabel(hint)
+	msg.Wrapping = fyne.TextWrapWord
+	msg.SizeName = theme.SizeNameCaptionText
+	f := &formsField{label: label, entry: e, hint: hint, msg: msg, check: check}
+	if check != nil {
+		e.Validator = check
+	}
+	e.OnChanged = func(string) {
+		if !ff.quiet {
+			f.touched = true
+		}
+		ff.changed()
+	}
+	ff.fields = append(ff.fields, f)
+	f.show()
+	return f
+}
+
+// check adds a check of a non-entry input; the caller calls changed when
+// that input changes.
+func (ff *formsForm) check(fn func() error) { ff.extra = append(ff.extra, fn) }
+
+// firstError is the first refusal of the form, or nil.
+func (ff *formsForm) firstError() error {
+	for _, f := range ff.fields {
+		if err := f.err(); err != nil {
+			return fmt.Errorf("%s: %w", f.label, err)
+		}
+	}
+	for _, fn := range ff.extra {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ff *formsForm) valid() bool { return ff.firstError() == nil }
+
+// changed refreshes every message and tells onChange.
+func (ff *formsForm) changed() {
+	for _, f := range ff.fields {
+		f.show()
+	}
+	if ff.quiet || ff.onChange == nil {
+		return
+	}
+	ff.onChange(ff.valid())
+}
+
+// fill sets entries' texts without counting as an edit: messages are
+// refreshed, onChange is not called (the caller updates its buttons).
+func (ff *formsForm) fill(fn func()) {
+	ff.quiet = true
+	for _, f := range ff.fields {
+		f.touched = false
+	}
+	fn()
+	for _, f := range ff.fields {
+		f.show()
+	}
+	ff.quiet = false
+}
+
+// formsRows lays fields out as "label: entry / message" rows.
+func formsRows(fields ...*formsField) fyne.CanvasObject {
+	var objs []fyne.CanvasObject
+	for _, f := range fields {
+		l := widget.NewLabel(f.label)
+		l.TextStyle.Bold = true
+		objs = append(objs, l, f.column())
+	}
+	return container.New(layout.NewFormLayout(), objs...)
+}
+
+// formsMessage shortens a hub refusal for the line under an input: the
+// hub's errors read "cron \"61 * * * *\": invalid: minute field …"; the
+// input already shows the text, so only the reason after "invalid: " is
+// kept.
+func formsMessage(err error) string {
+	msg := err.Error()
+	if errors.Is(err, hub.ErrInvalid) {
+		if _, after, ok := strings.Cut(msg, hub.ErrInvalid.Error()+": "); ok {
+			msg = after
+		}
+	}
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return msg
+}
+
+// formsCount checks an optional non-negative whole number (empty = unset).
+func formsCount(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a whole number; use 0 or more, or leave it empty", formsShort(s))
+	case n < 0:
+		return errors.New("must not be negative; use 0 or more, or leave it empty")
+	}
+	return nil
+}
+
+// formsParseCount reads a field formsCount accepted (empty is 0).
+func formsParseCount(s string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s))
+	return max(n, 0)
+}
+
+// formsCountText is the entry text of a count: "" for 0 (unset).
+func formsCountText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// formsLines splits a multi-line entry into its non-blank lines, trimmed.
+func formsLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// formsShort cuts user input quoted in a message.
+func formsShort(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// formsNote is a wrapped, low-key explanatory line.
+func formsNote(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.LowImportance
+	return l
+}
+
+// formsStatus is the line under a form's buttons that says what the last
+// action did (or why it failed).
+type formsStatus struct{ label *widget.Label }
+
+func newFormsStatus() *formsStatus {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return &formsStatus{label: l}
+}
+
+func (s *formsStatus) set(text string, imp widget.Importance) {
+	s.label.Importance = imp
+	s.label.SetText(text)
+	if text == "" {
+		s.label.Hide()
+	} else {
+		s.label.Show()
+	}
+}
+
+func (s *formsStatus) ok(text string)   { s.set(text, widget.SuccessImportance) }
+func (s *formsStatus) fail(text string) { s.set(text, widget.DangerImportance) }
+func (s *formsStatus) clear()           { s.set("", widget.MediumImportance) }
+
+// formsOfflineNote is what a saved change means for the agent now.
+func formsOfflineNote(u *UI, hostID string) string {
+	d, err := u.hub.Host(hostID)
+	if err != nil || d.Online {
+		return "The agent has been sent the change."
+	}
+	return d.Host.DisplayName() + " is offline: its agent gets the change on its next connection."
+}

@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"restic-manager/desktop/secrets"
+)
+
+// A password typed into Settings reaches the hub (which reports it set and
+// keeps it in the secret store) and is never shown again: the entry is a
+// password entry, it is emptied on Save, and no widget of the tab, nor of
+// a freshly opened one, carries it.
+func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
+	e := newFormsEnv(t, "eta", "UTC")
+	sc := e.u.newScope()
+	defer sc.close()
+	s := newSettingsView(e.u, sc, e.hostID)
+	w := e.u.win
+	w.SetContent(s.obj)
+
+	pw := s.secrets[0]
+	if pw.label != "Repository password" || !pw.entry.Password {
+		t.Fatalf("first secret is %q (password entry %v), want the repository password in a password entry", pw.label, pw.entry.Password)
+	}
+	if pw.state.Text != "not set" || !pw.remove.Disabled() {
+		t.Errorf("unset password shows %q, Remove disabled %v", pw.state.Text, pw.remove.Disabled())
+	}
+	if !s.saveBtn.Disabled() {
+		t.Error("Save should be disabled with nothing changed")
+	}
+	const secret = "correct horse battery staple"
+	const cred = "rest-s3cret-token"
+	test.Type(pw.entry, secret)
+	test.Type(s.secrets[2].entry, cred)
+	formsType(s.url, "rest:https://alice@backup.example:8000/eta")
+	formsType(s.hookShell, "bash -c")
+	if s.saveBtn.Disabled() {
+		t.Fatalf("Save should be enabled; form says %v", s.form.firstError())
+	}
+	test.Tap(s.saveBtn)
+
+	formsWait(t, 5*time.Second, "the hub to report the password set", func() bool {
+		rs, _ := e.hub.Repository(e.hostID)
+		return rs.PasswordSet && rs.CredentialSet
+	})
+	e.pump(t)
+	rs, _ := e.hub.Repository(e.hostID)
+	if rs.URL != "rest:https://alice@backup.example:8000/eta" || rs.HookShell != "bash -c" || rs.UsernameSet || rs.AdminPasswordSet {
+		t.Errorf("hub settings %+v", rs)
+	}
+	if got, err := e.sec.Get(e.hostID, secrets.RepoPassword); err != nil || got != secret {
+		t.Errorf("the secret store holds %q (err %v), want the typed password", got, err)
+	}
+	if pw.entry.Text != "" || s.secrets[2].entry.Text != "" {
+		t.Error("the password entries must be emptied after Save")
+	}
+	if pw.state.Text != "set" || pw.remove.Disabled() {
+		t.Errorf("saved password shows %q, Remove disabled %v", pw.state.Text, pw.remove.Disabled())
+	}
+	if !strings.Contains(s.status.label.Text, "Saved") || !strings.Contains(s.status.label.Text, "next connection") {
+		t.Errorf("status %q should confirm and say the offline agent gets it on its next connection", s.status.label.Text)
+	}
+	for _, obj := range []struct {
+		name string
+		s    *settingsTab
+	}{{"the tab after Save", s}, {"a freshly opened tab", newSettingsView(e.u, sc, e.hostID)}} {
+		for _, txt := range formsTexts(obj.s.obj) {
+			if strings.Contains(txt, secret) || strings.Contains(txt, cred) {
+				t.Errorf("%s shows a secret: %q", obj.name, txt)
+			}
+		}
+		if obj.s.secrets[0].state.Text != "set" || obj.s.secrets[0].entry.Text != "" {
+			t.Errorf("%s: password state %q, entry %q", obj.name, obj.s.secrets[0].state.Text, obj.s.secrets[0].entry.Text)
+		}
+	}
+
+	// Remove asks first, then the hub forgets it.
+	test.Tap(pw.remove)
+	formsTapDialogButton(t, w, "Yes")
+	e.pump(t)
+	if rs, _ := e.hub.Repository(e.hostID); rs.PasswordSet {
+		t.Error("Remove did not clear the password")
+	}
+	if pw.state.Text != "not set" {
+		t.Errorf("after Remove the password shows %q", pw.state.Text)
+	}
+}
+
+// A repository URL with a password in it is refused as it is typed, the
+// message points to the credential fields and does not repeat the password,
+// and Save stays disabled.
+func TestSettingsTabRefusesPasswordInURL(t *testing.T) {
+	e := newFormsEnv(t, "theta", "UTC")
+	sc := e.u.newScope()
+	defer sc.close()
+	s := newSettingsView(e.u, sc, e.hostID)
+	e.show(t, s.obj)
+
+	urlField := s.form.fields[0]
+	for _, bad := range []string{"rest:https://alice:hunter2@backup.example/theta", "rest:http://:hunter2@backup.example/theta"} {
+		formsType(s.url, bad)
+		if s.url.Validate() == nil {
+			t.Errorf("%q: the URL entry accepted it", bad)
+		}
+		if !s.saveBtn.Disabled() {
+			t.Errorf("%q: Save is enabled", bad)
+		}
+		msg := urlField.msg.Text
+		if !strings.Contains(msg, "credential fields") || strings.Contains(msg, "hunter2") {
+			t.Errorf("%q: message %q should point to the credential fields without repeating the password", bad, msg)
+		}
+	}
+	formsType(s.url, "rest:https://alice@backup.example/theta")
+	if s.saveBtn.Disabled() {
+		t.Fatalf("a URL without a password should be accepted; form says %v", s.form.firstError())
+	}
+	test.Tap(s.saveBtn)
+	if rs, _ := e.hub.Repository(e.hostID); rs.URL != "rest:https://alice@backup.example/theta" {
+		t.Errorf("hub URL %q", rs.URL)
+	}
+}
