@@ -1,9 +1,9 @@
 package hub
 
 // What the Jobs tab needs to read a job at a glance: its status and kind
-// names, the figures of its stats object, a compact form of the restic
-// JSON lines in its log, and the check subset rule. Plain functions over
-// stored values; no I/O.
+// names, the figures of its stats object and a compact form of the restic
+// JSON lines in its log (check's subset rule is ValidateReadDataSubset in
+// form_checks.go). Plain functions over stored values; no I/O.
 
 import (
 	"encoding/json"
@@ -37,19 +37,6 @@ const (
 	LogStderr = protocol.StreamStderr
 	LogEvent  = protocol.StreamEvent
 )
-
-// ValidateReadDataSubset checks check's read-data subset as the agent
-// will ("5%", "2.5%", "1/10"). The empty string is valid: a check that
-// reads metadata only.
-func ValidateReadDataSubset(s string) error {
-	if s == "" {
-		return nil
-	}
-	if err := protocol.ValidateReadDataSubset(s); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	return nil
-}
 
 // BackupSummary is the part of restic's backup summary a person reads.
 type BackupSummary struct {

@@ -2,27 +2,8 @@ package hub
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 )
-
-func TestReadDataSubsetIsValidatedAsTheAgentWill(t *testing.T) {
-	for _, tc := range []struct {
-		in string
-		ok bool
-	}{
-		{"", true}, {"5%", true}, {"2.5%", true}, {"1/10", true}, {"10/10", true},
-		{"abc", false}, {"5", false}, {"0/10", false}, {"11/10", false}, {"101%", false}, {"1/0", false}, {" 5%", false},
-	} {
-		err := ValidateReadDataSubset(tc.in)
-		if tc.ok && err != nil {
-			t.Errorf("ValidateReadDataSubset(%q) = %v, want nil", tc.in, err)
-		}
-		if !tc.ok && !errors.Is(err, ErrInvalid) {
-			t.Errorf("ValidateReadDataSubset(%q) = %v, want ErrInvalid", tc.in, err)
-		}
-	}
-}
 
 func TestFiguresOfReadTheStatsOfTheJobsKind(t *testing.T) {
 	backup := Job{Kind: JobKindBackup, Stats: json.RawMessage(`{"message_type":"summary","files_new":3,"files_changed":1,"files_unmodified":7,"data_added":4096,"snapshot_id":"abcd1234","total_duration":1.5}`)}
