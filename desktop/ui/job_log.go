@@ -227,11 +227,9 @@ func jobLogFormat(ln hub.LogLine) jobLogLine {
 }
 
 func (l *jobLog) showLine(ln jobLogLine) {
-	e := widget.NewMultiLineEntry()
-	e.SetText(ln.full)
-	e.Wrapping = fyne.TextWrapBreak
-	e.TextStyle = fyne.TextStyle{Monospace: true}
-	e.OnChanged = func(string) { e.SetText(ln.full) } // read-only, yet selectable
+	text := widget.NewLabelWithStyle(ln.full, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	text.Wrapping = fyne.TextWrapBreak
+	text.Selectable = true
 	title := "Log line"
 	switch ln.stream {
 	case hub.LogStderr:
@@ -240,7 +238,7 @@ func (l *jobLog) showLine(ln jobLogLine) {
 		title = "Log line (restic JSON)"
 	}
 	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { l.u.app.Clipboard().SetContent(ln.full) })
-	d := dialog.NewCustom(title, "Close", container.NewBorder(nil, container.NewHBox(copyBtn), nil, nil, e), l.u.win)
+	d := dialog.NewCustom(title, "Close", container.NewBorder(nil, container.NewHBox(copyBtn), nil, nil, container.NewVScroll(text)), l.u.win)
 	d.Resize(fyne.NewSize(720, 360))
 	d.Show()
 }

@@ -453,6 +453,18 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 	if !l.atEnd() || !l.follow {
 		t.Error(`"Go to end" did not resume following`)
 	}
+
+	// A tapped line opens whole, to read or copy; "Copy log" copies all.
+	l.list.Select(1)
+	if got := jobsOverlayText(e.UI); !strings.Contains(got, "Log line (stderr)") || !strings.Contains(got, "unable to open /etc/shadow") {
+		t.Errorf("tapping a stderr line shows %q", got)
+	}
+	e.win.Canvas().Overlays().Top().Hide()
+	test.Tap(l.copyAll)
+	if got := e.app.Clipboard().Content(); strings.Count(got, "\n") != n+30 || !strings.HasPrefix(got, "line 1 of the log\n") {
+		t.Errorf("Copy log copied %d lines starting %.30q", strings.Count(got, "\n"), got)
+	}
+
 }
 
 func TestJobsCheckSubsetRefusesWhatTheAgentWould(t *testing.T) {
