@@ -464,7 +464,6 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 	if got := e.app.Clipboard().Content(); strings.Count(got, "\n") != n+30 || !strings.HasPrefix(got, "line 1 of the log\n") {
 		t.Errorf("Copy log copied %d lines starting %.30q", strings.Count(got, "\n"), got)
 	}
-
 }
 
 func TestJobsCheckSubsetRefusesWhatTheAgentWould(t *testing.T) {
