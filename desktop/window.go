@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -23,7 +25,12 @@ func runWindow(m *manager) error {
 	if m.node != nil {
 		tn = m.node
 	}
-	u := ui.New(a, m.hub, ui.Options{Tailnet: tn, AgentURLs: m.agentURLs, Logger: m.log.With("component", "ui")})
+	noTray := !trayHost()
+	if noTray {
+		m.log.Info("no system tray: no D-Bus session bus to reach a tray host")
+	}
+	u := ui.New(a, m.hub, ui.Options{Tailnet: tn, AgentURLs: m.agentURLs, NoTray: noTray, Version: version,
+		Logger: m.log.With("component", "ui")})
 	for _, n := range m.notices {
 		dialog.ShowInformation("Restic Manager", n, u.Window())
 	}
@@ -43,4 +50,23 @@ func runWindow(m *manager) error {
 	m.log.Info("restic-manager window open", "version", version)
 	u.ShowAndRun()
 	return nil
+}
+
+// trayHost reports whether a system tray can work here. On Linux and the
+// BSDs the tray is a D-Bus StatusNotifierItem: without a session bus
+// fyne.io/systray cannot register it, and it crashes when the app quits.
+func trayHost() bool {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "bus")); err == nil {
+			return true
+		}
+	}
+	return false
 }

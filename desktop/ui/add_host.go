@@ -21,6 +21,16 @@ import (
 // names (README.md's restic-agent_<version>_<os>_<arch>).
 const shellAgentVersion = "0.1.0"
 
+// agentRelease is the agent release to install: the manager's own version
+// (a development build names the release it is heading for), else
+// shellAgentVersion.
+func (u *UI) agentRelease() string {
+	if v := strings.TrimSuffix(u.opts.Version, "-dev"); v != "" {
+		return v
+	}
+	return shellAgentVersion
+}
+
 // Bounds of a new enrollment token.
 const (
 	shellMaxUses = 1000
@@ -418,7 +428,7 @@ func (a *shellAddHost) regenerate(known bool) {
 	if arch == "" {
 		arch = "amd64"
 	}
-	in := shellInstall{Manager: addr, Token: a.issued.Token, Arch: arch, Version: shellAgentVersion}
+	in := shellInstall{Manager: addr, Token: a.issued.Token, Arch: arch, Version: a.u.agentRelease()}
 	a.linux.SetText(shellLinuxCommands(in))
 	a.windows.SetText(shellWindowsCommands(in))
 }

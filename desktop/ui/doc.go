@@ -12,7 +12,7 @@
 // subscription (bus.go) that coalesces them, so repaints stay at about ten
 // a second however many jobs run.
 //
-// One view per file: mainwindow.go (sidebar, dashboard), host_view.go (the
+// One view per file: mainwindow.go (sidebar), dashboard.go, host_view.go (the
 // tabs), overview_tab.go, groups_tab.go, schedules_tab.go, jobs_tab.go,
 // snapshots_tab.go, settings_tab.go, restore_wizard.go, diff_dialog.go,
 // add_host.go, tray.go, notify.go.

@@ -120,7 +120,7 @@ func (t *shellTray) refresh() {
 // without an extension) a hidden window could never be found again.
 func (u *UI) setupTray() {
 	da, ok := u.app.(desktop.App)
-	if !ok {
+	if !ok || u.opts.NoTray {
 		return
 	}
 	t := newShellTray(u)

@@ -17,6 +17,11 @@ type Options struct {
 	// AgentURLs are the addresses agents can dial (the tailnet name, the
 	// plain-TCP listener), best first, for "Add host".
 	AgentURLs []string
+	// NoTray skips the system tray icon (the desktop has no tray host).
+	NoTray bool
+	// Version is the manager's version; agents of the same version are
+	// offered in "Add host".
+	Version string
 	// StaleAfter: a host whose last successful backup is older is "stale"
 	// on the dashboard and in notifications (default 24 h).
 	StaleAfter time.Duration
