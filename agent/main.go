@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"restic-manager/agent/daemon"
 	"restic-manager/internal/envflag"
@@ -57,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.ResticPath, "restic", "", "the restic binary (default: restic on PATH)")
 	fs.StringVar(&c.Hostname, "hostname", "", "this machine's name for the manager and restic --host (default: the OS hostname)")
 	fs.BoolVar(&c.NoKeyring, "no-keyring", false, "keep credentials in a 0600 file in --state even when an OS keyring answers")
+	fs.DurationVar(&c.CancelGrace, "cancel-grace", 30*time.Second, "how long a cancelled restic gets after SIGINT (to remove its lock) before it is killed")
 	fs.BoolVar(&debug, "debug", false, "log at debug level")
 	fs.Usage = envflag.Usage(fs, "usage: restic-agent --manager URL (--enroll TOKEN | --token TOKEN) --state DIR [flags]\n       restic-agent version")
 	if err := envflag.Parse(fs, args, nil); err != nil {
