@@ -5,6 +5,7 @@
 #   make build     bin/restic-manager and bin/restic-agent
 #   make run       build, then start the manager (ARGS="--headless …")
 #   make demo      a manager and agents on this machine, end to end
+#   make screenshots  docs/screenshots/*.png from the running demo under Xvfb (scripts/screenshots)
 #   make test      deps, go vet, then every test (scripts/test; TESTFLAGS="-run X -count=1")
 #   make bench     every benchmark once (scripts/bench)
 #   make lint      gofmt, go vet, staticcheck (PKGS=./protocol/... to narrow)
@@ -18,7 +19,7 @@ BIN         := bin
 # Programs: <binary>:<package dir>.
 PROGRAMS := restic-manager:desktop restic-agent:agent
 
-.PHONY: all deps build run demo test bench lint package clean
+.PHONY: all deps build run demo screenshots test bench lint package clean
 
 all: build
 
@@ -45,6 +46,9 @@ run: build
 
 demo:
 	scripts/demo
+
+screenshots:
+	scripts/screenshots
 
 test:
 	scripts/test $(TESTFLAGS)

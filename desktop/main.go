@@ -4,7 +4,9 @@
 // window (or serves without one with --headless).
 //
 // main.go parses flags; manager.go wires the store, the secrets, the hub,
-// the listeners and the window; demo.go is make demo's setup.
+// the listeners and the window; demo.go is make demo's setup; tour.go is
+// make screenshots' tour (--screenshot-tour DIR: over the demo, it drives
+// the window itself, writes docs/screenshots' PNGs and quits).
 package main
 
 import (
@@ -40,6 +42,8 @@ type config struct {
 	Debug           bool
 	LogJSON         bool
 	Demo            demoConfig
+	// ScreenshotTour is make screenshots' folder (tour.go); "" for none.
+	ScreenshotTour string
 }
 
 func main() {
@@ -76,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines instead of text")
 	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give every new host this local repository, a source group of --demo-files, and run init and a first backup")
 	fs.StringVar(&c.Demo.Files, "demo-files", "", "make demo: the folder the demo source group backs up")
+	fs.StringVar(&c.ScreenshotTour, "screenshot-tour", "", "make screenshots: with the demo flags, run a second backup, capture the window's main views as PNGs into this folder, then quit")
 	fs.Usage = envflag.Usage(fs, "usage: restic-manager [--data DIR] [--listen ADDR] [--headless] [flags]")
 	if err := envflag.Parse(fs, args, nil); err != nil {
 		return c, err
@@ -92,6 +97,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if (c.Demo.Repo == "") != (c.Demo.Files == "") {
 		return c, errors.New("--demo-repo and --demo-files go together")
+	}
+	if c.ScreenshotTour != "" && (c.Demo.Repo == "" || c.Headless) {
+		return c, errors.New("--screenshot-tour needs the demo (--demo-repo, --demo-files) and a window (no --headless)")
 	}
 	return c, nil
 }

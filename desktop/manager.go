@@ -62,7 +62,7 @@ func run(c config, stderr io.Writer) error {
 		startDemo(m, c.Demo)
 	}
 	if !c.Headless {
-		return runWindow(m)
+		return runWindow(m, c)
 	}
 	ctx, stop := signal.NotifyContext(m.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

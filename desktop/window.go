@@ -18,8 +18,8 @@ import (
 const appID = "org.resticmanager.desktop"
 
 // runWindow shows the window over the running manager until the user
-// quits (or SIGINT/SIGTERM arrives).
-func runWindow(m *manager) error {
+// quits (or SIGINT/SIGTERM arrives, or the screenshot tour is done).
+func runWindow(m *manager, c config) error {
 	a := app.NewWithID(appID)
 	var tn ui.Tailnet
 	if m.node != nil {
@@ -47,9 +47,29 @@ func runWindow(m *manager) error {
 		case <-m.ctx.Done():
 		}
 	}()
+	tourErr := make(chan error, 1)
+	if c.ScreenshotTour != "" {
+		t, err := u.NewTour(c.ScreenshotTour)
+		if err != nil {
+			return err
+		}
+		go func() {
+			err := runTour(m, t, c.Demo)
+			if err == nil {
+				m.log.Info("screenshot tour done", "dir", c.ScreenshotTour)
+			}
+			tourErr <- err
+			fyne.Do(a.Quit)
+		}()
+	}
 	m.log.Info("restic-manager window open", "version", version)
 	u.ShowAndRun()
-	return nil
+	select {
+	case err := <-tourErr:
+		return err
+	default:
+		return nil
+	}
 }
 
 // trayHost reports whether a system tray can work here. On Linux and the

@@ -15,7 +15,8 @@
 // One view per file: mainwindow.go (sidebar), dashboard.go, host_view.go (the
 // tabs), overview_tab.go, groups_tab.go, schedules_tab.go, jobs_tab.go,
 // snapshots_tab.go, settings_tab.go, restore_wizard.go, diff_dialog.go,
-// add_host.go, tray.go, notify.go.
+// add_host.go, tray.go, notify.go; tour.go drives them for make
+// screenshots.
 //
 // Imported by desktop/main.go only. Imports desktop/hub, protocol/mesh (the
 // tailnet status it shows) and icons; never fyne.io/fyne/v2/app (which

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"restic-manager/desktop/hub"
+	"restic-manager/desktop/ui"
+)
+
+// The screenshot tour (--screenshot-tour DIR, run by make screenshots):
+// over make demo's setup, it waits for the demo host's first snapshot,
+// changes the demo files, runs a second backup slowed by a bandwidth cap
+// (so that it is seen running), and has the window (ui.Tour) capture the
+// dashboard, the running job, the restore wizard and the diff of the two
+// snapshots. Then the app quits; a failed step makes it exit 1.
+
+const (
+	// tourTimeout bounds the whole tour (enrollment, init, two backups,
+	// listings and a diff take well under a minute here).
+	tourTimeout = 3 * time.Minute
+	// The second backup adds tourClips files of tourClipBytes of random
+	// data, its upload capped at tourCapKbps (3 MB/s): about 25 s. restic
+	// reads ahead of the upload by some 50 MiB (packs waiting for it), so
+	// the data must be well above that for the bar to wait partway
+	// (at ~70 %) rather than show 100 % while the packs trickle out.
+	tourCapKbps   = 24000
+	tourClips     = 5
+	tourClipBytes = 16 << 20
+)
+
+// runTour runs the tour; the window is up and its event loop running.
+func runTour(m *manager, t *ui.Tour, d demoConfig) error {
+	ctx, cancel := context.WithTimeoutCause(m.ctx, tourTimeout, errors.New("the tour took longer than "+tourTimeout.String()))
+	defer cancel()
+	h := m.hub
+
+	var hostID string
+	err := tourUntil(ctx, "the demo host's first snapshot", func() bool {
+		hostID = tourDemoHost(h)
+		return hostID != ""
+	})
+	if err != nil {
+		return err
+	}
+	if err := tourChangeFiles(d.Files); err != nil {
+		return err
+	}
+	if err := h.SetBandwidth(hostID, tourCapKbps, 0); err != nil {
+		return err
+	}
+	jobID, err := h.RunNow(hostID, hub.RunRequest{Kind: hub.JobKindBackup, Group: demoGroup})
+	if err != nil {
+		return err
+	}
+	if err := t.Dashboard(ctx, jobID); err != nil {
+		return err
+	}
+	if err := t.RunningJob(ctx, hostID, jobID); err != nil {
+		return err
+	}
+
+	var job hub.Job
+	if err := tourUntil(ctx, "the second backup's end", func() bool {
+		job, err = h.Job(jobID)
+		return err == nil && job.Terminal()
+	}); err != nil {
+		return err
+	}
+	if err := h.SetBandwidth(hostID, 0, 0); err != nil {
+		return err
+	}
+	if job.Status != hub.JobSucceeded {
+		return fmt.Errorf("screenshot tour: the second backup %s: %s", job.Status, job.Error)
+	}
+	var snaps []hub.Snapshot
+	if err := tourUntil(ctx, "the second snapshot in the list", func() bool {
+		snaps, err = h.Snapshots(hostID)
+		return err == nil && len(snaps) >= 2
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(snaps, func(a, b hub.Snapshot) int { return a.Time.Compare(b.Time) })
+	older, newer := snaps[len(snaps)-2], snaps[len(snaps)-1]
+
+	docs, photos := filepath.Join(d.Files, "documents"), filepath.Join(d.Files, "photos")
+	open := []string{d.Files, docs, photos}
+	tick := []string{filepath.Join(docs, "report-1.txt"), filepath.Join(docs, "report-2.txt"), photos}
+	if err := t.RestoreWizard(ctx, hostID, newer, open, tick); err != nil {
+		return err
+	}
+	return t.Diff(ctx, hostID, older, newer)
+}
+
+// tourDemoHost is the approved, online host with a snapshot and no job
+// running or queued (the demo's init and first backup are done), or "".
+func tourDemoHost(h *hub.Hub) string {
+	hosts, err := h.Hosts()
+	if err != nil {
+		return ""
+	}
+	for _, v := range hosts {
+		if v.Host.Status != hub.StatusApproved || !v.Online || v.RunningJobs+v.QueuedJobs > 0 {
+			continue
+		}
+		if snaps, err := h.Snapshots(v.Host.ID); err == nil && len(snaps) > 0 {
+			return v.Host.ID
+		}
+	}
+	return ""
+}
+
+// tourChangeFiles gives the second snapshot something to differ by: a
+// report edited, one deleted, a note and a folder of video clips added.
+func tourChangeFiles(dir string) error {
+	docs := filepath.Join(dir, "documents")
+	f, err := os.OpenFile(filepath.Join(docs, "report-2.txt"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("screenshot tour: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "Revised %s: figures for March corrected.\n", time.Now().Format(time.DateOnly))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Remove(filepath.Join(docs, "report-5.txt"))
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(docs, "meeting-notes.md"), []byte("# Monday\n\n- new backup drive arrives Thursday\n"), 0o644)
+	}
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(dir, "videos"), 0o755)
+	}
+	clip := make([]byte, tourClipBytes)
+	for i := 1; i <= tourClips && err == nil; i++ {
+		_, _ = rand.Read(clip) // random: restic can neither compress nor deduplicate it
+		err = os.WriteFile(filepath.Join(dir, "videos", fmt.Sprintf("clip-%d.mp4", i)), clip, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("screenshot tour: change the demo files: %w", err)
+	}
+	return nil
+}
+
+// tourUntil polls cond until it holds or ctx ends.
+func tourUntil(ctx context.Context, what string, cond func() bool) error {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("screenshot tour: waiting for %s: %w", what, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package ui
+
+// The screenshot tour (restic-manager --screenshot-tour DIR, make
+// screenshots): the real window driven through the views the README
+// shows, each captured with Canvas().Capture() — the GL driver's own
+// rendering — into a PNG. The caller (desktop/tour.go) makes the facts
+// through the hub (a host with snapshots, a backup running); a step here
+// only navigates, waits until the view shows what the picture needs, and
+// captures. Widgets are touched on the UI goroutine only (fyne.DoAndWait);
+// the waiting happens on the caller's goroutine, with the caller's
+// deadline.
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"restic-manager/desktop/hub"
+)
+
+// Sizes of the windows in the pictures.
+var (
+	tourMainSize    = fyne.NewSize(1280, 800)
+	tourWizardSize  = fyne.NewSize(960, 680)
+	tourDiffSize    = fyne.NewSize(1040, 700)
+	tourPollEvery   = 100 * time.Millisecond
+	tourSettleDelay = 800 * time.Millisecond // a few frames after the last change
+)
+
+// Tour captures the screenshots into one folder. Not for the UI
+// goroutine: every method blocks until its picture is written.
+type Tour struct {
+	u   *UI
+	dir string
+}
+
+// NewTour returns a tour writing into dir (created if missing).
+func (u *UI) NewTour(dir string) (*Tour, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("screenshot tour: %w", err)
+	}
+	return &Tour{u: u, dir: dir}, nil
+}
+
+// Dashboard shows "All hosts" and captures main-window.png once the
+// running job jobID shows a bar that has moved.
+func (t *Tour) Dashboard(ctx context.Context, jobID string) error {
+	m := t.u.main
+	fyne.DoAndWait(func() {
+		t.u.win.Resize(tourMainSize)
+		m.list.Select(0)
+	})
+	err := t.until(ctx, "the dashboard's bar of the running job", func() bool {
+		bar, ok := m.dash.bars[jobID]
+		return ok && bar.Value > 0.05
+	})
+	if err != nil {
+		return err
+	}
+	return t.capture(ctx, t.u.win, "main-window.png")
+}
+
+// RunningJob opens the host's Jobs tab with job jobID selected and
+// captures running-job.png while its progress bar is partway.
+func (t *Tour) RunningJob(ctx context.Context, hostID, jobID string) error {
+	m := t.u.main
+	var jobs *jobsTab
+	fyne.DoAndWait(func() {
+		for i, v := range m.shown {
+			if v.Host.ID == hostID {
+				m.list.Select(i + 1)
+			}
+		}
+		if m.host == nil || m.host.hostID != hostID {
+			return
+		}
+		for i, tab := range shellTabs {
+			if tab.name == "Jobs" {
+				m.host.tabs.SelectIndex(i)
+				jobs, _ = m.host.holders[i].Objects[0].(*jobsTab)
+			}
+		}
+		if jobs != nil {
+			jobs.selectJob(jobID)
+		}
+	})
+	if jobs == nil {
+		return fmt.Errorf("screenshot tour: no Jobs tab for host %s", hostID)
+	}
+	err := t.until(ctx, "the job's progress bar partway", func() bool {
+		p := jobs.progress
+		return p != nil && p.job.Status == hub.JobRunning && p.bar.Visible() && p.bar.Value > 0.02 && p.bar.Value < 0.98
+	})
+	if err != nil {
+		return err
+	}
+	return t.capture(ctx, t.u.win, "running-job.png")
+}
+
+// RestoreWizard opens the wizard on snap, moves to its files page, opens
+// the folders open (each once it is listed) and ticks the paths tick,
+// captures restore-wizard.png, and closes the wizard.
+func (t *Tour) RestoreWizard(ctx context.Context, hostID string, snap hub.Snapshot, open, tick []string) error {
+	var w *restoreWizard
+	fyne.DoAndWait(func() {
+		w = t.u.openRestoreWizard(hostID, snap)
+		w.win.Resize(tourWizardSize)
+		w.next()
+	})
+	defer fyne.DoAndWait(func() { w.win.Close() })
+	for _, dir := range open {
+		fyne.DoAndWait(func() { w.tree.tree.OpenBranch(dir) })
+		if err := t.until(ctx, "the listing of "+dir, func() bool { return w.tree.loaded(dir) }); err != nil {
+			return err
+		}
+	}
+	fyne.DoAndWait(func() {
+		for _, p := range tick {
+			w.tree.setChecked(p, true)
+		}
+	})
+	if err := t.until(ctx, "the tree idle", func() bool { return w.tree.idle() && w.step == restoreStepFiles }); err != nil {
+		return err
+	}
+	return t.capture(ctx, w.win, "restore-wizard.png")
+}
+
+// Diff opens the diff dialog of a (older) and b (newer), waits for its
+// result and sizes, captures diff-dialog.png, and closes it.
+func (t *Tour) Diff(ctx context.Context, hostID string, a, b hub.Snapshot) error {
+	var d *diffDialog
+	fyne.DoAndWait(func() {
+		d = t.u.openDiffDialog(hostID, a, b)
+		d.win.Resize(tourDiffSize)
+	})
+	defer fyne.DoAndWait(func() { d.win.Close() })
+	if err := t.until(ctx, "the diff's result and sizes", d.done); err != nil {
+		return err
+	}
+	return t.capture(ctx, d.win, "diff-dialog.png")
+}
+
+// until polls cond on the UI goroutine until it holds or ctx ends.
+func (t *Tour) until(ctx context.Context, what string, cond func() bool) error {
+	tick := time.NewTicker(tourPollEvery)
+	defer tick.Stop()
+	for {
+		var ok bool
+		fyne.DoAndWait(func() { ok = cond() })
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("screenshot tour: waiting for %s: %w", what, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+}
+
+// capture lets the window paint its last changes, reads it back from GL
+// and writes it as dir/name.
+func (t *Tour) capture(ctx context.Context, w fyne.Window, name string) error {
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("screenshot tour: %s: %w", name, context.Cause(ctx))
+	case <-time.After(tourSettleDelay):
+	}
+	var img image.Image
+	fyne.DoAndWait(func() { img = w.Canvas().Capture() })
+	if img == nil || img.Bounds().Empty() {
+		return fmt.Errorf("screenshot tour: %s: the window captured as an empty image", name)
+	}
+	path := filepath.Join(t.dir, name)
+	if err := tourWritePNG(path, img); err != nil {
+		return fmt.Errorf("screenshot tour: %w", err)
+	}
+	t.u.log.Info("screenshot tour: captured", "file", path, "size", img.Bounds().Size().String())
+	return nil
+}
+
+// tourWritePNG writes img opaque (a window has no transparency; an opaque
+// image encodes as RGB, a quarter smaller) at the best compression.
+func tourWritePNG(path string, img image.Image) error {
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			i := out.PixOffset(x, y)
+			out.Pix[i], out.Pix[i+1], out.Pix[i+2], out.Pix[i+3] = uint8(r>>8), uint8(g>>8), uint8(bl>>8), 0xff
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(f, out); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
