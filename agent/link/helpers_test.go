@@ -291,6 +291,18 @@ func (r *recorder) Approved(context.Context) {
 	r.approvals <- struct{}{}
 }
 
+func (r *recorder) setSubmit(f func(c *protocol.CommandRun) error) {
+	r.mu.Lock()
+	r.submit = f
+	r.mu.Unlock()
+}
+
+func (r *recorder) approvedCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.approved
+}
+
 func (r *recorder) configCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -87,7 +87,8 @@ func startManager(t testing.TB, ctl *meshtest.Control, dir string, sec *secrets.
 	m.Node = node
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	if _, err := node.Up(ctx); err == nil {
+	_, err = node.Up(ctx)
+	if err == nil {
 		err = node.WaitHomeDERP(ctx)
 	}
 	if err != nil {
