@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"restic-manager/desktop/internal/hubnet"
 	"restic-manager/desktop/internal/testfleet"
 	"restic-manager/desktop/secrets"
+	"restic-manager/protocol"
 	"restic-manager/protocol/mesh"
 	"restic-manager/protocol/mesh/meshtest"
 	"restic-manager/storage"
@@ -53,6 +55,9 @@ type manager struct {
 	Store *storage.Store
 	Node  *mesh.Node
 	Tap   *wireTap
+	// PlainURL is the hub's plain-TCP listener on 127.0.0.1 (tapped too):
+	// the baseline the benchmarks compare the tailnet with.
+	PlainURL string
 
 	sec   *secrets.Memory
 	logs  *syncBuffer
@@ -102,14 +107,30 @@ func startManager(t testing.TB, ctl *meshtest.Control, dir string, sec *secrets.
 		t.Fatal(err)
 	}
 	l.L = m.Tap.listen(l.L)
+	plain, err := hub.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.PlainURL = "ws://" + plain.L.Addr().String() + protocol.AgentPath
+	plain.L = m.Tap.listen(plain.L)
 	sctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- m.Hub.Serve(sctx, l) }()
+	served := make(chan error, 2)
+	for _, l := range []hub.Listener{l, plain} {
+		go func() {
+			if err := m.Hub.Serve(sctx, l); err != nil {
+				served <- fmt.Errorf("hub.Serve(%s): %w", l.Name, err)
+				return
+			}
+			served <- nil
+		}()
+	}
 	m.close = sync.OnceFunc(func() {
 		stop()
 		m.Hub.Close()
-		if err := <-served; err != nil {
-			t.Errorf("hub.Serve(tailnet): %v", err)
+		for range 2 {
+			if err := <-served; err != nil {
+				t.Error(err)
+			}
 		}
 		node.Close()
 		st.Close()

@@ -71,6 +71,31 @@ func (c *tappedConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// helloAcked returns when the manager sent the first hello.ack on the
+// n-th connection (from 0) whose hello named hostname, on any listener.
+func (w *wireTap) helloAcked(hostname string, n int) (time.Time, bool) {
+	w.mu.Lock()
+	conns := append([]*tappedConn(nil), w.conns...)
+	w.mu.Unlock()
+	for _, c := range conns {
+		s := session{Received: c.in.messages(), Sent: c.out.messages()}
+		if h, ok := s.hello(); !ok || h.Hostname != hostname {
+			continue
+		}
+		if n > 0 {
+			n--
+			continue
+		}
+		for _, f := range s.Sent {
+			if f.Env.Type == protocol.TypeHelloAck {
+				return f.At, true
+			}
+		}
+		return time.Time{}, false
+	}
+	return time.Time{}, false
+}
+
 // session is one tapped connection's traffic so far.
 type session struct {
 	Received []frame // from the agent
