@@ -44,14 +44,19 @@ func TestAnApprovedNodeReconnectsAfterBothSidesRestart(t *testing.T) {
 	if n := waitNode(t, ctl, "office-pc"); n.StableID != node.StableID {
 		t.Errorf("the agent's node came back as %s; want %s (its state is on disk)", n.StableID, node.StableID)
 	}
+	// Usually one connection; a dial that outlived its timeout (a restarted
+	// node's first WireGuard handshake can take 5 s or more, see
+	// docs/PERFORMANCE.md) makes another, and none may carry a token.
 	sess := m.Tap.sessions(nodeIP(node))
-	if len(sess) != 1 {
-		t.Fatalf("%d connections to the restarted manager; want 1", len(sess))
+	if len(sess) == 0 {
+		t.Fatal("no connection from the agent's node reached the restarted manager")
 	}
-	if h, ok := sess[0].hello(); !ok || h.Token != "" || h.EnrollToken != "" || h.AgentID != hv.Host.AgentID {
-		t.Errorf("hello after the restarts = %s; want no token of either kind, agent %s", describeHello(h), hv.Host.AgentID)
+	for _, s := range sess {
+		if h, ok := s.hello(); ok && (h.Token != "" || h.EnrollToken != "" || h.AgentID != hv.Host.AgentID) {
+			t.Errorf("hello after the restarts = %s; want no token of either kind, agent %s", describeHello(h), hv.Host.AgentID)
+		}
 	}
-	if acks := sess[0].helloAcks(); len(acks) != 1 || acks[0].Status != protocol.HostApproved {
+	if acks := sess[len(sess)-1].helloAcks(); len(acks) != 1 || acks[0].Status != protocol.HostApproved {
 		t.Errorf("hello.acks = %s; want one, approved", describeAcks(acks))
 	}
 	m.runJob(t, hv.Host.ID, protocol.KindBackup, testfleet.Group)
