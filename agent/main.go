@@ -50,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Manager, "manager", "", "the manager: ws://host:port, or its tailnet name (e.g. restic-manager)")
 	fs.StringVar(&c.Token, "token", "", "this host's token from the manager (used when the agent holds none yet)")
-	fs.StringVar(&c.EnrollToken, "enroll", "", "an enrollment token from the manager's \"Add host\" (used until the agent has its own token)")
+	fs.StringVar(&c.EnrollToken, "enroll", "", "an enrollment token from the manager's \"Add host\" (used until the manager has accepted this agent, never after)")
 	fs.StringVar(&c.StateDir, "state", "", "state directory: journal, credentials, tailnet state (created 0700)")
 	fs.BoolVar(&c.Tailnet, "tailnet", false, "join the tailnet with an embedded node (auth key from TS_AUTHKEY or --auth-key-file)")
 	fs.StringVar(&authKeyFile, "auth-key-file", "", "file holding the tailnet auth key (instead of TS_AUTHKEY)")

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/hubnet"
 	"restic-manager/desktop/secrets"
 	"restic-manager/protocol/mesh"
 	"restic-manager/storage"
@@ -155,15 +156,12 @@ func (m *manager) startTailnet(c config) error {
 		return fmt.Errorf("tailnet: %w", err)
 	}
 	m.node = node
-	l, err := node.ListenAgents()
+	l, err := hubnet.Listener(node)
 	if err != nil {
 		return fmt.Errorf("tailnet: listen for agents: %w", err)
 	}
 	m.agentURLs = append(m.agentURLs, cfg.Hostname)
-	m.serve(hub.Listener{Name: "tailnet", L: l, WhoIs: func(ctx context.Context, addr string) (hub.Peer, error) {
-		p, err := node.WhoIs(ctx, addr)
-		return hub.Peer(p), err
-	}})
+	m.serve(l)
 	return nil
 }
 

@@ -9,8 +9,22 @@ import (
 	"restic-manager/agent/link"
 	"restic-manager/agent/runner"
 	"restic-manager/agent/scheduler"
+	"restic-manager/agent/secrets"
 	"restic-manager/protocol"
 )
+
+// credentials is what the link proves itself with: the agent token in the
+// secrets store, whether it was ever approved in the journal (a fact, not
+// a secret).
+type credentials struct {
+	*secrets.Store
+	j *journal.Journal
+}
+
+func (c credentials) Enrolled() (bool, error) { return c.j.Enrolled() }
+func (c credentials) SetEnrolled() error      { return c.j.SetEnrolled() }
+
+var _ link.Tokens = credentials{}
 
 // journalOutbox is the journal as the link's outbound queue.
 type journalOutbox struct{ j *journal.Journal }

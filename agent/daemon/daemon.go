@@ -31,7 +31,7 @@ type Config struct {
 	// the secrets store holds none yet.
 	Token string
 	// EnrollToken is --enroll: sent in hello until the agent holds its own
-	// token, never after.
+	// token or the manager has approved it, never after.
 	EnrollToken string
 	// StateDir is --state, created 0700 when missing.
 	StateDir string
@@ -160,7 +160,7 @@ func Run(ctx context.Context, c Config) error {
 		EnrollToken:       c.EnrollToken,
 		Journal:           journalOutbox{j},
 		Handler:           h,
-		Tokens:            sec,
+		Tokens:            credentials{sec, j},
 		Logger:            log,
 		HeartbeatInterval: c.HeartbeatInterval,
 	})

@@ -42,6 +42,7 @@ var (
 	keySchedulesVersion   = []byte("schedules_version")
 	keySchedulesAppliedAt = []byte("schedules_applied_at")
 	keyUnlockNeeded       = []byte("unlock_needed")
+	keyEnrolled           = []byte("enrolled")
 )
 
 // Journal is the open journal file. It is safe for concurrent use.
@@ -166,5 +167,25 @@ func (j *Journal) SetUnlockNeeded(need bool) error {
 			return tx.Bucket(bucketMeta).Put(keyUnlockNeeded, []byte{1})
 		}
 		return tx.Bucket(bucketMeta).Delete(keyUnlockNeeded)
+	})
+}
+
+// Enrolled reports whether the manager has ever approved this agent (see
+// SetEnrolled).
+func (j *Journal) Enrolled() (bool, error) {
+	var ok bool
+	err := j.db.View(func(tx *bolt.Tx) error {
+		ok = len(tx.Bucket(bucketMeta).Get(keyEnrolled)) > 0
+		return nil
+	})
+	return ok, err
+}
+
+// SetEnrolled records that the manager approved this agent: from then on
+// the enrollment token is never sent again, even over the tailnet, where
+// the manager issues no agent token (the node is the identity).
+func (j *Journal) SetEnrolled() error {
+	return j.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyEnrolled, []byte{1})
 	})
 }

@@ -421,3 +421,20 @@ func TestRefusesAJournalFromANewerAgent(t *testing.T) {
 		t.Fatalf("got %v, want a refusal naming a newer restic-agent", err)
 	}
 }
+
+func TestEnrolledIsRememberedAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j := open(t, dir)
+	if ok, err := j.Enrolled(); ok || err != nil {
+		t.Fatalf("a new journal: Enrolled() = %v, %v; want false", ok, err)
+	}
+	if err := j.SetEnrolled(); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j = open(t, dir)
+	if ok, err := j.Enrolled(); !ok || err != nil {
+		t.Errorf("after a restart: Enrolled() = %v, %v; want true", ok, err)
+	}
+}

@@ -55,10 +55,17 @@ type Handler interface {
 // not have.
 var ErrUnknownJob = errors.New("unknown job")
 
-// Tokens stores the per-host token the manager issues at enrollment.
+// Tokens keeps how the agent proves itself to the manager: the per-host
+// token the manager issues at enrollment on its plain-TCP listener, and
+// whether the manager has ever approved this agent. Over the tailnet no
+// token is issued (the node is the identity), so approval is what ends
+// the enrollment token's use there.
 type Tokens interface {
 	AgentToken() (string, error)
 	SetAgentToken(token string) error
+	// Enrolled reports whether a hello.ack{approved} was ever received.
+	Enrolled() (bool, error)
+	SetEnrolled() error
 }
 
 // Options configures a Link. Zero durations take the defaults below.
@@ -319,9 +326,14 @@ func (l *Link) handshake(ctx context.Context, conn *wsconn.Conn) (*protocol.Hell
 	if err != nil {
 		return nil, fmt.Errorf("read agent token: %w", err)
 	}
-	if tok != "" {
+	enrolled, err := l.opts.Tokens.Enrolled()
+	if err != nil {
+		return nil, fmt.Errorf("read enrollment state: %w", err)
+	}
+	switch {
+	case tok != "":
 		hello.Token = tok
-	} else {
+	case !enrolled:
 		hello.EnrollToken = l.opts.EnrollToken
 	}
 	if _, err := conn.SendPayload(ctx, &hello, ""); err != nil {

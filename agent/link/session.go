@@ -40,6 +40,14 @@ func (s *session) approve(ctx context.Context) {
 		l.dirty.stats = l.statsSet
 		l.mu.Unlock()
 		l.setStatus(func(st *Status) { st.Approved, st.Pending = true, false })
+		// Approved once, the enrollment token has done its work: it is
+		// never sent again (an agent that enrolled over the tailnet holds
+		// no token, and its node is known from now on).
+		if ok, err := l.opts.Tokens.Enrolled(); err == nil && !ok {
+			if err := l.opts.Tokens.SetEnrolled(); err != nil {
+				l.log.Error("record the enrollment", "err", err)
+			}
+		}
 		close(s.approved)
 		go l.opts.Handler.Approved(ctx)
 	})

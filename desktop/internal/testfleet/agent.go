@@ -58,6 +58,11 @@ type Agent struct {
 	// LogFile collects the agent's stderr, across restarts.
 	LogFile string
 
+	// manager is --manager; args and env are added at every start (see
+	// StartProcess).
+	manager string
+	args    []string
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -78,7 +83,7 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 	}
 	root := filepath.Join(f.Dir, "agents", o.Name)
 	a := &Agent{f: f, opts: o, Name: o.Name, State: filepath.Join(root, "state"), Files: filepath.Join(root, "files"),
-		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log")}
+		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL}
 	WriteFiles(t, a.Files, o.Files)
 	if o.BigFileMiB > 0 {
 		b := make([]byte, o.BigFileMiB<<20)
@@ -143,7 +148,8 @@ func (a *Agent) start(t testing.TB, extra ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"--manager", a.f.URL, "--state", a.State, "--hostname", a.Name, "--no-keyring", "--debug"}, extra...)
+	args := append([]string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--no-keyring", "--debug"}, a.args...)
+	args = append(args, extra...)
 	cmd := exec.Command(AgentBinary(t), args...)
 	cmd.Env = append(os.Environ(), a.opts.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
