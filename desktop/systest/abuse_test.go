@@ -23,6 +23,7 @@ import (
 // a backup running through the abuse and one after it both succeed, and
 // its connection never drops.
 func TestMisbehavingPeersNeverDisturbARealAgent(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{Hub: func(o *hub.Options) { o.HelloTimeout = 2 * time.Second }})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "steady-pc", BigFileMiB: 2})
 	capUpload(t, f, a, 256) // about 8 s: it runs while the peers misbehave

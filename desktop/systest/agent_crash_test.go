@@ -15,6 +15,7 @@ import (
 // agent's journal can know), and the next backup on the same repository
 // succeeds, because the lock the dead restic left behind is cleared first.
 func TestAgentKilledMidBackupFailsTheJobAndTheNextBackupSucceeds(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "crashy-pc", BigFileMiB: 2})
 	capUpload(t, f, a, 256) // about 8 s of uploading

@@ -14,6 +14,7 @@ import (
 // line the agent journaled, and its snapshot reaches the projection with
 // the group's path and tag.
 func TestEnrollInitBackup(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc"}) // enrolls, then init must succeed
 	want := hookGroup(t, f, a, 300, 40, nil)

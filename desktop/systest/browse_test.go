@@ -14,6 +14,7 @@ import (
 // three pages, sorted by name in byte order, no entry twice, none missing,
 // the same page twice is the same, and the last page has no next offset.
 func TestTreeListPagesThroughABigDirectory(t *testing.T) {
+	t.Parallel()
 	files := map[string]string{}
 	var want []string
 	for i := range 2490 {

@@ -18,6 +18,7 @@ import (
 // waits for it instead of failing on its lock: it starts after the first
 // finished, and both succeed.
 func TestASecondBackupOnTheSameRepositoryWaits(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "busy-pc", BigFileMiB: 2})
 	capUpload(t, f, a, 512) // the first backup uploads for about 4 s
@@ -51,6 +52,7 @@ func TestASecondBackupOnTheSameRepositoryWaits(t *testing.T) {
 // (retry_max, retry_backoff_seconds), each retry logged naming the holder,
 // and then fail with an error naming it: PID and host.
 func TestAHeldLockIsRetriedByTheGroupPolicyThenNamesTheHolder(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "contended-pc", BigFileMiB: 1})
 	a.Backup(t) // data for the holder to read, slowly

@@ -22,6 +22,7 @@ import (
 // the manager comes back as an in-process hub on the same directory, where
 // the test can ask it questions.
 func TestManagerKilledMidBackupLosesNothing(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "laptop-crash", BigFileMiB: 2})
 	capUpload(t, f, a, 256) // 2 MiB at 256 KiB/s: restic uploads for about 8 s

@@ -14,6 +14,7 @@ import (
 // exactly once, with their complete logs, their schedule and their
 // schedule.fire.
 func TestScheduledBackupsWhileTheManagerIsAwayArriveWhenItIsBack(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "nightly-pc"})
 	want := hookGroup(t, f, a, 100, 100, nil)
@@ -31,6 +32,7 @@ func TestScheduledBackupsWhileTheManagerIsAwayArriveWhenItIsBack(t *testing.T) {
 // from the journal and its schedules keep firing; the manager, back, gets
 // those fires and their jobs from the journal.
 func TestSchedulesFireAfterAnAgentRestartWhileTheManagerIsAway(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "rebooted-pc"})
 	want := hookGroup(t, f, a, 20, 20, nil)

@@ -15,6 +15,7 @@ import (
 // retention is applied: keep_last 1 after several fires leaves one
 // snapshot.
 func TestAScheduleFiresBackupThenForgetAndAppliesRetention(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "scheduled-pc"})
 	if err := f.Hub.PutSourceGroup(a.HostID, hub.SourceGroup{Name: testfleet.Group, Includes: []string{a.Files},
@@ -77,6 +78,7 @@ func TestAScheduleFiresBackupThenForgetAndAppliesRetention(t *testing.T) {
 // A disabled schedule never fires: over a window of several of its ticks
 // its enabled sibling, on the same ticks, fires again and again.
 func TestADisabledScheduleNeverFires(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "half-scheduled-pc"})
 	off := putSchedule(t, f, a, "@every 1s", false)

@@ -19,6 +19,7 @@ import (
 // that print their environment, an agent restart (hello with the token)
 // and a manager restart (config pushed again).
 func TestSecretsNeverReachStoresOrLogs(t *testing.T) {
+	t.Parallel()
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "secretive-pc"})
 	hookGroup(t, f, a, 1, 1, func(g *hub.SourceGroup) {
