@@ -17,7 +17,8 @@ import (
 
 // Misbehaving peers next to a healthy real agent: a wrong token, an
 // enrollment token past its use count, a 2 MiB frame, garbage JSON, an
-// unknown message type and a socket that never says hello are each
+// invalid payload, an unknown message type and a socket that never says
+// hello are each
 // refused as DESIGN says (close code, or an error reply on a connection
 // that stays up), while the real agent on the same manager keeps working:
 // a backup running through the abuse and one after it both succeed, and
@@ -69,6 +70,33 @@ func TestMisbehavingPeersNeverDisturbARealAgent(t *testing.T) {
 		e := intruder.wantError()
 		if e.Code != protocol.CodeBadRequest {
 			t.Errorf("error reply = %+v; want bad_request", e)
+		}
+		intruder.wantAlive()
+	})
+
+	t.Run("invalid payload", func(t *testing.T) {
+		bad, err := protocol.NewEnvelope(&protocol.LogStream{JobID: "intruder-job", Seq: 0, TS: time.Now().UTC(), Stream: protocol.StreamStdout, Payload: "no line number"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad.Seq = 1
+		intruder.send(bad)
+		// Refused, and acked all the same: one bad event never blocks the
+		// ones behind it.
+		var gotError, gotAck bool
+		for !gotError || !gotAck {
+			env := intruder.next()
+			switch env.Type {
+			case protocol.TypeError:
+				e, _ := protocol.Decode[protocol.Error](env)
+				if e == nil || e.Code != protocol.CodeBadRequest || !strings.HasPrefix(e.Message, "seq:") {
+					t.Errorf("error reply = %+v; want bad_request naming the field seq", e)
+				}
+				gotError = true
+			case protocol.TypeAck:
+				ack, _ := protocol.Decode[protocol.Ack](env)
+				gotAck = ack != nil && ack.Seq >= 1
+			}
 		}
 		intruder.wantAlive()
 	})
