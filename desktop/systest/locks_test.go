@@ -99,6 +99,7 @@ func holdExclusiveLock(t *testing.T, a *testfleet.Agent) int {
 	t.Helper()
 	cmd := exec.Command(testfleet.ResticBinary(t), "--no-cache", "--limit-download", "1", "check", "--read-data")
 	cmd.Env = append(os.Environ(), "RESTIC_REPOSITORY="+a.Repo, "RESTIC_PASSWORD="+a.Password)
+	testfleet.DieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -152,6 +152,7 @@ func (a *Agent) start(t testing.TB, extra ...string) {
 	cmd := exec.Command(AgentBinary(t), args...)
 	cmd.Env = append(os.Environ(), a.opts.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	DieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		t.Fatal(err)

@@ -37,6 +37,7 @@ func (f *Fleet) StartManagerProcess(t testing.TB) *ManagerProcess {
 		"--enroll-token", "testfleet-manager-process", "--log-json", "--debug")
 	m.cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8")
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
+	DieWithTest(m.cmd)
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
