@@ -340,7 +340,11 @@ func (h *Hub) SetRepository(hostID string, u RepositoryUpdate) error {
 	return h.setRepository(hostID, u)
 }
 
-// SetBandwidth sets upload and download caps in KiB/s (0 = no cap).
+// SetBandwidth sets upload and download caps in kilobits per second, the
+// unit of the wire's bandwidth_up_kbps/bandwidth_down_kbps, which carry
+// the values unchanged (0 = no cap). The agent gives restic
+// ⌈kbps × 1000 / 8192⌉ KiB/s: a UI that asks for KiB/s multiplies by
+// 8.192 (rounding down) before calling.
 func (h *Hub) SetBandwidth(hostID string, upKbps, downKbps int) error {
 	return h.setBandwidth(hostID, upKbps, downKbps)
 }

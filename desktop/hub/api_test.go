@@ -434,3 +434,30 @@ func TestHostListShowsFailingGroupsAndLastBackup(t *testing.T) {
 		t.Errorf("fires = %+v", fires)
 	}
 }
+
+// Bandwidth caps are kilobits per second from SetBandwidth to the wire:
+// config.update and every command.run carry the number as given.
+func TestBandwidthCapsReachTheWireInKbps(t *testing.T) {
+	th, _ := newTestHub(t, nil, nil)
+	a, hostID, _ := enrollAgent(t, th, "capped", th.enrollToken(t, 1))
+	if err := th.SetBandwidth(hostID, 2097, 800); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := protocol.Decode[protocol.ConfigUpdate](a.expect(protocol.TypeConfigUpdate))
+	if u.BandwidthUpKbps == nil || *u.BandwidthUpKbps != 2097 || u.BandwidthDownKbps == nil || *u.BandwidthDownKbps != 800 {
+		t.Fatalf("config.update bandwidth = %v / %v; want 2097 / 800 kbps", u.BandwidthUpKbps, u.BandwidthDownKbps)
+	}
+	if rs, _ := th.Repository(hostID); rs.BandwidthUpKbps != 2097 || rs.BandwidthDownKbps != 800 {
+		t.Errorf("repository settings = %d / %d kbps; want 2097 / 800", rs.BandwidthUpKbps, rs.BandwidthDownKbps)
+	}
+	if err := th.PutSourceGroup(hostID, SourceGroup{Name: "docs", Includes: []string{"/docs"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := th.RunNow(hostID, RunRequest{Kind: protocol.KindBackup, Group: "docs"}); err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := protocol.Decode[protocol.CommandRun](a.expect(protocol.TypeCommandRun))
+	if cmd.BandwidthUpKbps == nil || *cmd.BandwidthUpKbps != 2097 {
+		t.Errorf("command.run bandwidth_up_kbps = %v; want 2097", cmd.BandwidthUpKbps)
+	}
+}

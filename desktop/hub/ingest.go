@@ -170,6 +170,9 @@ func (h *Hub) commit(batch []ingestItem) {
 	}
 	for c, m := range acks {
 		c.queueAck(m)
+		// One line per host and commit: what is durable on this side is
+		// the first question when an agent replays or a host looks stuck.
+		h.log.Debug("agent events committed; ack queued", "host", c.hostID, "conn", c.id, "acked_seq", m)
 	}
 	if len(finished) > 0 {
 		h.mu.Lock()

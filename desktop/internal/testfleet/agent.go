@@ -30,6 +30,11 @@ type AgentOptions struct {
 	// for backups that take a while (with UploadKiBps for a slow one).
 	BigFileMiB int
 	// UploadKiBps caps the host's upload bandwidth (restic --limit-upload).
+	// Despite its name the value goes to Hub.SetBandwidth as it is, and
+	// that takes kilobits per second: restic gets ⌈UploadKiBps × 1000 /
+	// 8192⌉ KiB/s (256 → 32 KiB/s). Kept so tests written against it keep
+	// their timing; for an exact KiB/s cap call SetBandwidth with
+	// KiB × 8192 / 1000.
 	UploadKiBps int
 	// NoRepository skips the repository, source group and init: the host
 	// is enrolled and online, nothing more.
@@ -153,6 +158,7 @@ func (a *Agent) start(t testing.TB, extra ...string) {
 	cmd := exec.Command(AgentBinary(t), args...)
 	cmd.Env = append(os.Environ(), a.opts.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	DieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		t.Fatal(err)

@@ -12,6 +12,13 @@
 //	job := f.RunNow(t, a.HostID, hub.RunRequest{Kind: "backup", Group: testfleet.Group})
 //	f.WaitJob(t, job, "succeeded")
 //
+// The manager can go away and come back: Close stops the hub and closes
+// the store (agents keep running and retrying), Reopen starts a new hub
+// on the same store directory and address, with the same secrets. While
+// the fleet is closed, StartManagerProcess runs the real restic-manager
+// binary on that store and address, for tests that kill the manager as a
+// process (its --log-json lines are parsed for waits).
+//
 // Secrets live in desktop/secrets' in-memory store (the keyring has its own
 // tests). One part is stood in for: PendingPeer's tailnet listener names
 // its peers with a WhoIs function instead of a tailnet (protocol/mesh and

@@ -35,12 +35,17 @@ type Fleet struct {
 	Store   *storage.Store
 	Secrets *secrets.Memory
 	// Addr is the plain-TCP listener's host:port; URL the agents' ws:// URL.
+	// Both stay the same across Close and Reopen.
 	Addr string
 	URL  string
 	// Dir is the fleet's temp directory (store, agents' state, repos).
 	Dir string
 
+	opts Options
 	logs *logBuffer
+	// stop ends the running hub and closes its store; nil while the
+	// manager is away (Close).
+	stop func()
 
 	mu       sync.Mutex
 	whoisMap map[string]hub.Peer
@@ -51,56 +56,105 @@ type Fleet struct {
 func New(t testing.TB, o Options) *Fleet {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := hub.OpenStore(filepath.Join(dir, "manager"))
+	f := &Fleet{Secrets: secrets.NewMemory(), Dir: dir, opts: o, logs: &logBuffer{}, whoisMap: map[string]hub.Peer{},
+		Addr: "127.0.0.1:0", tailAddr: "127.0.0.1:0"}
+	f.open(t)
+	f.URL = "ws://" + f.Addr + protocol.AgentPath
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("hub log (last lines):\n%s", f.logs.tail(60))
+		}
+		f.shutdown()
+	})
+	return f
+}
+
+// StoreDir is the manager's data directory (--data of restic-manager):
+// its bbolt file lives there.
+func (f *Fleet) StoreDir() string { return filepath.Join(f.Dir, "manager") }
+
+// Close stops the hub and closes its store, as a manager that quits or
+// sleeps: agents lose their connection and keep running (and retrying).
+// Reopen brings it back; closing a closed fleet does nothing.
+func (f *Fleet) Close(t testing.TB) {
+	t.Helper()
+	f.shutdown()
+}
+
+// Reopen starts a new hub over the same store directory, with the same
+// secrets and options, listening on the same addresses, so the agents
+// reconnect by themselves. The fleet must be closed (Close), and no other
+// process may hold the store (a ManagerProcess must have exited).
+func (f *Fleet) Reopen(t testing.TB) {
+	t.Helper()
+	if f.stop != nil {
+		t.Fatal("testfleet: Reopen of a fleet that is running; Close it first")
+	}
+	f.open(t)
+}
+
+// Running reports whether the fleet's hub is up (not Closed).
+func (f *Fleet) Running() bool { return f.stop != nil }
+
+func (f *Fleet) shutdown() {
+	if f.stop != nil {
+		f.stop()
+		f.stop = nil
+	}
+}
+
+// open opens the store and a hub over it, and serves the plain-TCP and
+// test-tailnet listeners on f.Addr and f.tailAddr (port 0 the first
+// time; the same ports after that).
+func (f *Fleet) open(t testing.TB) {
+	t.Helper()
+	st, err := hub.OpenStore(f.StoreDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Fleet{Store: st, Secrets: secrets.NewMemory(), Dir: dir, logs: &logBuffer{}, whoisMap: map[string]hub.Peer{}}
 	ho := hub.Options{Store: st, Secrets: f.Secrets,
 		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	if o.Hub != nil {
-		o.Hub(&ho)
+	if f.opts.Hub != nil {
+		f.opts.Hub(&ho)
 	}
-	f.Hub, err = hub.New(ho)
+	h, err := hub.New(ho)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var serving sync.WaitGroup
+	stop := func() {
+		cancel()
+		h.Close()
+		serving.Wait()
+		st.Close()
+	}
 	serve := func(l hub.Listener) {
 		serving.Add(1)
 		go func() {
 			defer serving.Done()
-			if err := f.Hub.Serve(ctx, l); err != nil {
+			if err := h.Serve(ctx, l); err != nil {
 				t.Errorf("hub.Serve(%s): %v", l.Name, err)
 			}
 		}()
 	}
-	tcp, err := hub.ListenTCP("127.0.0.1:0")
+	tcp, err := hub.ListenTCP(f.Addr)
 	if err != nil {
+		stop()
 		t.Fatal(err)
 	}
+	tail, err := hub.ListenTCP(f.tailAddr)
+	if err != nil {
+		tcp.L.Close()
+		stop()
+		t.Fatal(err)
+	}
+	f.Hub, f.Store, f.stop = h, st, stop
 	f.Addr = tcp.L.Addr().String()
-	f.URL = "ws://" + f.Addr + protocol.AgentPath
-	serve(tcp)
-	tail, err := hub.ListenTCP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	f.tailAddr = tail.L.Addr().String()
+	serve(tcp)
 	serve(hub.Listener{Name: "tailnet (test WhoIs)", L: tail.L, WhoIs: f.whois})
-
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("hub log (last lines):\n%s", f.logs.tail(60))
-		}
-		cancel()
-		f.Hub.Close()
-		serving.Wait()
-		st.Close()
-	})
-	return f
 }
 
 // Logs returns the hub's log so far (debug level).
