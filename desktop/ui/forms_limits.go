@@ -2,8 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -34,13 +32,13 @@ func newFormsLimits(u *UI, hostID string) *formsLimits {
 	l := &formsLimits{u: u, hostID: hostID, up: widget.NewEntry(), down: widget.NewEntry(), status: newFormsStatus()}
 	l.up.SetPlaceHolder("no cap")
 	l.down.SetPlaceHolder("no cap")
-	upF := l.form.field("Upload (KiB/s)", l.up, "", formsCount)
-	downF := l.form.field("Download (KiB/s)", l.down, "", formsCount)
+	upF := l.form.field("Upload (kbit/s)", l.up, "", formsCount)
+	downF := l.form.field("Download (kbit/s)", l.down, "", formsCount)
 	l.save = widget.NewButtonWithIcon("Save limits", theme.DocumentSaveIcon(), l.apply)
 	l.save.Importance = widget.HighImportance
 	l.form.onChange = func(bool) { l.status.clear(); l.updateButton() }
 	l.card = widget.NewCard("Limits", "", container.NewVBox(
-		formsNote("Bandwidth caps for every job of this host, in KiB/s: upload for backups, download for restores and checks. Empty or 0: no cap."),
+		formsNote("Bandwidth caps for every job of this host, in kilobits per second (8,000 = 1 MB/s): upload for backups, download for restores and checks. Empty or 0: no cap."),
 		container.NewGridWithColumns(2, upF.cell(), downF.cell()), container.NewHBox(l.save), l.status.label))
 	l.reload()
 	return l
@@ -96,14 +94,14 @@ func (l *formsLimits) apply() {
 	l.status.ok(fmt.Sprintf("Saved: upload %s, download %s. %s", formsRate(up), formsRate(down), formsOfflineNote(l.u, l.hostID)))
 }
 
-// formsRate is a cap for people: "no cap", "512 KiB/s (about 4.2 Mbit/s)".
-func formsRate(kibps int) string {
-	if kibps <= 0 {
+// formsRate is a cap for people: "no cap", "4000 kbit/s (about 488.3 KiB/s)".
+// The wire carries kilobits per second; the agent gives restic the KiB/s
+// equivalent.
+func formsRate(kbps int) string {
+	if kbps <= 0 {
 		return "no cap"
 	}
-	mbit := float64(kibps) * 1024 * 8 / 1e6
-	s := strconv.FormatFloat(mbit, 'f', 1, 64)
-	return fmt.Sprintf("%d KiB/s (about %s Mbit/s)", kibps, strings.TrimSuffix(s, ".0"))
+	return fmt.Sprintf("%d kbit/s (about %s/s)", kbps, humanBytes(float64(kbps)*1000/8))
 }
 
 func (l *formsLimits) object() fyne.CanvasObject { return l.card }
