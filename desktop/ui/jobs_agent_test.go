@@ -46,7 +46,7 @@ func jobsLogHas(v *jobsTab, text string) bool {
 
 func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
-	a := f.StartAgent(t, testfleet.AgentOptions{Name: "jobs-pc", BigFileMiB: 8, UploadKiBps: 4096})
+	a := f.StartAgent(t, testfleet.AgentOptions{Name: "jobs-pc", BigFileMiB: 8, UploadKbps: 4096})
 	// A pre-hook gives the backup log lines of both streams (restic's own
 	// JSON becomes progress and stats, not lines).
 	if err := f.Hub.PutSourceGroup(a.HostID, hub.SourceGroup{Name: testfleet.Group, Includes: []string{a.Files},
@@ -105,7 +105,7 @@ func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 func TestJobsCancelEndsARunningBackupCancelled(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
 	// 64 MiB at 256 KiB/s: minutes, far longer than the test waits.
-	a := f.StartAgent(t, testfleet.AgentOptions{Name: "slow-pc", BigFileMiB: 64, UploadKiBps: 256})
+	a := f.StartAgent(t, testfleet.AgentOptions{Name: "slow-pc", BigFileMiB: 64, UploadKbps: 256})
 	u, v := jobsFleetTab(t, f, a.HostID)
 	u.wait(t, testfleet.Wait, "the Run now button", func() bool { return v.runNow[testfleet.Group] != nil })
 	test.Tap(v.runNow[testfleet.Group])

@@ -129,7 +129,7 @@ func newJobsTabView(u *UI, sc *scope, hostID string) *jobsTab {
 	v.loadErr.Wrapping = fyne.TextWrapWord
 	v.loadErr.Hide()
 	history := container.NewBorder(newJobsHeader(), container.NewVBox(v.loadErr, container.NewCenter(v.loadMore)), nil, nil,
-		container.NewStack(v.list, container.NewPadded(container.NewCenter(v.empty))))
+		container.NewStack(v.list, jobsCentered(v.empty)))
 
 	// Detail of the selected job.
 	v.detailInfo = widget.NewLabel("")
@@ -154,6 +154,13 @@ func newJobsTabView(u *UI, sc *scope, hostID string) *jobsTab {
 	v.reload()
 	sc.on(v.onChange)
 	return v
+}
+
+// jobsCentered centres a word-wrapped label vertically at the full
+// width. In a Center container it would get its narrowest size, one word
+// a line, and stretch the window to thousands of pixels.
+func jobsCentered(l *widget.Label) fyne.CanvasObject {
+	return container.NewPadded(container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()))
 }
 
 // CreateRenderer implements fyne.Widget.

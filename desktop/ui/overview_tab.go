@@ -75,7 +75,9 @@ func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
 	chartCard := widget.NewCard("Size over time", "", o.chart)
 
 	top := container.NewGridWithColumns(2, repoCard, container.NewVScroll(groupsCard))
-	o.obj = container.NewBorder(top, nil, nil, nil, chartCard)
+	// Scrolled as a whole: the figures and the chart together are taller
+	// than a laptop's window, and every tab's height is the tallest tab's.
+	o.obj = container.NewVScroll(container.NewBorder(top, nil, nil, nil, chartCard))
 
 	o.refreshStats()
 	o.refreshGroups()

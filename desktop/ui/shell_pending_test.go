@@ -109,7 +109,7 @@ func TestShellRejectPendingHost(t *testing.T) {
 
 func TestShellDashboardShowsRunningJobProgress(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
-	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc", BigFileMiB: 16, UploadKiBps: 512})
+	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc", BigFileMiB: 16, UploadKbps: 512})
 	u, _ := shellUI(t, f.Hub, Options{})
 	d := u.main.dash
 	job := f.RunNow(t, a.HostID, hub.RunRequest{Kind: "backup", Group: testfleet.Group})

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -94,10 +95,12 @@ func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
 	v.status = widget.NewLabel("")
 	v.status.Truncation = fyne.TextTruncateEllipsis // a wrapped label would make the bar tall
 
-	emptyText := widget.NewLabel("No snapshots yet.\nRun a backup (Source groups → Run now, or wait for a schedule): its snapshot appears here when the agent reports it.")
+	emptyText := widget.NewLabel("No snapshots yet.\nRun a backup (Jobs → Back up now, or wait for a schedule): its snapshot appears here when the agent reports it.")
 	emptyText.Wrapping = fyne.TextWrapWord
 	emptyText.Alignment = fyne.TextAlignCenter
-	v.empty = container.NewCenter(container.NewVBox(widget.NewIcon(theme.HistoryIcon()), emptyText))
+	// Full width, centred by spacers: in a Center container the wrapped
+	// text would get one word a line and make the window very tall.
+	v.empty = container.NewVBox(layout.NewSpacer(), widget.NewIcon(theme.HistoryIcon()), emptyText, layout.NewSpacer())
 	v.empty.Hide()
 
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(v.clearBtn, v.diffBtn, v.restoreBtn), v.status)

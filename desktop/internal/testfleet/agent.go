@@ -27,15 +27,12 @@ type AgentOptions struct {
 	// (relative path → content); default a small fixed set (SampleFiles).
 	Files map[string]string
 	// BigFileMiB, when set, adds big.bin of that many MiB of random bytes,
-	// for backups that take a while (with UploadKiBps for a slow one).
+	// for backups that take a while (with UploadKbps for a slow one).
 	BigFileMiB int
-	// UploadKiBps caps the host's upload bandwidth (restic --limit-upload).
-	// Despite its name the value goes to Hub.SetBandwidth as it is, and
-	// that takes kilobits per second: restic gets ⌈UploadKiBps × 1000 /
-	// 8192⌉ KiB/s (256 → 32 KiB/s). Kept so tests written against it keep
-	// their timing; for an exact KiB/s cap call SetBandwidth with
-	// KiB × 8192 / 1000.
-	UploadKiBps int
+	// UploadKbps caps the host's upload bandwidth in kilobits per second,
+	// as Hub.SetBandwidth and the wire take it: restic gets
+	// ⌈UploadKbps × 1000 / 8192⌉ KiB/s (256 → 32 KiB/s).
+	UploadKbps int
 	// NoRepository skips the repository, source group and init: the host
 	// is enrolled and online, nothing more.
 	NoRepository bool
@@ -126,8 +123,8 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 	if err := f.Hub.SetRepository(a.HostID, hub.RepositoryUpdate{URL: &a.Repo, Password: &a.Password}); err != nil {
 		t.Fatal(err)
 	}
-	if o.UploadKiBps > 0 {
-		if err := f.Hub.SetBandwidth(a.HostID, o.UploadKiBps, 0); err != nil {
+	if o.UploadKbps > 0 {
+		if err := f.Hub.SetBandwidth(a.HostID, o.UploadKbps, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
