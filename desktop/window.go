@@ -21,6 +21,7 @@ const appID = "org.resticmanager.desktop"
 // quits (or SIGINT/SIGTERM arrives, or the screenshot tour is done).
 func runWindow(m *manager, c config) error {
 	a := app.NewWithID(appID)
+	a.Settings().SetTheme(ui.Theme())
 	var tn ui.Tailnet
 	if m.node != nil {
 		tn = m.node
