@@ -150,7 +150,7 @@ func shellProgressLine(p hub.Progress, ok bool) string {
 	if !ok {
 		return "starting…"
 	}
-	parts := []string{fmt.Sprintf("%.0f %%", p.PercentDone*100)}
+	parts := []string{humanPercent(p.PercentDone)}
 	if p.ThroughputBps > 0 {
 		parts = append(parts, humanBytes(p.ThroughputBps)+"/s")
 	}

@@ -121,7 +121,7 @@ func (p *jobProgress) statusText(j hub.Job, prog hub.Progress, hasProg bool) str
 		return what + " — queued: " + jobsQueuedWhy(p.u, j)
 	case hub.JobRunning:
 		if hasProg {
-			return fmt.Sprintf("%s — running, %.0f %% done", what, 100*jobsFraction(prog.PercentDone))
+			return fmt.Sprintf("%s — running, %s done", what, humanPercent(prog.PercentDone))
 		}
 		return what + " — running"
 	case hub.JobSucceeded:

@@ -494,7 +494,7 @@ func (v *jobsTab) outcome(j hub.Job) (string, widget.Importance) {
 		return "queued", widget.MediumImportance
 	case hub.JobRunning:
 		if p, ok := v.u.hub.Progress(j.ID); ok {
-			return fmt.Sprintf("running, %.0f %%", 100*jobsFraction(p.PercentDone)), widget.MediumImportance
+			return "running, " + humanPercent(p.PercentDone), widget.MediumImportance
 		}
 		return "running", widget.MediumImportance
 	case hub.JobFailed, hub.JobCancelled:

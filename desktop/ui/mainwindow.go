@@ -74,10 +74,12 @@ func shellStale(v hub.HostView, now time.Time, after time.Duration) bool {
 	return shellStaleAt(v.Host.Status == hub.StatusApproved, v.LastBackupAt, v.Host.FirstSeen, now, after)
 }
 
-// shellAgo is humanAge, with a time slightly in the future (an agent's
-// clock ahead of this one) said as "just now" rather than "— ago".
+// shellAgo is humanAge, with anything under a minute said as "just now":
+// ages are recomputed every shellAgeTick, so a count of seconds would be
+// wrong most of the time. A time slightly in the future (an agent's clock
+// ahead of this one) is "just now" too, rather than "— ago".
 func shellAgo(now time.Time, t *time.Time) string {
-	if t != nil && !t.IsZero() && t.After(now) {
+	if t != nil && !t.IsZero() && now.Sub(*t) < time.Minute {
 		return "just now"
 	}
 	return humanAge(now, t)

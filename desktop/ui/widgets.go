@@ -58,6 +58,19 @@ func humanDuration(d time.Duration) string {
 	}
 }
 
+// humanPercent formats a fraction 0–1 as "65 %", rounded down as Fyne's
+// progress bar rounds its own "65%": the text beside a bar never says more
+// than the bar, nor "100 %" before the end.
+func humanPercent(f float64) string {
+	switch {
+	case f < 0 || f != f:
+		f = 0
+	case f > 1:
+		f = 1
+	}
+	return fmt.Sprintf("%d %%", int(f*100))
+}
+
 // humanAge is humanDuration(now-t) + " ago", or "never" for a nil or zero
 // time.
 func humanAge(now time.Time, t *time.Time) string {
