@@ -243,11 +243,16 @@ func (d *diffDialog) buildResult() {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	d.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		o.(*widget.Label).SetText([]string{"Change", "Path", "Size"}[id.Col])
+		l := o.(*widget.Label)
+		l.Alignment = fyne.TextAlignLeading
+		if id.Col == diffColSize {
+			l.Alignment = fyne.TextAlignTrailing // over the figures, which align right
+		}
+		l.SetText([]string{"Change", "Path", "Size"}[id.Col])
 	}
-	d.table.SetColumnWidth(diffColKind, 120)
-	d.table.SetColumnWidth(diffColPath, 620)
-	d.table.SetColumnWidth(diffColSize, 120)
+	d.table.SetColumnWidth(diffColKind, diffKindWidth)
+	d.table.SetColumnWidth(diffColPath, diffPathMinWidth)
+	d.table.SetColumnWidth(diffColSize, diffSizeWidth)
 	d.shown = widget.NewLabel("")
 	d.sizeStatus = widget.NewLabel("")
 	d.sizeStatus.Wrapping = fyne.TextWrapWord
@@ -256,8 +261,39 @@ func (d *diffDialog) buildResult() {
 	d.emptyResult.Hide()
 	top := container.NewVBox(d.totals, d.notKept,
 		container.NewBorder(nil, nil, nil, kinds, d.filter), d.shown)
-	d.resultBox = container.NewBorder(top, nil, nil, nil, container.NewStack(d.table, d.emptyResult))
+	table := container.New(&diffTableLayout{t: d.table}, d.table)
+	d.resultBox = container.NewBorder(top, nil, nil, nil, container.NewStack(table, d.emptyResult))
 }
+
+// Widths of the diff table's columns; the path takes the rest.
+const (
+	diffKindWidth    = 120
+	diffSizeWidth    = 110
+	diffPathMinWidth = 420
+)
+
+// diffTableLayout fills its one object, the table, and widens the path
+// column to whatever the kind and size columns leave: a table's columns
+// have fixed widths, and paths are what the window is widened for.
+type diffTableLayout struct {
+	t    *widget.Table
+	path float32 // the path column's width as last set
+}
+
+func (l *diffTableLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	// Room for the column separators and the vertical scroll bar.
+	rest := size.Width - diffKindWidth - diffSizeWidth - 3*theme.Padding() - theme.ScrollBarSize()
+	if w := max(diffPathMinWidth, rest); w != l.path {
+		l.path = w
+		l.t.SetColumnWidth(diffColPath, w) // refreshes the table
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *diffTableLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return l.t.MinSize() }
 
 func diffKindTitle(k hub.DiffKind) string {
 	switch k {
