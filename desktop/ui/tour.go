@@ -24,11 +24,10 @@ import (
 	"restic-manager/desktop/hub"
 )
 
-// Sizes of the windows in the pictures.
 var (
+	// tourMainSize is the main window's size in the pictures; the restore
+	// wizard and the diff dialog keep the sizes they open with.
 	tourMainSize    = fyne.NewSize(1280, 800)
-	tourWizardSize  = fyne.NewSize(960, 680)
-	tourDiffSize    = fyne.NewSize(1040, 700)
 	tourPollEvery   = 100 * time.Millisecond
 	tourSettleDelay = 800 * time.Millisecond // a few frames after the last change
 )
@@ -110,7 +109,6 @@ func (t *Tour) RestoreWizard(ctx context.Context, hostID string, snap hub.Snapsh
 	var w *restoreWizard
 	fyne.DoAndWait(func() {
 		w = t.u.openRestoreWizard(hostID, snap)
-		w.win.Resize(tourWizardSize)
 		w.next()
 	})
 	defer fyne.DoAndWait(func() { w.win.Close() })
@@ -135,10 +133,7 @@ func (t *Tour) RestoreWizard(ctx context.Context, hostID string, snap hub.Snapsh
 // result and sizes, captures diff-dialog.png, and closes it.
 func (t *Tour) Diff(ctx context.Context, hostID string, a, b hub.Snapshot) error {
 	var d *diffDialog
-	fyne.DoAndWait(func() {
-		d = t.u.openDiffDialog(hostID, a, b)
-		d.win.Resize(tourDiffSize)
-	})
+	fyne.DoAndWait(func() { d = t.u.openDiffDialog(hostID, a, b) })
 	defer fyne.DoAndWait(func() { d.win.Close() })
 	if err := t.until(ctx, "the diff's result and sizes", d.done); err != nil {
 		return err
