@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"restic-manager/desktop/hub"
@@ -52,6 +53,13 @@ func runTour(m *manager, t *ui.Tour, d demoConfig) error {
 	if err := tourChangeFiles(d.Files); err != nil {
 		return err
 	}
+	// The pictures compare the second backup's snapshot with the one
+	// before it, by id: a schedule may fire during the tour and add more.
+	before, err := h.Snapshots(hostID)
+	if err != nil || len(before) == 0 {
+		return fmt.Errorf("screenshot tour: the first snapshot: %v", err)
+	}
+	older := slices.MaxFunc(before, func(a, b hub.Snapshot) int { return a.Time.Compare(b.Time) })
 	if err := h.SetBandwidth(hostID, tourCapKbps, 0); err != nil {
 		return err
 	}
@@ -79,15 +87,22 @@ func runTour(m *manager, t *ui.Tour, d demoConfig) error {
 	if job.Status != hub.JobSucceeded {
 		return fmt.Errorf("screenshot tour: the second backup %s: %s", job.Status, job.Error)
 	}
-	var snaps []hub.Snapshot
+	f := hub.FiguresOf(job).Backup
+	if f == nil || f.SnapshotID == "" {
+		return errors.New("screenshot tour: the second backup reported no snapshot")
+	}
+	var newer hub.Snapshot
 	if err := tourUntil(ctx, "the second snapshot in the list", func() bool {
-		snaps, err = h.Snapshots(hostID)
-		return err == nil && len(snaps) >= 2
+		snaps, err := h.Snapshots(hostID)
+		i := slices.IndexFunc(snaps, func(s hub.Snapshot) bool { return strings.HasPrefix(s.ID, f.SnapshotID) })
+		if err != nil || i < 0 {
+			return false
+		}
+		newer = snaps[i]
+		return true
 	}); err != nil {
 		return err
 	}
-	slices.SortFunc(snaps, func(a, b hub.Snapshot) int { return a.Time.Compare(b.Time) })
-	older, newer := snaps[len(snaps)-2], snaps[len(snaps)-1]
 
 	docs, photos := filepath.Join(d.Files, "documents"), filepath.Join(d.Files, "photos")
 	open := []string{d.Files, docs, photos}
