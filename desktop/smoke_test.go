@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,7 +31,7 @@ func TestTheWindowComesUpServesAnAgentAndStaysUp(t *testing.T) {
 	files := filepath.Join(dir, "files")
 	testfleet.WriteFiles(t, files, testfleet.SampleFiles)
 
-	var out syncBuffer
+	var out testfleet.LogBuffer
 	mgr := exec.Command(testfleet.ManagerBinary(t), "--data", filepath.Join(dir, "data"), "--listen", addr,
 		"--tailnet=false", "--memory-secrets", "--enroll-token", "smoke-token-1",
 		"--demo-repo", filepath.Join(dir, "repo"), "--demo-files", files)
@@ -52,7 +50,7 @@ func TestTheWindowComesUpServesAnAgentAndStaysUp(t *testing.T) {
 	})
 	waitLog(t, &out, exited, "restic-manager window open")
 
-	var agentOut syncBuffer
+	var agentOut testfleet.LogBuffer
 	agent := exec.Command(testfleet.AgentBinary(t), "--manager", "ws://"+addr, "--enroll", "smoke-token-1",
 		"--state", filepath.Join(dir, "agent"), "--hostname", "smoke-host", "--no-keyring")
 	agent.Stdout, agent.Stderr = &agentOut, &agentOut
@@ -111,7 +109,7 @@ func TestTheWindowComesUpServesAnAgentAndStaysUp(t *testing.T) {
 	}
 }
 
-func waitLog(t *testing.T, out *syncBuffer, exited <-chan error, line string) {
+func waitLog(t *testing.T, out *testfleet.LogBuffer, exited <-chan error, line string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testfleet.Wait)
 	defer cancel()
@@ -134,21 +132,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

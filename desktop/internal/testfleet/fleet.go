@@ -42,7 +42,7 @@ type Fleet struct {
 	Dir string
 
 	opts Options
-	logs *logBuffer
+	logs *LogBuffer
 	// stop ends the running hub and closes its store; nil while the
 	// manager is away (Close).
 	stop func()
@@ -56,13 +56,13 @@ type Fleet struct {
 func New(t testing.TB, o Options) *Fleet {
 	t.Helper()
 	dir := t.TempDir()
-	f := &Fleet{Secrets: secrets.NewMemory(), Dir: dir, opts: o, logs: &logBuffer{}, whoisMap: map[string]hub.Peer{},
+	f := &Fleet{Secrets: secrets.NewMemory(), Dir: dir, opts: o, logs: &LogBuffer{}, whoisMap: map[string]hub.Peer{},
 		Addr: "127.0.0.1:0", tailAddr: "127.0.0.1:0"}
 	f.open(t)
 	f.URL = "ws://" + f.Addr + protocol.AgentPath
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("hub log (last lines):\n%s", f.logs.tail(60))
+			t.Logf("hub log (last lines):\n%s", f.logs.Tail(60))
 		}
 		f.shutdown()
 	})
@@ -217,25 +217,27 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
+// LogBuffer is a concurrency-safe sink for a process's or a logger's
+// output, for tests that wait on what was logged.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  strings.Builder
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) {
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *logBuffer) String() string {
+func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
 }
 
-func (l *logBuffer) tail(n int) string {
+// Tail returns the last n lines.
+func (l *LogBuffer) Tail(n int) string {
 	lines := strings.Split(strings.TrimRight(l.String(), "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
@@ -305,4 +307,4 @@ func ResticBinary(t testing.TB) string {
 	return p
 }
 
-var _ io.Writer = (*logBuffer)(nil)
+var _ io.Writer = (*LogBuffer)(nil)

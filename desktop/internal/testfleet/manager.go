@@ -19,7 +19,7 @@ import (
 type ManagerProcess struct {
 	cmd  *exec.Cmd
 	done chan struct{}
-	log  *logBuffer // stderr: JSON lines (--log-json), debug level
+	log  *LogBuffer // stderr: JSON lines (--log-json), debug level
 }
 
 // StartManagerProcess runs `restic-manager --headless --tailnet=false
@@ -32,7 +32,7 @@ func (f *Fleet) StartManagerProcess(t testing.TB) *ManagerProcess {
 		t.Fatal("testfleet: StartManagerProcess while the fleet's hub holds the store; Close the fleet first")
 	}
 	bin := ManagerBinary(t)
-	m := &ManagerProcess{done: make(chan struct{}), log: &logBuffer{}}
+	m := &ManagerProcess{done: make(chan struct{}), log: &LogBuffer{}}
 	m.cmd = exec.Command(bin, "--headless", "--tailnet=false", "--data", f.StoreDir(), "--listen", f.Addr,
 		"--enroll-token", "testfleet-manager-process", "--log-json", "--debug")
 	m.cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8")
@@ -48,7 +48,7 @@ func (f *Fleet) StartManagerProcess(t testing.TB) *ManagerProcess {
 	t.Cleanup(func() {
 		m.Kill(t)
 		if t.Failed() {
-			t.Logf("restic-manager process log (last lines):\n%s", m.log.tail(60))
+			t.Logf("restic-manager process log (last lines):\n%s", m.log.Tail(60))
 		}
 	})
 	m.WaitLog(t, "restic-manager to listen for agents", func(r LogRecord) bool {
@@ -102,7 +102,7 @@ func (m *ManagerProcess) WaitLog(t testing.TB, what string, cond func(LogRecord)
 			}
 		}
 		if m.Exited() {
-			t.Fatalf("restic-manager exited while waiting for %s:\n%s", what, m.log.tail(40))
+			t.Fatalf("restic-manager exited while waiting for %s:\n%s", what, m.log.Tail(40))
 		}
 		return false
 	})

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,7 +59,7 @@ type manager struct {
 	PlainURL string
 
 	sec   *secrets.Memory
-	logs  *syncBuffer
+	logs  *testfleet.LogBuffer
 	close func()
 }
 
@@ -69,7 +68,7 @@ type manager struct {
 // ends; Close earlier to restart it.
 func startManager(t testing.TB, ctl *meshtest.Control, dir string, sec *secrets.Memory) *manager {
 	t.Helper()
-	m := &manager{Dir: dir, Tap: &wireTap{}, sec: sec, logs: &syncBuffer{}}
+	m := &manager{Dir: dir, Tap: &wireTap{}, sec: sec, logs: &testfleet.LogBuffer{}}
 	st, err := hub.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +136,7 @@ func startManager(t testing.TB, ctl *meshtest.Control, dir string, sec *secrets.
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("manager log (last lines):\n%s", m.logs.tail(40))
+			t.Logf("manager log (last lines):\n%s", m.logs.Tail(40))
 		}
 		m.close()
 	})
@@ -308,26 +307,4 @@ func stateHolds(t testing.TB, stateDir string, needles ...string) []string {
 		t.Fatalf("read agent state %s: %v", stateDir, err)
 	}
 	return found
-}
-
-// syncBuffer is a concurrency-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) tail(n int) string {
-	s.mu.Lock()
-	lines := strings.Split(strings.TrimRight(s.b.String(), "\n"), "\n")
-	s.mu.Unlock()
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
