@@ -266,11 +266,7 @@ func (a *shellAddHost) createPage() fyne.CanvasObject {
 }
 
 func (a *shellAddHost) validate() {
-	if a.uses.Validate() == nil && a.ttl.Validate() == nil {
-		a.create.Enable()
-	} else {
-		a.create.Disable()
-	}
+	enableIf(a.create, a.uses.Validate() == nil && a.ttl.Validate() == nil)
 }
 
 func (a *shellAddHost) createToken() {

@@ -50,11 +50,7 @@ func (l *formsLimits) dirty() bool {
 }
 
 func (l *formsLimits) updateButton() {
-	if l.form.valid() && l.dirty() {
-		l.save.Enable()
-	} else {
-		l.save.Disable()
-	}
+	enableIf(l.save, l.form.valid() && l.dirty())
 }
 
 // reload reads the stored caps; an edit in progress is kept.

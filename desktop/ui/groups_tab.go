@@ -345,16 +345,8 @@ func groupsNorm(gr hub.SourceGroup) hub.SourceGroup {
 
 func (g *groupsTab) updateButtons() {
 	valid, dirty := g.form.valid(), g.dirty()
-	if valid && dirty {
-		g.saveBtn.Enable()
-	} else {
-		g.saveBtn.Disable()
-	}
-	if dirty {
-		g.revertBtn.Enable()
-	} else {
-		g.revertBtn.Disable()
-	}
+	enableIf(g.saveBtn, valid && dirty)
+	enableIf(g.revertBtn, dirty)
 	if g.editing == "" {
 		g.deleteBtn.Disable()
 	} else {

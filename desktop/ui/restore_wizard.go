@@ -223,11 +223,7 @@ func (w *restoreWizard) updateButtons() {
 		w.nextBtn.SetText("Next")
 		w.nextBtn.SetIcon(theme.NavigateNextIcon())
 	}
-	if w.canNext() {
-		w.nextBtn.Enable()
-	} else {
-		w.nextBtn.Disable()
-	}
+	enableIf(w.nextBtn, w.canNext())
 	if w.step == restoreStepSnapshot || w.step == restoreStepProgress {
 		w.backBtn.Hide()
 	} else {

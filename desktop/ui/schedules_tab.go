@@ -510,16 +510,8 @@ func (s *schedulesTab) updateEditor() {
 		s.groupsMsg.SetText("Each fire backs up every checked group (one job each), then forgets old snapshots by their retention.")
 	}
 	valid, dirty := s.form.valid(), s.dirty()
-	if valid && dirty {
-		s.saveBtn.Enable()
-	} else {
-		s.saveBtn.Disable()
-	}
-	if dirty {
-		s.revertBtn.Enable()
-	} else {
-		s.revertBtn.Disable()
-	}
+	enableIf(s.saveBtn, valid && dirty)
+	enableIf(s.revertBtn, dirty)
 	if s.editingID == "" {
 		s.deleteBtn.Disable()
 	} else {
@@ -676,11 +668,7 @@ func (s *schedulesTab) updateMaintenance() {
 	}
 	line(s.prunePreview, "Prune", m.PruneCron)
 	line(s.checkPreview, "Check", m.CheckCron)
-	if s.maint.valid() && m != s.maintLoaded {
-		s.maintSave.Enable()
-	} else {
-		s.maintSave.Disable()
-	}
+	enableIf(s.maintSave, s.maint.valid() && m != s.maintLoaded)
 }
 
 func (s *schedulesTab) reloadMaintenance() {

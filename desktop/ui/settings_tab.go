@@ -235,16 +235,8 @@ func (s *settingsTab) dirty() bool {
 
 func (s *settingsTab) updateButtons() {
 	dirty := s.dirty()
-	if s.form.valid() && dirty {
-		s.saveBtn.Enable()
-	} else {
-		s.saveBtn.Disable()
-	}
-	if dirty {
-		s.revertBtn.Enable()
-	} else {
-		s.revertBtn.Disable()
-	}
+	enableIf(s.saveBtn, s.form.valid() && dirty)
+	enableIf(s.revertBtn, dirty)
 }
 
 // clearSecrets empties the replacement entries: a secret typed in stays

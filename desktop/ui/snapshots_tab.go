@@ -171,21 +171,9 @@ func (v *snapshotsView) picked() []hub.Snapshot {
 
 func (v *snapshotsView) updateActions() {
 	n := len(v.picked())
-	if n == 1 {
-		v.restoreBtn.Enable()
-	} else {
-		v.restoreBtn.Disable()
-	}
-	if n == 2 {
-		v.diffBtn.Enable()
-	} else {
-		v.diffBtn.Disable()
-	}
-	if n > 0 {
-		v.clearBtn.Enable()
-	} else {
-		v.clearBtn.Disable()
-	}
+	enableIf(v.restoreBtn, n == 1)
+	enableIf(v.diffBtn, n == 2)
+	enableIf(v.clearBtn, n > 0)
 	if v.status.Importance == widget.DangerImportance {
 		return
 	}

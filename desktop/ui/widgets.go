@@ -12,6 +12,15 @@ import (
 // Small shared helpers of the views. Keep view-specific widgets in the
 // view's own file.
 
+// enableIf enables w when on holds and disables it otherwise.
+func enableIf(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
+}
+
 // showErrorDialog shows "what: err" on w.
 func showErrorDialog(w fyne.Window, what string, err error) {
 	dialog.ShowError(fmt.Errorf("%s: %w", what, err), w)
