@@ -270,13 +270,7 @@ func nodeIP(n *tailcfg.Node) netip.Addr {
 // waitFor polls cond until it holds, failing the test after wait.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", wait, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testfleet.WaitFor(t, wait, what, cond)
 }
 
 // stateHolds reports which of the given secrets appear anywhere in the
