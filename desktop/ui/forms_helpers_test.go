@@ -31,16 +31,8 @@ func newFormsEnv(t *testing.T, hostname, zone string) *formsEnv {
 	t.Helper()
 	app := test.NewApp()
 	t.Cleanup(app.Quit)
-	st, err := storage.OpenDir(t.TempDir(), nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
 	sec := secrets.NewMemory()
-	h, err := hub.New(hub.Options{Store: st, Secrets: sec})
-	if err != nil {
-		t.Fatalf("new hub: %v", err)
-	}
-	t.Cleanup(func() { h.Close(); st.Close() })
+	h, st := storeHub(t, hub.Options{Secrets: sec}, nil)
 	tok, err := h.CreateEnrollToken(1, time.Hour)
 	if err != nil {
 		t.Fatalf("enroll token: %v", err)

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
-	"restic-manager/desktop/secrets"
 	"restic-manager/protocol"
 	"restic-manager/storage"
 )
@@ -88,19 +87,7 @@ type jobsEnv struct {
 
 func newJobsEnv(t *testing.T) *jobsEnv {
 	t.Helper()
-	st, err := storage.OpenDir(t.TempDir(), &storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Options{Store: st, Secrets: secrets.NewMemory()})
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		h.Close()
-		st.Close()
-	})
+	h, st := storeHub(t, hub.Options{}, &storage.Options{NoSync: true})
 	return &jobsEnv{jobsUI: newJobsUI(t, h), st: st, h: h}
 }
 

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
-	"restic-manager/desktop/secrets"
 	"restic-manager/protocol"
 	"restic-manager/storage"
 )
@@ -99,20 +98,7 @@ func (a *shellApp) trayIcon() fyne.Resource {
 // shellHub is a real hub over a real store in a temp dir.
 func shellHub(t *testing.T, now func() time.Time) (*hub.Hub, *storage.Store) {
 	t.Helper()
-	st, err := storage.OpenDir(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Options{Store: st, Secrets: secrets.NewMemory(), Now: now})
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		h.Close()
-		st.Close()
-	})
-	return h, st
+	return storeHub(t, hub.Options{Now: now}, nil)
 }
 
 // shellUI opens the window over h on a test app.

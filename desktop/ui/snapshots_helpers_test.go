@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"restic-manager/desktop/hub"
-	"restic-manager/desktop/secrets"
 	"restic-manager/storage"
 )
 
@@ -92,20 +91,7 @@ func snapWait(t testing.TB, timeout time.Duration, what string, cond func() bool
 // enrolled straight in the store and stay offline.
 func snapStoreHub(t *testing.T) (*hub.Hub, *storage.Store) {
 	t.Helper()
-	st, err := storage.OpenDir(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Options{Store: st, Secrets: secrets.NewMemory()})
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		h.Close()
-		st.Close()
-	})
-	return h, st
+	return storeHub(t, hub.Options{}, nil)
 }
 
 // snapOfflineHost enrolls a host in the store (approved, never connected).
