@@ -36,6 +36,14 @@ func TestAnAgentEnrollsOverTheTailnetAndBacksUp(t *testing.T) {
 	if !ok || hello.EnrollToken == "" || hello.Token != "" {
 		t.Errorf("first hello = %s; want an enroll_token and no token", describeHello(hello))
 	}
+	// The host is stored before its hello.ack is written: wait for the ack
+	// to reach the tap rather than read the session the moment the host
+	// appears.
+	waitFor(t, "the manager's hello.ack on the agent's connection", func() bool {
+		s := m.Tap.sessions(nodeIP(node))
+		return len(s) > 0 && len(s[0].helloAcks()) > 0
+	})
+	sess = m.Tap.sessions(nodeIP(node))
 	if acks := sess[0].helloAcks(); len(acks) != 1 || acks[0].Status != protocol.HostApproved || acks[0].AgentToken != "" {
 		t.Errorf("hello.acks = %s; want one, approved, without an agent token (the node is the identity)", describeAcks(acks))
 	}
