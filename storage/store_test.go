@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,7 @@ func TestADatabaseNewerThanTheCodeIsRefused(t *testing.T) {
 	if !errors.Is(err, ErrNewerDatabase) {
 		t.Fatalf("opening a newer database: err = %v, want ErrNewerDatabase", err)
 	}
-	for _, want := range []string{"schema version 7", "knows versions up to 2", "newer restic-manager"} {
+	for _, want := range []string{fmt.Sprintf("schema version %d", SchemaVersionCurrent()+5), fmt.Sprintf("knows versions up to %d", SchemaVersionCurrent()), "newer restic-manager"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("refusal %q does not say %q", err, want)
 		}

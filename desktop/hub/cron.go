@@ -127,6 +127,11 @@ func (h *Hub) putSchedule(hostID string, s Schedule) (Schedule, error) {
 	if err := ValidateCron(s.CronExpr); err != nil {
 		return s, err
 	}
+	for _, g := range s.Groups {
+		if err := ValidateGroupName(g); err != nil {
+			return s, fmt.Errorf("schedule: %w", err)
+		}
+	}
 	stored, _, err := h.store.PutSchedule(hostID, s)
 	if err != nil {
 		return s, err
