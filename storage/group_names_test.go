@@ -2,7 +2,6 @@ package storage
 
 import (
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,11 +16,6 @@ import (
 // host), schedules and health follow, each rename is logged on its host,
 // and the host's schedule version grows so the renamed set goes out.
 func TestMigrationRenamesGroupNamesThatAreNotSafeTags(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	put := func(tx *bolt.Tx, host string, names ...string) error {
 		for _, n := range names {
 			g := SourceGroup{Name: n, Includes: []string{"/" + n}, Retention: protocol.RetentionPolicy{KeepLast: 2}}
@@ -31,7 +25,7 @@ func TestMigrationRenamesGroupNamesThatAreNotSafeTags(t *testing.T) {
 		}
 		return nil
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	s := migratedFrom(t, 2, func(tx *bolt.Tx) error {
 		for _, h := range []string{"h1", "h2", "h3"} {
 			if err := saveHost(tx, hostRecord{Host: Host{ID: h, Status: HostApproved, ScheduleVersion: 7}}); err != nil {
 				return err
@@ -54,18 +48,8 @@ func TestMigrationRenamesGroupNamesThatAreNotSafeTags(t *testing.T) {
 		if err := putJSON(tx.Bucket(bucketHealth), []byte("h1"), hl); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(2))
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-
-	s, err = Open(path, nil)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer s.Close()
 
 	names := func(host string) []string {
 		t.Helper()

@@ -11,6 +11,16 @@ import (
 	"restic-manager/protocol"
 )
 
+// backedUp backs up a fresh folder holding a.txt ("alpha") and returns
+// the folder and the snapshot's short id.
+func backedUp(t *testing.T, h *harness) (src, snapshotID string) {
+	t.Helper()
+	src = t.TempDir()
+	writeFiles(t, src, map[string]string{"a.txt": "alpha"})
+	mustSucceed(t, h.run(backupJob("docs", src)), h)
+	return src, h.snapshots()[0].ShortID
+}
+
 func restoreInto(snapshotID, path, target string) Job {
 	return Job{Run: protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindRestore, Restore: &protocol.RestoreSpec{
 		SnapshotID: snapshotID, Paths: []string{path}, TargetDir: target}}}
@@ -55,10 +65,7 @@ func mkdirMode(t *testing.T, p string, mode os.FileMode) string {
 func TestUnsafeRestoreTargetsAreRefusedAndNothingIsWritten(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	src := t.TempDir()
-	writeFiles(t, src, map[string]string{"secret.txt": "restored bytes"})
-	mustSucceed(t, h.run(backupJob("docs", src)), h)
-	snap := h.snapshots()[0].ShortID
+	src, snap := backedUp(t, h)
 
 	base := t.TempDir()
 	dest := mkdirMode(t, filepath.Join(base, "dest"), 0o700)
@@ -133,10 +140,7 @@ func mustChown(t *testing.T, p string, uid int) {
 func TestSafeRestoreTargetsAreCreatedPrivate(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	src := t.TempDir()
-	writeFiles(t, src, map[string]string{"a.txt": "alpha"})
-	mustSucceed(t, h.run(backupJob("docs", src)), h)
-	snap := h.snapshots()[0].ShortID
+	src, snap := backedUp(t, h)
 
 	base := t.TempDir()
 	sticky := mkdirMode(t, filepath.Join(base, "tmp"), 0o777|os.ModeSticky)
@@ -170,10 +174,7 @@ func TestSafeRestoreTargetsAreCreatedPrivate(t *testing.T) {
 func TestASymlinkPlantedAfterAcceptanceFailsTheJob(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	src := t.TempDir()
-	writeFiles(t, src, map[string]string{"a.txt": "alpha"})
-	mustSucceed(t, h.run(backupJob("docs", src)), h)
-	snap := h.snapshots()[0].ShortID
+	src, snap := backedUp(t, h)
 	h.stopRunner()
 
 	base := t.TempDir()
