@@ -98,6 +98,7 @@ func (e Envelope) Validate() error {
 	if e.Seq == 0 && IsJournaled(e.Type) {
 		v.fail("seq", "is required on journaled events")
 	}
+	v.safeUint("seq", e.Seq)
 	return v.err
 }
 

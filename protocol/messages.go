@@ -64,6 +64,7 @@ func (p *Hello) Validate() error {
 	v.str("agent_id", p.AgentID, MaxIDLen, true)
 	v.str("token", p.Token, MaxIDLen, false)
 	v.str("enroll_token", p.EnrollToken, MaxIDLen, false)
+	v.safeUint("last_acked_seq", p.LastAckedSeq)
 	return v.err
 }
 
@@ -98,6 +99,7 @@ func (p *HelloAck) Validate() error {
 	}
 	v.str("agent_token", p.AgentToken, MaxIDLen, false)
 	v.str("error", p.Error, MaxTextLen, false)
+	v.safeUint("acked_seq", p.AckedSeq)
 	return v.err
 }
 
@@ -122,7 +124,12 @@ type Ack struct {
 }
 
 func (*Ack) MessageType() string { return TypeAck }
-func (p *Ack) Validate() error   { return nil }
+
+func (p *Ack) Validate() error {
+	var v validator
+	v.safeUint("seq", p.Seq)
+	return v.err
+}
 
 // ConfigUpdate pushes repository settings and credentials. Strings: absent
 // or empty = unchanged. Bandwidth pointers: nil = unchanged, 0 = clear.
@@ -238,6 +245,7 @@ func (p *ScheduleSet) Validate() error {
 	if p.Version == 0 {
 		v.fail("version", "must be at least 1")
 	}
+	v.safeUint("version", p.Version)
 	ids := map[string]bool{}
 	for i, s := range p.Schedules {
 		f := "schedules[" + strconv.Itoa(i) + "]"
@@ -273,7 +281,7 @@ func (p *ScheduleSet) Validate() error {
 }
 
 func validateGroup(v *validator, f string, g SourceGroup) {
-	v.str(f+".name", g.Name, MaxNameLen, true)
+	v.groupName(f+".name", g.Name)
 	if len(g.Includes) == 0 {
 		v.fail(f+".includes", "is empty: a group backs up at least one path")
 	}
@@ -293,7 +301,12 @@ type ScheduleAck struct {
 }
 
 func (*ScheduleAck) MessageType() string { return TypeScheduleAck }
-func (p *ScheduleAck) Validate() error   { return nil }
+
+func (p *ScheduleAck) Validate() error {
+	var v validator
+	v.safeUint("version", p.Version)
+	return v.err
+}
 
 // ScheduleFire records one cron tick on the agent (journaled).
 type ScheduleFire struct {
@@ -378,7 +391,9 @@ func (p *CommandRun) Validate() error {
 	}
 	v.list("includes", p.Includes, MaxPathLen)
 	v.list("excludes", p.Excludes, MaxPathLen)
-	v.str("tag", p.Tag, MaxNameLen, false)
+	if p.Tag != "" {
+		v.groupName("tag", p.Tag)
+	}
 	v.str("pre_hook", p.PreHook, MaxHookLen, false)
 	v.str("post_hook", p.PostHook, MaxHookLen, false)
 	if p.BandwidthUpKbps != nil {
@@ -399,7 +414,7 @@ func (p *CommandRun) Validate() error {
 		}
 		for i, g := range p.ForgetGroups {
 			f := "forget_groups[" + strconv.Itoa(i) + "]"
-			v.str(f+".tag", g.Tag, MaxNameLen, true)
+			v.groupName(f+".tag", g.Tag)
 			g.Policy.validate(&v, f+".policy")
 			if g.Policy.IsEmpty() {
 				v.fail(f+".policy", "is empty: a policy with no keep-* value would remove every snapshot of group %q", shorten(g.Tag))
@@ -441,17 +456,11 @@ func validateRestore(v *validator, r *RestoreSpec) {
 			v.fail("restore.paths["+strconv.Itoa(i)+"]", "must be an absolute path inside the snapshot (starting with /)")
 		}
 	}
-	v.maxLen("restore.target_dir", r.TargetDir, MaxPathLen)
 	switch {
 	case r.InPlace && r.TargetDir != "":
 		v.fail("restore.target_dir", "must be empty for an in-place restore")
-	case r.InPlace:
-	case r.TargetDir == "":
-		v.fail("restore.target_dir", "is required unless in_place")
-	case !IsAbsPath(r.TargetDir):
-		v.fail("restore.target_dir", "must be an absolute path")
-	case IsRootPath(r.TargetDir):
-		v.fail("restore.target_dir", "must not be a filesystem root; use in_place to restore over the original files")
+	case !r.InPlace:
+		validateTargetDir(v, "", r.TargetDir)
 	}
 }
 
@@ -589,6 +598,7 @@ func (p *LogStream) Validate() error {
 	if p.Seq == 0 {
 		v.fail("seq", "is the line number within the job, from 1")
 	}
+	v.safeUint("seq", p.Seq)
 	v.oneOf("stream", p.Stream, StreamStdout, StreamStderr, StreamEvent)
 	// The marker may follow a line cut at the limit.
 	v.maxLen("payload", p.Payload, MaxLogLineBytes+64)
@@ -687,7 +697,7 @@ func (p *TreeList) Validate() error {
 	if p.Path != "" && p.Path[0] != '/' {
 		v.fail("path", "must start with / (restic's snapshot path syntax)")
 	}
-	v.nonNegative("offset", p.Offset)
+	v.safeInt("offset", p.Offset)
 	if p.Limit < 0 || p.Limit > TreeListMaxLimit {
 		v.fail("limit", "is %d, want 0 (default %d) to %d", p.Limit, TreeListDefaultLimit, TreeListMaxLimit)
 	}
@@ -736,6 +746,8 @@ func (p *TreeListResult) Validate() error {
 	}
 	if p.NextOffset != nil && *p.NextOffset <= 0 {
 		v.fail("next_offset", "must be positive when present")
+	} else if p.NextOffset != nil {
+		v.safeInt("next_offset", *p.NextOffset)
 	}
 	v.str("error", p.Error, MaxTextLen, false)
 	return v.err

@@ -24,6 +24,12 @@ const (
 	SnapshotsReportSplit = 512 << 10 // a snapshots.report frame larger than this is split
 	TreeListDefaultLimit = 1000
 	TreeListMaxLimit     = 5000
+	MaxGroupNameLen      = 64 // a source group name, which is also its restic tag
+	// MaxSafeInteger (2^53−1) bounds every counter on the wire (seq,
+	// last_acked_seq, acked_seq, schedule version, tree.list offsets): the
+	// largest integer a JSON reader that decodes numbers as doubles keeps
+	// exact. A counter never reaches it, so nothing ever wraps.
+	MaxSafeInteger = 1<<53 - 1
 )
 
 // ValidationError names the payload field that broke a rule. Its message is
@@ -80,6 +86,22 @@ func (v *validator) nonNegative(field string, n int) {
 	}
 }
 
+// safeUint refuses a counter above MaxSafeInteger.
+func (v *validator) safeUint(field string, n uint64) {
+	if n > MaxSafeInteger {
+		v.fail(field, "is %d, above the largest allowed value 2^53−1 (%d)", n, uint64(MaxSafeInteger))
+	}
+}
+
+// safeInt refuses an int outside 0..MaxSafeInteger.
+func (v *validator) safeInt(field string, n int) {
+	if n < 0 {
+		v.fail(field, "must not be negative")
+	} else {
+		v.safeUint(field, uint64(n))
+	}
+}
+
 func (v *validator) list(field string, items []string, max int) {
 	if len(items) > MaxPathCount {
 		v.fail(field, "has %d entries, more than the %d allowed", len(items), MaxPathCount)
@@ -90,6 +112,40 @@ func (v *validator) list(field string, items []string, max int) {
 		v.required(f, s)
 		v.maxLen(f, s, max)
 	}
+}
+
+// groupNameRe is what a source group name may be. The name is passed to
+// restic as --tag, which splits its value at commas: "db,web" would make
+// forget --tag db,web touch the snapshots of db and web.
+var groupNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// groupNameProblem says what is wrong with a group name, or "".
+func groupNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "is required"
+	case len(name) > MaxGroupNameLen:
+		return fmt.Sprintf("is %d bytes, longer than the %d allowed", len(name), MaxGroupNameLen)
+	case !groupNameRe.MatchString(name):
+		return fmt.Sprintf("%q is not a valid group name: use letters, digits, '.', '_' and '-', starting with a letter or digit "+
+			"(the name is the snapshots' restic tag, and restic splits tags at commas)", shorten(name))
+	}
+	return ""
+}
+
+func (v *validator) groupName(field, name string) {
+	if msg := groupNameProblem(name); msg != "" {
+		v.fail(field, "%s", msg)
+	}
+}
+
+// ValidateGroupName checks a source group name (= the restic tag of its
+// snapshots): 1 to 64 of A–Z a–z 0–9 . _ -, starting with a letter or
+// digit. The error is a *ValidationError on "name".
+func ValidateGroupName(name string) error {
+	var v validator
+	v.groupName("name", name)
+	return v.err
 }
 
 var snapshotIDRe = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
@@ -104,22 +160,7 @@ func (v *validator) snapshotID(field, id string) {
 	}
 }
 
-// IsAbsPath reports whether p is absolute on either agent OS: "/…" on Linux,
-// "C:\…" or "C:/…" (or a UNC "\\server\share") on Windows.
-func IsAbsPath(p string) bool {
-	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\\`) {
-		return true
-	}
-	return len(p) >= 3 && isLetter(p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
-}
-
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// IsRootPath reports whether p names a filesystem root ("/", "C:\").
-func IsRootPath(p string) bool {
-	t := strings.TrimRight(p, `/\`)
-	return t == "" || len(t) == 2 && isLetter(t[0]) && t[1] == ':'
-}
 
 var (
 	subsetFractionRe = regexp.MustCompile(`^([1-9][0-9]*)/([1-9][0-9]*)$`)

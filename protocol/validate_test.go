@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -192,6 +193,28 @@ func TestValidationNamesTheField(t *testing.T) {
 			p.Restore = okRestore()
 		}), "restore"},
 
+		{"target_dir /. (root in disguise)", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.TargetDir = "/."
+		}), "restore.target_dir"},
+		{"target_dir /tmp/..", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.TargetDir = "/tmp/.."
+		}), "restore.target_dir"},
+		{"target_dir /etc", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.TargetDir = "/etc"
+		}), "restore.target_dir"},
+
+		// command.run: group names (restic tags)
+		{"backup tag with a comma", with(run(protocol.KindBackup), func(p *protocol.CommandRun) {
+			p.Includes = []string{"/home"}
+			p.Tag = "docs,evil"
+		}), "tag"},
+		{"forget tag with a comma", with(run(protocol.KindForget), func(p *protocol.CommandRun) {
+			p.ForgetGroups = []protocol.ForgetGroup{{Tag: "docs", Policy: protocol.RetentionPolicy{KeepLast: 1}}, {Tag: "db,web", Policy: protocol.RetentionPolicy{KeepLast: 1}}}
+		}), "forget_groups[1].tag"},
+
 		// command.run: diff
 		{"diff without spec", run(protocol.KindDiff), "diff"},
 		{"diff without snapshot a", with(run(protocol.KindDiff), func(p *protocol.CommandRun) {
@@ -234,6 +257,22 @@ func TestValidationNamesTheField(t *testing.T) {
 			s.SourceGroups = append(s.SourceGroups, okGroup())
 			return s
 		}()}}, "schedules[0].source_groups[1].name"},
+		{"group name with a comma", &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{func() protocol.Schedule {
+			s := okSchedule()
+			s.SourceGroups[0].Name = "a,b"
+			return s
+		}()}}, "schedules[0].source_groups[0].name"},
+		{"schedule set version above 2^53-1", &protocol.ScheduleSet{Version: protocol.MaxSafeInteger + 1, Schedules: []protocol.Schedule{}}, "version"},
+		{"schedule ack of version 2^64-1", &protocol.ScheduleAck{Version: math.MaxUint64, AppliedAt: fixedTS}, "version"},
+		{"ack of seq 2^64-1", &protocol.Ack{Seq: math.MaxUint64}, "seq"},
+		{"hello with last_acked_seq above 2^53-1", &protocol.Hello{ProtocolVersion: 1, Hostname: "pc", OS: "linux", Arch: "amd64", AgentID: "a",
+			LastAckedSeq: protocol.MaxSafeInteger + 1}, "last_acked_seq"},
+		{"hello.ack with acked_seq above 2^53-1", &protocol.HelloAck{Accepted: true, HostID: "h", Status: protocol.HostApproved,
+			AckedSeq: math.MaxUint64}, "acked_seq"},
+		{"log line number above 2^53-1", &protocol.LogStream{JobID: jobID, Seq: protocol.MaxSafeInteger + 1, TS: fixedTS, Stream: protocol.StreamStdout}, "seq"},
+		{"tree.list offset above 2^53-1", &protocol.TreeList{SnapshotID: shortSnap, Path: "/", Offset: protocol.MaxSafeInteger + 1}, "offset"},
+		{"tree result next_offset above 2^53-1", &protocol.TreeListResult{SnapshotID: shortSnap, Path: "/", Entries: []protocol.TreeEntry{},
+			NextOffset: ptr(protocol.MaxSafeInteger + 1)}, "next_offset"},
 		{"oversized group hook", &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{func() protocol.Schedule {
 			s := okSchedule()
 			s.SourceGroups[0].PostHook = longHook
@@ -365,6 +404,13 @@ func TestValidationAcceptsTheEdges(t *testing.T) {
 		{"tree result with only an error", &protocol.TreeListResult{SnapshotID: shortSnap, Path: "/x", Error: "not found"}},
 		{"bandwidth 0 clears the cap", &protocol.ConfigUpdate{BandwidthUpKbps: ptr(0)}},
 		{"rejected hello.ack without host", &protocol.HelloAck{Accepted: false, Error: "unsupported"}},
+		{"ack of 2^53-1", &protocol.Ack{Seq: protocol.MaxSafeInteger}},
+		{"schedule set version 2^53-1", &protocol.ScheduleSet{Version: protocol.MaxSafeInteger, Schedules: []protocol.Schedule{}}},
+		{"tree.list offset 2^53-1", &protocol.TreeList{SnapshotID: shortSnap, Path: "/", Offset: protocol.MaxSafeInteger}},
+		{"backup tag at the longest", with(run(protocol.KindBackup), func(p *protocol.CommandRun) {
+			p.Includes = []string{"/home"}
+			p.Tag = "A" + strings.Repeat("z._-9", 12) + "abc"
+		})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -406,6 +452,8 @@ func TestDecodeEnvelopeRefusesBadFrames(t *testing.T) {
 		{"seq on a non-journaled type", `{"type":"job.progress","id":"x","seq":7,` + ts + `,"payload":{}}`, "seq"},
 		{"seq on an unknown type", `{"type":"future.thing","id":"x","seq":7,` + ts + `}`, "seq"},
 		{"journaled type without seq", `{"type":"job.started","id":"x",` + ts + `,"payload":{}}`, "seq"},
+		{"seq above 2^53-1", `{"type":"job.started","id":"x","seq":9007199254740992,` + ts + `,"payload":{}}`, "seq"},
+		{"seq 2^64-1", `{"type":"log.stream","id":"x","seq":18446744073709551615,` + ts + `,"payload":{}}`, "seq"},
 		{"not JSON", `hello there`, "envelope"},
 		{"empty frame", ``, "envelope"},
 		{"a JSON list", `[1,2,3]`, "envelope"},

@@ -18,6 +18,7 @@ type migration struct {
 var migrations = []migration{
 	{"initial schema", func(tx *bolt.Tx) error { return nil }},
 	{"schedule versions start at 1 for existing hosts", migrateScheduleVersionFloor},
+	{"source group names become safe restic tags", migrateGroupNames},
 }
 
 // migrateScheduleVersionFloor gives every host a schedule version of at

@@ -106,11 +106,9 @@ func (s *Store) PutSourceGroup(hostID string, g SourceGroup) (uint64, error) {
 
 func checkGroup(g SourceGroup) error {
 	var v []string
-	if strings.TrimSpace(g.Name) == "" {
-		v = append(v, "name: is required")
-	}
-	if len(g.Name) > protocol.MaxNameLen {
-		v = append(v, fmt.Sprintf("name: longer than %d bytes", protocol.MaxNameLen))
+	var ve *protocol.ValidationError
+	if err := protocol.ValidateGroupName(g.Name); errors.As(err, &ve) {
+		v = append(v, ve.Field+": "+ve.Msg)
 	}
 	if len(g.Includes) == 0 {
 		v = append(v, "includes: a group backs up at least one path")
@@ -339,6 +337,11 @@ func bumpVersion(tx *bolt.Tx, hostID string) (hostRecord, error) {
 	r, err := loadHost(tx, hostID)
 	if err != nil {
 		return r, err
+	}
+	// Versions travel as JSON numbers: past 2^53−1 they are refused on the
+	// wire (and a uint64 would wrap to 0, below every applied set).
+	if r.ScheduleVersion >= protocol.MaxSafeInteger {
+		return r, fmt.Errorf("schedule version of host %s: %w: it is %d and cannot grow past 2^53−1", hostID, ErrInvalid, r.ScheduleVersion)
 	}
 	r.ScheduleVersion++
 	return r, saveHost(tx, r)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,31 +39,40 @@ func TestOpenCreatesA0600FileAtTheCurrentSchemaVersion(t *testing.T) {
 	}
 }
 
-func TestMigrationsRunOnceInOrderFromAnOlderFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, FileName)
-	// Build a version-1 file by hand, with a host that predates the
-	// schedule-version floor.
+// migratedFrom builds a store at an older schema version by hand (fill
+// writes what that version held), then opens it again as this build does,
+// running the pending migrations.
+func migratedFrom(t *testing.T, version int, fill func(tx *bolt.Tx) error) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), FileName)
 	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := putJSON(tx.Bucket(bucketHosts), []byte("h1"), hostRecord{Host: Host{ID: "h1", Status: HostApproved}}); err != nil {
+		if err := fill(tx); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(1))
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(uint64(version)))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-
 	s, err = Open(path, nil)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestMigrationsRunOnceInOrderFromAnOlderFile(t *testing.T) {
+	// A version-1 file with a host that predates the schedule-version
+	// floor.
+	s := migratedFrom(t, 1, func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketHosts), []byte("h1"), hostRecord{Host: Host{ID: "h1", Status: HostApproved}})
+	})
 	h, err := s.Host("h1")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +120,7 @@ func TestADatabaseNewerThanTheCodeIsRefused(t *testing.T) {
 	if !errors.Is(err, ErrNewerDatabase) {
 		t.Fatalf("opening a newer database: err = %v, want ErrNewerDatabase", err)
 	}
-	for _, want := range []string{"schema version 7", "knows versions up to 2", "newer restic-manager"} {
+	for _, want := range []string{fmt.Sprintf("schema version %d", SchemaVersionCurrent()+5), fmt.Sprintf("knows versions up to %d", SchemaVersionCurrent()), "newer restic-manager"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("refusal %q does not say %q", err, want)
 		}

@@ -120,7 +120,7 @@ func Run(ctx context.Context, c Config) error {
 	}
 
 	sink := &linkSink{}
-	run, err := runner.New(runner.Options{Restic: rs, Store: j, Secrets: sec, Sink: sink, Hostname: hostname,
+	run, err := runner.New(runner.Options{Restic: rs, Store: j, Secrets: sec, Sink: sink, Hostname: hostname, StateDir: state,
 		CancelGrace: c.CancelGrace, Logger: log.With("component", "runner")})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,6 +175,41 @@ func TestAckIsCumulative(t *testing.T) {
 	j = open(t, dir)
 	if n := j.LastAckedSeq(); n != 100 {
 		t.Errorf("last_acked_seq after restart %d, want 100", n)
+	}
+}
+
+// An ack the wire could never carry (a bug, or a hostile manager) is
+// refused and changes nothing: the next seq never wraps to 0.
+func TestAckBeyondTheWiresRangeNeverWraps(t *testing.T) {
+	t.Parallel()
+	j := open(t, t.TempDir())
+	for i := uint64(1); i <= 2; i++ {
+		if _, err := j.Append(logLine("job-a", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, seq := range []uint64{math.MaxUint64, math.MaxUint64 - 1, protocol.MaxSafeInteger + 1} {
+		if err := j.Ack(seq); !errors.Is(err, ErrSeqRange) {
+			t.Errorf("Ack(%d) = %v; want ErrSeqRange", seq, err)
+		}
+	}
+	if n := j.LastAckedSeq(); n != 0 {
+		t.Errorf("last_acked_seq %d after refused acks, want 0", n)
+	}
+	if frames, _ := j.Pending(0, 0); len(frames) != 2 {
+		t.Errorf("%d frames pending after refused acks, want 2", len(frames))
+	}
+	seq, err := j.Append(logLine("job-a", 3))
+	if err != nil || seq != 3 {
+		t.Fatalf("append after refused acks: seq %d, %v; want 3", seq, err)
+	}
+	// The largest ack the wire carries is kept; past it the journal refuses
+	// to append rather than send a seq the manager must refuse.
+	if err := j.Ack(protocol.MaxSafeInteger); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Append(logLine("job-a", 4)); !errors.Is(err, ErrSeqRange) {
+		t.Errorf("append past 2^53−1: %v; want ErrSeqRange", err)
 	}
 }
 

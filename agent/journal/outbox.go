@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,6 +18,12 @@ type Frame struct {
 	Seq  uint64
 	Data []byte
 }
+
+// ErrSeqRange: a seq above protocol.MaxSafeInteger, which the wire cannot
+// carry. An ack beyond it is refused rather than moving the next seq past
+// 2^64 (where it would wrap to 0 and every later event would go out
+// without a seq).
+var ErrSeqRange = errors.New("seq above 2^53−1")
 
 // Append journals events in one transaction: each gets the next per-agent
 // seq (from 1, consecutive, surviving restarts) and an envelope whose bytes
@@ -55,6 +62,9 @@ func appendTx(tx *bolt.Tx, p protocol.Payload) (uint64, error) {
 	}
 	meta := tx.Bucket(bucketMeta)
 	seq := getU64(meta, keyNextSeq)
+	if seq == 0 || seq > protocol.MaxSafeInteger {
+		return 0, fmt.Errorf("journal: next seq %d: %w", seq, ErrSeqRange)
+	}
 	env, err := protocol.NewEnvelope(p)
 	if err != nil {
 		return 0, err
@@ -125,6 +135,9 @@ func beUint(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
 // manager's mark is ahead of a restored state directory) moves the next seq
 // past it, so new events are never taken for old ones.
 func (j *Journal) Ack(seq uint64) error {
+	if seq > protocol.MaxSafeInteger {
+		return fmt.Errorf("journal: ack %d: %w", seq, ErrSeqRange)
+	}
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if seq <= getU64(meta, keyLastAcked) {

@@ -292,7 +292,7 @@ func (h *harness) newRunner(grace time.Duration) {
 	var err error
 	h.runner, err = New(Options{
 		Restic: h.restic, Store: h.store, Secrets: h.secrets, Sink: h.sink,
-		Hostname: "agent-under-test", CancelGrace: grace, ProgressInterval: 200 * time.Millisecond,
+		Hostname: "agent-under-test", StateDir: h.stateDir, CancelGrace: grace, ProgressInterval: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -23,12 +23,18 @@ import (
 // once per progress interval, and the job's stats are those measured counts.
 func (ex *execution) restore(ctx context.Context) result {
 	rs := ex.job.Run.Restore
-	target := rs.TargetDir
-	if rs.InPlace {
-		if runtime.GOOS == "windows" {
-			return result{err: errors.New("in-place restore is not supported on Windows yet: restore into a directory")}
+	target := "/"
+	switch {
+	case rs.InPlace && runtime.GOOS == "windows":
+		return result{err: errors.New("in-place restore is not supported on Windows yet: restore into a directory")}
+	case !rs.InPlace:
+		// Checked again (the job may have waited in the queue) and created
+		// by the agent, so restic writes into a directory nobody else can
+		// touch.
+		var err error
+		if target, err = ex.r.prepareRestoreTarget(rs.TargetDir); err != nil {
+			return result{err: err}
 		}
-		target = "/"
 	}
 	args, err := ex.r.restic.RestoreArgs(restic.RestoreOptions{
 		SnapshotID: rs.SnapshotID, Paths: rs.Paths, Target: target,

@@ -63,6 +63,8 @@ type Options struct {
 	// Hostname is the agent's own hostname (backup --host, forget --host);
 	// empty: os.Hostname().
 	Hostname string
+	// StateDir is the agent's --state: no restore may write inside it.
+	StateDir string
 	// CancelGrace is the time between SIGINT and kill when a job is
 	// cancelled (default 30 s).
 	CancelGrace time.Duration
@@ -79,6 +81,7 @@ type Runner struct {
 	secrets  Secrets
 	sink     Sink
 	hostname string
+	stateDir string
 	grace    time.Duration
 	interval time.Duration
 	log      *slog.Logger
@@ -118,7 +121,7 @@ func New(o Options) (*Runner, error) {
 	}
 	r := &Runner{
 		restic: o.Restic, store: o.Store, secrets: o.Secrets, sink: o.Sink,
-		hostname: o.Hostname, grace: o.CancelGrace, interval: o.ProgressInterval, log: o.Logger,
+		hostname: o.Hostname, stateDir: o.StateDir, grace: o.CancelGrace, interval: o.ProgressInterval, log: o.Logger,
 		wake: make(chan struct{}, 1), cleared: map[string]bool{},
 	}
 	if r.sink == nil {

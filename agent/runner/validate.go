@@ -3,9 +3,6 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 
 	"restic-manager/agent/journal"
@@ -33,8 +30,8 @@ func (r *Runner) validate(job Job) error {
 			return reject("in-place restore is not supported on Windows yet: restore into a directory")
 		}
 		if !rs.InPlace {
-			if err := checkRestoreTarget(rs.TargetDir); err != nil {
-				return reject("restore target: %v", err)
+			if _, _, err := r.checkRestoreTarget(rs.TargetDir); err != nil {
+				return fmt.Errorf("%w: %w", ErrRejected, err)
 			}
 		}
 	}
@@ -71,36 +68,4 @@ func credentialSlot(job Job) string {
 		return secrets.SlotAdmin
 	}
 	return secrets.SlotRepo
-}
-
-// checkRestoreTarget makes sure restic will be able to write under dir: it
-// is an absolute path on this machine, and it (or, when it does not exist
-// yet, its nearest existing parent, where restic will create it) is a
-// directory the agent can write in.
-func checkRestoreTarget(dir string) error {
-	if !filepath.IsAbs(dir) {
-		return fmt.Errorf("%q is not an absolute path on this machine", dir)
-	}
-	p := filepath.Clean(dir)
-	for {
-		fi, err := os.Stat(p)
-		switch {
-		case err == nil && !fi.IsDir():
-			return fmt.Errorf("%s is not a directory", p)
-		case err == nil:
-			f, err := os.CreateTemp(p, ".restic-agent-probe-*")
-			if err != nil {
-				return fmt.Errorf("cannot write in %s: %w", p, errors.Unwrap(err))
-			}
-			f.Close()
-			return os.Remove(f.Name())
-		case !errors.Is(err, fs.ErrNotExist):
-			return err
-		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return fmt.Errorf("no existing directory above %s", dir)
-		}
-		p = parent
-	}
 }

@@ -23,12 +23,10 @@
 // fire once, for the latest. Ticks before the set was applied belong to an
 // earlier set (one that paused the schedule, say) and never fire.
 //
-// Expressions are parsed with robfig/cron/v3's standard parser (five
-// fields or descriptors such as @daily and @every 90s, optional
-// CRON_TZ=<zone> prefix), with stricter checks than ParseStandard: @every
-// needs a whole number of seconds, at least 1s (ParseStandard silently
-// turns "@every -1s" into every second); an expression that never fires
-// (0 0 30 2 *) is refused; a CRON_TZ= prefix needs a zone and an expression.
+// Expressions are parsed by internal/cronspec, the parser the manager
+// checks them with too (five fields or descriptors such as @daily and
+// @every 90s, optional CRON_TZ=<zone> prefix, stricter than
+// cron.ParseStandard).
 //
 // The package uses cron's parser and schedules but runs its own loop
 // instead of cron.Cron, for three reasons: (1) Go timers run on the
@@ -44,5 +42,5 @@
 // What it needs from the rest of the agent is declared here (Store, Jobs);
 // agent/journal and agent/runner implement them through adapters in the
 // agent's main. Imported by package main of restic-agent only; imports
-// protocol and github.com/robfig/cron/v3.
+// protocol, internal/cronspec and github.com/robfig/cron/v3.
 package scheduler

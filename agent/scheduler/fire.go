@@ -9,6 +9,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"restic-manager/internal/cronspec"
 	"restic-manager/protocol"
 )
 
@@ -40,7 +41,7 @@ func buildEntries(set *protocol.ScheduleSet, now time.Time) ([]*entry, []error) 
 				Msg: fmt.Sprintf("schedule %q: the id is reserved for maintenance fires", sc.ID)})
 			continue
 		}
-		sched, err := parseCron(sc.CronExpr, now)
+		sched, err := cronspec.Parse(sc.CronExpr, now)
 		if err != nil {
 			errs = append(errs, &protocol.ValidationError{Field: field + ".cron_expr",
 				Msg: fmt.Sprintf("schedule %q: %q: %v", sc.ID, sc.CronExpr, err)})
@@ -58,7 +59,7 @@ func buildEntries(set *protocol.ScheduleSet, now time.Time) ([]*entry, []error) 
 			if mt.expr == "" {
 				continue
 			}
-			sched, err := parseCron(mt.expr, now)
+			sched, err := cronspec.Parse(mt.expr, now)
 			if err != nil {
 				errs = append(errs, &protocol.ValidationError{Field: mt.field, Msg: fmt.Sprintf("%q: %v", mt.expr, err)})
 				continue

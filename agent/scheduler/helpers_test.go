@@ -378,7 +378,7 @@ func group(name string, retention protocol.RetentionPolicy) protocol.SourceGroup
 
 // schedule is an enabled backup schedule of one group without retention.
 func schedule(id, expr string) protocol.Schedule {
-	return protocol.Schedule{ID: id, CronExpr: expr, Enabled: true, SourceGroups: []protocol.SourceGroup{group("g-"+id, protocol.RetentionPolicy{})}}
+	return protocol.Schedule{ID: id, CronExpr: expr, Enabled: true, SourceGroups: []protocol.SourceGroup{group("g-"+strings.ReplaceAll(id, ":", "-"), protocol.RetentionPolicy{})}}
 }
 
 func mustApply(t *testing.T, s *Scheduler, set *protocol.ScheduleSet) {

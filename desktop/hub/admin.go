@@ -242,6 +242,19 @@ func (h *Hub) setHookShell(hostID, shell string) error {
 	return nil
 }
 
+// ValidateGroupName checks a source group name as the agents will: it is
+// the snapshots' restic tag, so 1 to 64 letters, digits, '.', '_' or '-',
+// starting with a letter or digit (restic splits tags at commas). The
+// error wraps ErrInvalid and carries the wire's words, as PutSourceGroup's
+// does.
+func ValidateGroupName(name string) error {
+	var ve *protocol.ValidationError
+	if err := protocol.ValidateGroupName(name); errors.As(err, &ve) {
+		return fmt.Errorf("source group %q: %w: %s: %s", name, ErrInvalid, ve.Field, ve.Msg)
+	}
+	return nil
+}
+
 // validateGroupWire applies the wire rules to a group, naming the field.
 func validateGroupWire(g SourceGroup) error {
 	set := protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{{ID: "probe", CronExpr: "@daily", SourceGroups: []protocol.SourceGroup{g.Wire()}}}}
@@ -289,6 +302,9 @@ func (h *Hub) runNow(hostID string, r RunRequest) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if err := ValidateGroupName(r.Group); err != nil {
+			return "", fmt.Errorf("backup: %w", err)
+		}
 		var g *storage.SourceGroup
 		for i := range groups {
 			if groups[i].Name == r.Group {
@@ -311,18 +327,27 @@ func (h *Hub) runNow(hostID string, r RunRequest) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		// No groups named: every group with a retention policy. The filter
+		// is decided once: the set of names still to find shrinks as they
+		// are found, and an empty one must not turn into "every group".
+		all := len(r.Groups) == 0
 		want := map[string]bool{}
 		for _, n := range r.Groups {
+			if err := ValidateGroupName(n); err != nil {
+				return "", fmt.Errorf("forget: %w", err)
+			}
 			want[n] = true
 		}
 		for _, g := range groups {
-			if (len(want) == 0 && !g.Retention.IsEmpty()) || want[g.Name] {
+			if all && !g.Retention.IsEmpty() || want[g.Name] {
 				cmd.ForgetGroups = append(cmd.ForgetGroups, protocol.ForgetGroup{Tag: g.Name, Policy: g.Retention})
 				delete(want, g.Name)
 			}
 		}
-		for n := range want {
-			return "", fmt.Errorf("forget: source group %q: %w", n, ErrNotFound)
+		for _, n := range r.Groups {
+			if want[n] {
+				return "", fmt.Errorf("forget: source group %q: %w", n, ErrNotFound)
+			}
 		}
 		if len(cmd.ForgetGroups) == 0 {
 			return "", fmt.Errorf("forget: %w: no source group has a retention policy", ErrInvalid)
@@ -340,6 +365,11 @@ func (h *Hub) restore(hostID string, r RestoreRequest) (string, error) {
 	host, err := h.actionable(hostID)
 	if err != nil {
 		return "", err
+	}
+	if !r.InPlace {
+		if err := ValidateRestoreTarget(host.OS, r.TargetDir); err != nil {
+			return "", fmt.Errorf("restore: %w", err)
+		}
 	}
 	cmd := &protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindRestore,
 		Restore: &protocol.RestoreSpec{SnapshotID: r.SnapshotID, Paths: r.Paths, InPlace: r.InPlace, TargetDir: r.TargetDir}}

@@ -8,59 +8,22 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"restic-manager/internal/cronspec"
 	"restic-manager/storage"
 )
 
-// cronParser accepts what the agents' scheduler accepts: five standard
-// fields, descriptors (@daily, @every 6h), and an optional CRON_TZ= (or
-// TZ=) prefix.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-var cronFields = [5]string{"minute", "hour", "day-of-month", "month", "day-of-week"}
-
-// ValidateCron checks a cron expression and says which part is wrong. The
-// error wraps ErrInvalid.
+// ValidateCron checks a cron expression as the agents will: the same
+// parser (internal/cronspec), the same words. The error wraps ErrInvalid
+// and cronspec.ErrInvalid.
 func ValidateCron(expr string) error {
-	_, err := parseCron(expr)
+	_, err := parseCron(expr, time.Now())
 	return err
 }
 
-func parseCron(expr string) (cron.Schedule, error) {
-	expr = strings.TrimSpace(expr)
-	if expr == "" {
-		return nil, fmt.Errorf("cron expression: %w: it is empty (want five fields such as \"0 3 * * *\", or @daily, @every 6h)", ErrInvalid)
-	}
-	rest := expr
-	if strings.HasPrefix(rest, "CRON_TZ=") || strings.HasPrefix(rest, "TZ=") {
-		tzField, after, _ := strings.Cut(rest, " ")
-		_, zone, _ := strings.Cut(tzField, "=")
-		if _, err := time.LoadLocation(zone); err != nil || zone == "" {
-			return nil, fmt.Errorf("cron %q: %w: time zone %q in %s is not an IANA zone name (such as Europe/Berlin)", expr, ErrInvalid, zone, tzField)
-		}
-		rest = strings.TrimSpace(after)
-	}
-	if strings.HasPrefix(rest, "@") {
-		s, err := cronParser.Parse(expr)
-		if err != nil {
-			return nil, fmt.Errorf("cron %q: %w: descriptor %q: %v (want @yearly, @monthly, @weekly, @daily, @hourly or @every <duration> such as @every 6h)", expr, ErrInvalid, rest, err)
-		}
-		return s, nil
-	}
-	fields := strings.Fields(rest)
-	if len(fields) != 5 {
-		return nil, fmt.Errorf("cron %q: %w: has %d fields, want 5: minute hour day-of-month month day-of-week", expr, ErrInvalid, len(fields))
-	}
-	// Parse each field alone so the message names the one that is wrong.
-	for i, f := range fields {
-		probe := []string{"*", "*", "*", "*", "*"}
-		probe[i] = f
-		if _, err := cronParser.Parse(strings.Join(probe, " ")); err != nil {
-			return nil, fmt.Errorf("cron %q: %w: %s field %q: %v", expr, ErrInvalid, cronFields[i], f, err)
-		}
-	}
-	s, err := cronParser.Parse(expr)
+func parseCron(expr string, now time.Time) (cron.Schedule, error) {
+	s, err := cronspec.Parse(expr, now)
 	if err != nil {
-		return nil, fmt.Errorf("cron %q: %w: %v", expr, ErrInvalid, err)
+		return nil, fmt.Errorf("cron %q: %w: %w", strings.TrimSpace(expr), ErrInvalid, err)
 	}
 	return s, nil
 }
@@ -69,7 +32,7 @@ func parseCron(expr string) (cron.Schedule, error) {
 // (the host's IANA zone from hello.timezone; empty or unknown means UTC),
 // unless expr carries its own CRON_TZ=.
 func NextFires(expr, zone string, from time.Time, n int) ([]time.Time, error) {
-	s, err := parseCron(expr)
+	s, err := parseCron(expr, from)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +126,11 @@ func (h *Hub) deleteSourceGroup(hostID, name string) error {
 func (h *Hub) putSchedule(hostID string, s Schedule) (Schedule, error) {
 	if err := ValidateCron(s.CronExpr); err != nil {
 		return s, err
+	}
+	for _, g := range s.Groups {
+		if err := ValidateGroupName(g); err != nil {
+			return s, fmt.Errorf("schedule: %w", err)
+		}
 	}
 	stored, _, err := h.store.PutSchedule(hostID, s)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // parse gets "" (ValidateCron says why). A CRON_TZ= prefix is named at
 // the end: "every day at 02:30 (Europe/Berlin time)".
 func DescribeCron(expr string) string {
-	s, err := parseCron(expr)
+	s, err := parseCron(expr, time.Now())
 	if err != nil {
 		return ""
 	}
@@ -28,24 +28,14 @@ func DescribeCron(expr string) string {
 		return "every " + cronDescDelay(s.Delay)
 	case *cron.SpecSchedule:
 		d := cronDescSpec(s)
-		if zone := cronDescZone(expr); zone != "" {
-			d += " (" + zone + " time)"
+		// cronspec leaves time.Local ("the host's zone") unless the
+		// expression named its own.
+		if s.Location != time.Local {
+			d += " (" + s.Location.String() + " time)"
 		}
 		return d
 	}
 	return strings.TrimSpace(expr)
-}
-
-// cronDescZone is the zone of a CRON_TZ= or TZ= prefix, or "".
-func cronDescZone(expr string) string {
-	expr = strings.TrimSpace(expr)
-	for _, p := range []string{"CRON_TZ=", "TZ="} {
-		if strings.HasPrefix(expr, p) {
-			f, _, _ := strings.Cut(expr[len(p):], " ")
-			return f
-		}
-	}
-	return ""
 }
 
 // cronDescDelay writes an @every duration as days, hours, minutes and

@@ -40,7 +40,6 @@ func ValidateReadDataSubset(s string) error {
 
 // Limits of the wire that the forms enforce as the admin types.
 const (
-	MaxGroupNameLen = protocol.MaxNameLen
-	MaxPathLen      = protocol.MaxPathLen
-	MaxHookLen      = protocol.MaxHookLen
+	MaxPathLen = protocol.MaxPathLen
+	MaxHookLen = protocol.MaxHookLen
 )

@@ -4,6 +4,7 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -13,36 +14,17 @@ import (
 
 // ValidateRestoreTarget checks a "restore to a new folder" destination, a
 // path on the agent, by the syntax of the host's OS ("linux", "windows";
-// empty when unknown): absolute and not a filesystem root. A Linux host
-// takes "/x" only; a Windows host "C:\x", "C:/x" or "\\server\share\x";
-// an unknown OS either style. The error says what to type.
+// empty when unknown): the wire's rules (protocol.ValidateRestoreTarget),
+// in the words the agent would use. The path is cleaned first, so a root
+// or a system directory in disguise ("/.", "/tmp/..") is refused too. A
+// Linux host takes "/x" only; a Windows host "C:\x", "C:/x" or
+// "\\server\share\x"; an unknown OS either style. The error wraps
+// ErrInvalid and says what to type. What only the agent can see (symlinks,
+// owners, modes) it checks when the job arrives.
 func ValidateRestoreTarget(hostOS, dir string) error {
-	switch {
-	case strings.TrimSpace(dir) == "":
-		return fmt.Errorf("%w: enter the folder to restore into", ErrInvalid)
-	case strings.TrimSpace(dir) != dir:
-		return fmt.Errorf("%w: the path starts or ends with a space", ErrInvalid)
-	case len(dir) > protocol.MaxPathLen:
-		return fmt.Errorf("%w: the path is longer than %d bytes", ErrInvalid, protocol.MaxPathLen)
-	case strings.ContainsRune(dir, 0):
-		return fmt.Errorf("%w: the path contains a NUL byte", ErrInvalid)
-	}
-	switch hostOS {
-	case "linux":
-		if !strings.HasPrefix(dir, "/") {
-			return fmt.Errorf("%w: must be an absolute path on the host, starting with / (e.g. /srv/restore)", ErrInvalid)
-		}
-	case "windows":
-		if !windowsAbs(dir) {
-			return fmt.Errorf(`%w: must be an absolute path on the host, with a drive (e.g. D:\Restore) or \\server\share`, ErrInvalid)
-		}
-	default:
-		if !protocol.IsAbsPath(dir) {
-			return fmt.Errorf(`%w: must be an absolute path on the host (e.g. /srv/restore or D:\Restore)`, ErrInvalid)
-		}
-	}
-	if protocol.IsRootPath(dir) || isUNCRoot(dir) {
-		return fmt.Errorf("%w: must not be a filesystem root: choose a folder, or restore in place", ErrInvalid)
+	var ve *protocol.ValidationError
+	if err := protocol.ValidateRestoreTarget(hostOS, dir); errors.As(err, &ve) {
+		return fmt.Errorf("%w: %s", ErrInvalid, ve.Msg)
 	}
 	return nil
 }
@@ -55,15 +37,6 @@ func windowsAbs(p string) bool {
 }
 
 func isDriveLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// isUNCRoot: `\\server` or `\\server\share` with nothing below.
-func isUNCRoot(p string) bool {
-	if !strings.HasPrefix(p, `\\`) {
-		return false
-	}
-	parts := strings.FieldsFunc(p[2:], func(r rune) bool { return r == '\\' || r == '/' })
-	return len(parts) <= 2
-}
 
 // HostPath is where a snapshot path (restic syntax) lives on a host of
 // the given OS: "/C/Users/a" is `C:\Users\a` on Windows; other paths are

@@ -177,20 +177,9 @@ func (g *groupsTab) editorObject() fyne.CanvasObject {
 	return container.NewVScroll(container.NewVBox(g.title, paths, retention, retries, buttons, g.status.label))
 }
 
-func groupsCheckName(s string) error {
-	switch t := strings.TrimSpace(s); {
-	case t == "":
-		return errors.New("a name is required")
-	case t != s:
-		return errors.New("no spaces at the start or end")
-	case len(s) > hub.MaxGroupNameLen:
-		return fmt.Errorf("longer than %d bytes", hub.MaxGroupNameLen)
-	case strings.ContainsAny(s, ",\n\t"):
-		// restic splits --tag values at commas.
-		return errors.New("no commas, tabs or line breaks (the name is a restic tag)")
-	}
-	return nil
-}
+// groupsCheckName refuses what the hub and the agents refuse, in their
+// words: the name is the snapshots' restic tag.
+func groupsCheckName(s string) error { return hub.ValidateGroupName(s) }
 
 func groupsCheckIncludes(s string) error {
 	if len(formsLines(s)) == 0 {
