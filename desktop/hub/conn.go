@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +22,6 @@ const (
 	statusPolicy    = wsconn.StatusPolicyViolation
 	statusGoingAway = wsconn.StatusGoingAway
 	statusNormal    = wsconn.StatusNormal
-	statusTooBig    = wsconn.StatusMessageTooBig
 
 	// outQueueLen bounds frames waiting to be written to one agent. Acks
 	// are coalesced outside it.
@@ -526,7 +524,7 @@ func (h *Hub) readLoop(c *conn) {
 				c.replyError(fe.ID, protocol.CodeBadRequest, fe.Err.Error())
 				continue
 			}
-			if wsconn.CloseStatus(err) == statusTooBig || strings.Contains(err.Error(), "read limited") {
+			if wsconn.IsFrameTooBig(err) {
 				h.log.Warn("agent sent a frame over the 1 MiB limit; connection closed (1009)", c.logAttrs()...)
 				h.hostEvent(c.hostID, storage.EventProtocol, "sent a frame over 1 MiB: connection closed (1009)")
 			} else if !c.closing() {
