@@ -369,23 +369,25 @@ func TestAFloodIsSlowedDownNotDisconnected(t *testing.T) {
 	healthy, _, _ := enrollAgent(t, th, "healthy", th.enrollToken(t, 1))
 	flood, _, _ := enrollAgent(t, th, "flood", th.enrollToken(t, 1))
 	const n = 3000
+	flood.emit(&protocol.JobStarted{JobID: "flood-job", Kind: protocol.KindBackup, StartedAt: time.Now()})
 	done := make(chan struct{})
 	go func() { // a replay of a long offline spell, as fast as the socket takes it
 		defer close(done)
 		for i := uint64(1); i <= n; i++ {
 			env, _ := protocol.NewEnvelope(logLine("flood-job", i))
-			env.Seq = i
+			env.Seq = i + 1
 			raw, _ := json.Marshal(env)
 			if err := flood.sendRaw(raw); err != nil {
 				return
 			}
 		}
 	}()
+	healthy.emit(&protocol.JobStarted{JobID: "healthy-job", Kind: protocol.KindBackup, StartedAt: time.Now()})
 	for i := uint64(1); i <= 20; i++ {
 		healthy.waitAck(healthy.emit(logLine("healthy-job", i)))
 	}
 	<-done
-	flood.waitAck(n)
+	flood.waitAck(n + 1)
 	if flood.isClosed() {
 		t.Fatal("the flooding agent was disconnected; it should only be read more slowly")
 	}
