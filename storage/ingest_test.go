@@ -378,11 +378,11 @@ func TestHelloRaisesTheMarkToTheAgentsLastAck(t *testing.T) {
 	h := approvedHost(t, s, "rebuilt")
 	apply(t, s, ev(t, h, 1, started("j")))
 	// A rebuilt manager data dir: the agent saw acks up to 40.
-	host, m, err := s.RecordHello(h, HostInfo{Hostname: "rebuilt", Timezone: "UTC"}, 40, "connected", t0)
+	host, m, err := s.RecordHello(h, HelloRecord{Info: HostInfo{Hostname: "rebuilt", Timezone: "UTC"}, LastAckedSeq: 40, Note: "connected", Now: t0})
 	if err != nil || m != 40 || host.Timezone != "UTC" {
 		t.Fatalf("RecordHello = %+v, %d, %v; want mark 40", host, m, err)
 	}
-	if _, m, _ := s.RecordHello(h, HostInfo{}, 10, "", t0); m != 40 {
+	if _, m, _ := s.RecordHello(h, HelloRecord{LastAckedSeq: 10, Now: t0}); m != 40 {
 		t.Errorf("a lower last_acked_seq lowered the mark to %d", m)
 	}
 	r := apply(t, s, ev(t, h, 40, line("j", 2)), ev(t, h, 41, line("j", 3)))

@@ -209,6 +209,17 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path is the file's path.
 func (s *Store) Path() string { return s.path }
 
+// Revision counts the write transactions committed to the file so far. It
+// only grows; a refusal that must write nothing leaves it as it was.
+func (s *Store) Revision() (uint64, error) {
+	var id uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id = uint64(tx.ID())
+		return nil
+	})
+	return id, err
+}
+
 // SchemaVersion is the schema version the file is at.
 func (s *Store) SchemaVersion() (int, error) {
 	var v int

@@ -352,7 +352,8 @@ func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.He
 		}
 		c.peer = &p
 	}
-	host, agentToken, isNew, err := h.authenticate(c, hello)
+	adm, err := h.authenticate(c, hello)
+	host := adm.host
 	if err != nil {
 		var r *refusal
 		if errors.As(err, &r) {
@@ -372,7 +373,8 @@ func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.He
 	if host.Status == storage.HostPending {
 		note += "; waiting for approval"
 	}
-	host, mark, err := h.store.RecordHello(host.ID, info, hello.LastAckedSeq, note, now)
+	host, mark, err := h.store.RecordHello(host.ID, storage.HelloRecord{Info: info, LastAckedSeq: hello.LastAckedSeq, Note: note,
+		ByToken: adm.byToken, Now: now})
 	if err != nil {
 		h.log.Error("record hello", append(c.logAttrs(), "err", err)...)
 		h.refuse(c, env.ID, "internal error on the manager; try again later")
@@ -393,13 +395,13 @@ func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.He
 	}
 
 	c.sendPayload(&protocol.HelloAck{Accepted: true, HostID: host.ID, Status: statusOf(host), ProtocolVersion: c.protoVer,
-		AckedSeq: mark, AgentToken: agentToken}, env.ID)
+		AckedSeq: mark, AgentToken: adm.agentToken}, env.ID)
 	h.log.Info("agent connected", append(c.logAttrs(), "hello", *hello, "status", host.Status, "acked_seq", mark)...)
 	h.broker.publish(Change{Kind: ChangeHostEvents, HostID: host.ID})
 	if c.approved.Load() {
 		h.pushAll(c, host)
 	}
-	if isNew {
+	if adm.isNew {
 		h.broker.publish(Change{Kind: ChangeHosts})
 	}
 	h.broker.publish(Change{Kind: ChangeHost, HostID: host.ID})
@@ -413,73 +415,91 @@ func statusOf(h storage.Host) string {
 	return protocol.HostPending
 }
 
+// admission is what authenticate decided about a hello.
+type admission struct {
+	host storage.Host
+	// agentToken is the token issued at enrollment on plain TCP ("" else).
+	agentToken string
+	isNew      bool
+	// byToken: the host proved itself with its own agent token.
+	byToken bool
+}
+
 // authenticate applies the identity rules. On a tailnet listener the node
 // is the identity: a known node needs no token, an unknown node with an
 // enrollment token enrolls, one with a valid agent token is bound to that
 // host, and any other unknown node becomes pending. On plain TCP a host
 // proves itself with its agent token, or enrolls with an enrollment token.
-// A hostname or any other hello field never identifies a host.
-func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (host storage.Host, agentToken string, isNew bool, err error) {
+// A hostname or any other hello field never identifies a host. A refused
+// hello changes nothing in the store (the caller may log the refusal on
+// the host).
+func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (admission, error) {
 	info := storage.HostInfoFromHello(hello)
 	now := h.now()
 	if p := c.peer; p != nil {
 		if p.NodeID == "" {
-			return host, "", false, refused("the tailnet did not name this node")
+			return admission{}, refused("the tailnet did not name this node")
 		}
-		host, err = h.store.HostByNode(p.NodeID)
+		host, err := h.store.HostByNode(p.NodeID)
 		switch {
 		case err == nil && host.Status == storage.HostRejected:
-			return host, "", false, refused("this host was rejected by the administrator")
+			return admission{host: host}, refused("this host was rejected by the administrator")
 		case err == nil && host.Status == storage.HostPending && hello.EnrollToken != "":
 			// A pending node that now brings an enrollment token enrolls.
 		case err == nil:
-			return host, "", false, nil
+			return admission{host: host}, nil
 		case !errors.Is(err, storage.ErrNotFound):
-			return host, "", false, err
+			return admission{}, err
 		}
 		if hello.EnrollToken != "" {
 			res, err := h.store.Enroll(storage.EnrollRequest{EnrollToken: hello.EnrollToken, AgentID: hello.AgentID,
 				NodeID: p.NodeID, NodeName: p.NodeName, Info: info, Now: now})
 			if errors.Is(err, storage.ErrEnrollRefused) {
-				return res.Host, "", false, refused("%v", err)
+				return admission{host: res.Host}, refused("%v", err)
 			}
 			if err == nil {
 				h.hostEvent(res.Host.ID, storage.EventAdmin, "enrolled with an enrollment token over the tailnet")
 			}
-			return res.Host, "", !res.Reenrolled && host.ID == "", err
+			return admission{host: res.Host, isNew: !res.Reenrolled && host.ID == ""}, err
 		}
 		if hello.Token != "" {
 			th, err := h.store.HostByToken(hello.Token)
 			if err == nil && th.Status != storage.HostRejected {
+				if err := tokenHolder(th, hello); err != nil {
+					return admission{host: th}, err
+				}
 				bound, err := h.store.BindNode(th.ID, p.NodeID, p.NodeName)
 				if err != nil {
-					return th, "", false, refused("%v", err)
+					return admission{host: th}, refused("%v", err)
 				}
-				return bound, "", false, nil
+				return admission{host: bound, byToken: true}, nil
 			}
 			// An unknown token proves nothing: the node is pending below.
 		}
 		if host.ID != "" { // pending, with a refused enrollment
-			return host, "", false, nil
+			return admission{host: host}, nil
 		}
 		host, err = h.store.CreatePendingHost(p.NodeID, p.NodeName, hello.AgentID, info, now)
 		if err == nil {
 			h.log.Info("unknown tailnet node is waiting for approval", "node", p.NodeID, "node_name", p.NodeName, "hostname", hello.Hostname)
 		}
-		return host, "", err == nil, err
+		return admission{host: host, isNew: err == nil}, err
 	}
 
 	if hello.Token != "" {
-		host, err = h.store.HostByToken(hello.Token)
+		host, err := h.store.HostByToken(hello.Token)
 		switch {
 		case err == nil && host.Status == storage.HostRejected:
-			return host, "", false, refused("this host was rejected by the administrator")
+			return admission{host: host}, refused("this host was rejected by the administrator")
 		case err == nil:
-			return host, "", false, nil
+			if err := tokenHolder(host, hello); err != nil {
+				return admission{host: host}, err
+			}
+			return admission{host: host, byToken: true}, nil
 		case !errors.Is(err, storage.ErrNotFound):
-			return host, "", false, err
+			return admission{}, err
 		case hello.EnrollToken == "":
-			return storage.Host{}, "", false, refused("the token is not valid (was this host removed or re-enrolled?)")
+			return admission{}, refused("the token is not valid (was this host removed or re-enrolled?)")
 		}
 	}
 	if hello.EnrollToken != "" {
@@ -487,19 +507,31 @@ func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (host storage.Host, a
 		res, err := h.store.Enroll(storage.EnrollRequest{EnrollToken: hello.EnrollToken, AgentID: hello.AgentID,
 			AgentToken: tok, Info: info, Now: now})
 		if errors.Is(err, storage.ErrEnrollRefused) {
-			return res.Host, "", false, refused("%v", err)
+			return admission{host: res.Host}, refused("%v", err)
 		}
 		if err != nil {
-			return res.Host, "", false, err
+			return admission{host: res.Host}, err
 		}
 		if res.Reenrolled {
 			h.hostEvent(res.Host.ID, storage.EventAdmin, "enrollment retried: a fresh agent token replaces the old one")
 		} else {
 			h.hostEvent(res.Host.ID, storage.EventAdmin, "enrolled with an enrollment token")
 		}
-		return res.Host, tok, !res.Reenrolled, nil
+		return admission{host: res.Host, agentToken: tok, isNew: !res.Reenrolled}, nil
 	}
-	return storage.Host{}, "", false, refused("this listener needs token (or enroll_token to enroll)")
+	return admission{}, refused("this listener needs token (or enroll_token to enroll)")
+}
+
+// tokenHolder refuses an agent token presented by another agent than the
+// one it was issued to: a token copied off a host (argv, a unit file, a
+// backup) must not let a second agent displace the host's connection,
+// receive its credentials or move its mark. The refusal never names the
+// host's agent_id.
+func tokenHolder(host storage.Host, hello *protocol.Hello) error {
+	if hello.AgentID != host.AgentID {
+		return refused("this agent token was issued to another agent (agent_id differs); enroll this agent with its own enrollment token")
+	}
+	return nil
 }
 
 // newSecretToken makes a 256-bit random token (43 URL-safe characters).
