@@ -92,7 +92,15 @@ func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 		a.logs = tx.Bucket(bucketLogs)
 		// Each job's lines only grow at its end: full pages on split.
 		a.logs.FillPercent = 0.9
+		latest := latestReports(events)
 		for i := range events {
+			if j, ok := latest[events[i].HostID]; ok && isReport(&events[i]) && j != i {
+				// Snapshot lists are state, latest wins: a later list of
+				// the same host in this batch replaces this one anyway, so
+				// a burst of lists costs one replacement, not one each.
+				res.Results[i] = EventResult{Outcome: Stored}
+				continue
+			}
 			r, err := a.apply(&events[i])
 			if err != nil {
 				return err
@@ -113,6 +121,27 @@ func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 	}
 	s.notes.keep()
 	return res, nil
+}
+
+// isReport: a whole snapshots.report the caller decoded (and assembled).
+func isReport(ev *Event) bool {
+	p, ok := ev.Payload.(*protocol.SnapshotsReport)
+	return ok && ev.Reject == "" && p.Parts <= 1
+}
+
+// latestReports maps each host to the index of its last snapshot list in
+// events.
+func latestReports(events []Event) map[string]int {
+	var latest map[string]int
+	for i := range events {
+		if isReport(&events[i]) {
+			if latest == nil {
+				latest = map[string]int{}
+			}
+			latest[events[i].HostID] = i
+		}
+	}
+	return latest
 }
 
 type cachedJob struct {

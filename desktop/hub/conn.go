@@ -26,8 +26,6 @@ const (
 	// outQueueLen bounds frames waiting to be written to one agent. Acks
 	// are coalesced outside it.
 	outQueueLen = 1024
-	// maxReportParts bounds a split snapshots.report held in memory.
-	maxReportParts = 4096
 )
 
 // conn is one agent socket, from accept to close.
@@ -46,7 +44,7 @@ type conn struct {
 	closed   chan struct{} // closed when the close handshake has ended
 	once     sync.Once
 	writerWG sync.WaitGroup
-	inflight chan struct{} // one token per event waiting for commit
+	inflight *inflight // events waiting for commit, and their bytes
 
 	heardNS  atomic.Int64
 	authed   atomic.Bool
@@ -59,9 +57,15 @@ type conn struct {
 	rpcMu sync.Mutex
 	rpcs  map[string]chan rpcResult
 
+	// starting counts the job.started events of this connection waiting
+	// for commit, by job id: progress may follow a job.started before it
+	// is stored.
+	startMu  sync.Mutex
+	starting map[string]int
+
 	// Reader goroutine only.
 	unknown map[string]bool
-	report  *partialReport
+	reports reportAssembler
 }
 
 type outItem struct {
@@ -76,12 +80,6 @@ type rpcResult struct {
 	err error
 }
 
-type partialReport struct {
-	id    string
-	parts int
-	got   map[int][]protocol.Snapshot
-}
-
 func (h *Hub) newConn(ws *wsconn.Conn, l Listener, remote string) *conn {
 	h.mu.Lock()
 	h.connSeq++
@@ -90,7 +88,8 @@ func (h *Hub) newConn(ws *wsconn.Conn, l Listener, remote string) *conn {
 	c := &conn{
 		h: h, id: id, ws: ws, listener: l.Name, remote: remote,
 		out: make(chan *outItem, outQueueLen), ackWake: make(chan struct{}, 1), done: make(chan struct{}), closed: make(chan struct{}),
-		inflight: make(chan struct{}, h.opts.MaxInflight), rpcs: map[string]chan rpcResult{}, unknown: map[string]bool{},
+		inflight: newInflight(h.opts.MaxInflight, h.opts.MaxInflightBytes), starting: map[string]int{},
+		reports: reportAssembler{maxBytes: h.opts.MaxInflightBytes}, rpcs: map[string]chan rpcResult{}, unknown: map[string]bool{},
 	}
 	c.heardNow()
 	return c
@@ -611,7 +610,7 @@ func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
 		} else {
 			ev.Payload = p
 		}
-		h.submit(c, ev, received)
+		h.submit(c, ev, int64(len(env.Payload)), received)
 		return
 	}
 	p, err := env.DecodePayload()
@@ -624,18 +623,22 @@ func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
 	}
 	switch p := p.(type) {
 	case *protocol.JobProgress:
-		h.setProgress(c, p)
+		h.setProgress(c, env.ID, p)
 	case *protocol.SnapshotsReport:
-		whole, err := c.assemble(p)
+		whole, dropped, err := c.reports.add(p, int64(len(env.Payload)))
+		if dropped > 0 {
+			h.noteOnce(c, "report-dropped", "agent left split snapshots.reports unfinished; the oldest were dropped (more are not logged)",
+				fmt.Errorf("%d dropped", dropped))
+		}
 		if err != nil {
 			c.replyError(env.ID, protocol.CodeBadRequest, err.Error())
 			return
 		}
 		if whole != nil {
-			h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: whole}, received)
+			h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: whole.report}, whole.size, received)
 		}
 	case *protocol.RepoStats:
-		h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: p}, received)
+		h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: p}, int64(len(env.Payload)), received)
 	case *protocol.ScheduleAck:
 		h.scheduleAcked(c, p)
 	case *protocol.CommandResult:
@@ -650,32 +653,6 @@ func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
 	default:
 		c.replyError(env.ID, protocol.CodeBadRequest, env.Type+" is sent by the manager, not by an agent")
 	}
-}
-
-// assemble collects the parts of a split snapshots.report; it returns the
-// whole list once every part of one report_id has arrived. A new
-// report_id drops an unfinished older one.
-func (c *conn) assemble(p *protocol.SnapshotsReport) (*protocol.SnapshotsReport, error) {
-	if p.Parts <= 1 {
-		c.report = nil
-		return &protocol.SnapshotsReport{Snapshots: p.Snapshots}, nil
-	}
-	if p.Parts > maxReportParts {
-		return nil, fmt.Errorf("parts: %d is more than the %d parts a report may have", p.Parts, maxReportParts)
-	}
-	if c.report == nil || c.report.id != p.ReportID || c.report.parts != p.Parts {
-		c.report = &partialReport{id: p.ReportID, parts: p.Parts, got: map[int][]protocol.Snapshot{}}
-	}
-	c.report.got[p.Part] = p.Snapshots
-	if len(c.report.got) < c.report.parts {
-		return nil, nil
-	}
-	all := []protocol.Snapshot{}
-	for i := 1; i <= c.report.parts; i++ {
-		all = append(all, c.report.got[i]...)
-	}
-	c.report = nil
-	return &protocol.SnapshotsReport{Snapshots: all}, nil
 }
 
 // registerRPC returns the channel the reply to id will arrive on.

@@ -364,38 +364,6 @@ func TestAHostIsOfflineAfterThreeMissedHeartbeats(t *testing.T) {
 	}
 }
 
-func TestAFloodIsSlowedDownNotDisconnected(t *testing.T) {
-	th, _ := newTestHub(t, func(o *Options) { o.MaxInflight = 64 }, nil)
-	healthy, _, _ := enrollAgent(t, th, "healthy", th.enrollToken(t, 1))
-	flood, _, _ := enrollAgent(t, th, "flood", th.enrollToken(t, 1))
-	const n = 3000
-	flood.emit(&protocol.JobStarted{JobID: "flood-job", Kind: protocol.KindBackup, StartedAt: time.Now()})
-	done := make(chan struct{})
-	go func() { // a replay of a long offline spell, as fast as the socket takes it
-		defer close(done)
-		for i := uint64(1); i <= n; i++ {
-			env, _ := protocol.NewEnvelope(logLine("flood-job", i))
-			env.Seq = i + 1
-			raw, _ := json.Marshal(env)
-			if err := flood.sendRaw(raw); err != nil {
-				return
-			}
-		}
-	}()
-	healthy.emit(&protocol.JobStarted{JobID: "healthy-job", Kind: protocol.KindBackup, StartedAt: time.Now()})
-	for i := uint64(1); i <= 20; i++ {
-		healthy.waitAck(healthy.emit(logLine("healthy-job", i)))
-	}
-	<-done
-	flood.waitAck(n + 1)
-	if flood.isClosed() {
-		t.Fatal("the flooding agent was disconnected; it should only be read more slowly")
-	}
-	if c, _ := th.store.JobLogCount("flood-job"); c != n {
-		t.Errorf("stored %d of the flood's %d lines", c, n)
-	}
-}
-
 func TestAHostHeldBackByASlowCommitIsNotMarkedOffline(t *testing.T) {
 	release := make(chan struct{})
 	var stall atomic.Bool
