@@ -72,6 +72,7 @@ func (s *session) treeWorker(ctx context.Context) {
 func (s *session) queueTreeList(ctx context.Context, id string, q *protocol.TreeList) {
 	select {
 	case s.trees <- treeRequest{id: id, q: q, deadline: time.Now().Add(s.l.opts.TreeListWait)}:
+		s.l.log.Debug("tree.list queued", "snapshot", q.SnapshotID, "waiting", len(s.trees))
 	default:
 		s.l.log.Warn("tree.list refused: the queue is full", "waiting", maxQueuedTreeList)
 		go func() { // the reply's write must not hold up the read loop either
