@@ -62,26 +62,56 @@ func (c *conn) isStarting(jobID string) bool {
 	return c.starting[jobID] > 0
 }
 
+// batchShare is the most events of one connection a commit takes; the
+// rest wait for the next. A host replaying a long offline spell then
+// shares each commit with the others instead of making every host's ack
+// wait for thousands of its events. Its own throughput barely changes:
+// a commit of batchShare events is still mostly one fsync.
+const batchShare = 512
+
 // commitLoop is the group committer: it takes whatever has arrived (up to
-// MaxBatch), applies it in one transaction, then acks. While a commit runs
-// the next batch gathers, so batches grow with load and latency stays
-// about one commit.
+// MaxBatch, and batchShare of each connection), applies it in one
+// transaction, then acks. While a commit runs the next batch gathers, so
+// batches grow with load and latency stays about one commit.
 func (h *Hub) commitLoop() {
 	defer close(h.ingestDone)
 	batch := make([]ingestItem, 0, h.opts.MaxBatch)
-	var lastStart time.Time
-	linger := time.NewTimer(0)
-	<-linger.C
-	for {
-		it, ok := <-h.ingest
-		if !ok {
+	var (
+		lastStart time.Time
+		carried   []ingestItem // events over their connection's share, in arrival order
+		next      []ingestItem
+		share     = map[*conn]int{}
+	)
+	// add puts it in the batch, or carries it to the next one when its
+	// connection has had its share (then so are its later events: a
+	// connection's events keep their order).
+	add := func(it ingestItem) {
+		if share[it.c] >= batchShare {
+			next = append(next, it)
 			return
 		}
-		batch = append(batch[:0], it)
-		open := true
+		share[it.c]++
+		batch = append(batch, it)
+	}
+	linger := time.NewTimer(0)
+	<-linger.C
+	open := true
+	for open || len(carried) > 0 {
+		batch, next = batch[:0], next[:0]
+		clear(share)
+		for _, it := range carried {
+			add(it)
+		}
+		if len(batch) == 0 {
+			it, ok := <-h.ingest
+			if !ok {
+				return
+			}
+			add(it)
+		}
 		// Under load, let the batch gather until CommitInterval has passed
 		// since the previous commit began.
-		if wait := h.opts.CommitInterval - time.Since(lastStart); wait > 0 {
+		if wait := h.opts.CommitInterval - time.Since(lastStart); open && wait > 0 {
 			linger.Reset(wait)
 		fill:
 			for len(batch) < h.opts.MaxBatch {
@@ -91,7 +121,7 @@ func (h *Hub) commitLoop() {
 						open = false
 						break fill
 					}
-					batch = append(batch, it)
+					add(it)
 				case <-linger.C:
 					break fill
 				}
@@ -112,15 +142,13 @@ func (h *Hub) commitLoop() {
 					open = false
 					break gather
 				}
-				batch = append(batch, it)
+				add(it)
 			default:
 				break gather
 			}
 		}
 		h.commit(batch)
-		if !open {
-			return
-		}
+		carried, next = next, carried
 	}
 }
 
