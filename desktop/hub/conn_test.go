@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -365,21 +363,9 @@ func TestAHostIsOfflineAfterThreeMissedHeartbeats(t *testing.T) {
 }
 
 func TestAHostHeldBackByASlowCommitIsNotMarkedOffline(t *testing.T) {
-	release := make(chan struct{})
-	var stall atomic.Bool
-	th, _ := newTestHub(t, func(o *Options) {
-		o.HeartbeatInterval = 50 * time.Millisecond
-		o.beforeCommit = func() {
-			if stall.Load() {
-				<-release
-			}
-		}
-	}, nil)
-	var once sync.Once
-	unstall := func() { once.Do(func() { stall.Store(false); close(release) }) }
-	t.Cleanup(unstall) // runs before the hub's cleanup, so Close never waits on the hook
+	th, disk := gatedHub(t, func(o *Options) { o.HeartbeatInterval = 50 * time.Millisecond })
 	a, hostID, _ := enrollAgent(t, th, "patient", th.enrollToken(t, 1))
-	stall.Store(true)
+	disk.stall()
 	seq := a.emit(logLine("j", 1))
 	// Well past 3 heartbeat intervals with the event stuck in our commit.
 	deadline := time.Now().Add(400 * time.Millisecond)
@@ -389,6 +375,6 @@ func TestAHostHeldBackByASlowCommitIsNotMarkedOffline(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	unstall()
+	disk.open()
 	a.waitAck(seq)
 }

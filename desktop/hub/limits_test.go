@@ -129,30 +129,50 @@ func (f *flood) isDone() bool {
 	}
 }
 
+// commitGate stands for a slow disk: while stalled, every commit waits
+// until the gate opens.
+type commitGate struct {
+	stalled atomic.Bool
+	gate    chan struct{}
+	once    sync.Once
+}
+
+// gatedHub runs a test hub whose commits go through a commitGate (open to
+// begin with). The gate opens for good when the test ends, before the
+// hub's cleanup, so Close never waits on it.
+func gatedHub(t *testing.T, tweak func(*Options)) (*testHub, *commitGate) {
+	g := &commitGate{gate: make(chan struct{})}
+	th, _ := newTestHub(t, func(o *Options) {
+		o.beforeCommit = g.hook
+		if tweak != nil {
+			tweak(o)
+		}
+	}, nil)
+	t.Cleanup(g.open)
+	return th, g
+}
+
+// hook is Options.beforeCommit.
+func (g *commitGate) hook() {
+	if g.stalled.Load() {
+		<-g.gate
+	}
+}
+
+func (g *commitGate) stall() { g.stalled.Store(true) }
+func (g *commitGate) open()  { g.once.Do(func() { g.stalled.Store(false); close(g.gate) }) }
+
 // A replay of a long offline spell, faster than the disk commits it: the
 // hub holds at most MaxInflight events of that connection awaiting
 // commit, then stops reading it (backpressure, no disconnection), while
 // another host keeps being acked; every event ends up stored once.
 func TestEventsAwaitingCommitAreBoundedByCountPerConnection(t *testing.T) {
-	var (
-		gate     = make(chan struct{})
-		gateOnce sync.Once
-		stalled  atomic.Bool
-	)
-	open := func() { gateOnce.Do(func() { stalled.Store(false); close(gate) }) }
-	th, _ := newTestHub(t, func(o *Options) {
-		o.beforeCommit = func() {
-			if stalled.Load() {
-				<-gate
-			}
-		}
-	}, nil)
-	t.Cleanup(open) // before the hub's cleanup: Close never waits on the gate
+	th, disk := gatedHub(t, nil)
 	healthy, _ := startedAgent(t, th, "healthy", "healthy-job")
 	flooder, floodID := startedAgent(t, th, "flooder", "flood-job")
 	c := th.liveConn(floodID)
 
-	stalled.Store(true) // the disk is slow from now on
+	disk.stall()
 	max := th.opts.MaxInflight
 	if max != 4096 || th.opts.MaxInflightBytes != 64<<20 {
 		t.Fatalf("defaults are %d events and %d bytes awaiting commit; the design says 4096 and 64 MiB", max, th.opts.MaxInflightBytes)
@@ -166,7 +186,7 @@ func TestEventsAwaitingCommitAreBoundedByCountPerConnection(t *testing.T) {
 	if n := c.inflight.pending(); n != max {
 		t.Fatalf("%d events of one connection await commit; the cap is %d", n, max)
 	}
-	open()
+	disk.open()
 	keepsBeingAcked(t, healthy, "healthy-job", f)
 	sent := f.end(t)
 	flooder.waitAck(uint64(sent + 1))
@@ -182,21 +202,7 @@ func TestEventsAwaitingCommitAreBoundedByCountPerConnection(t *testing.T) {
 // MaxInflightBytes of them await commit (1 MiB here, so the test decodes
 // a few frames rather than 64 MiB of them; the default is 64 MiB).
 func TestEventsAwaitingCommitAreBoundedByBytesPerConnection(t *testing.T) {
-	var (
-		gate     = make(chan struct{})
-		gateOnce sync.Once
-		stalled  atomic.Bool
-	)
-	open := func() { gateOnce.Do(func() { stalled.Store(false); close(gate) }) }
-	th, _ := newTestHub(t, func(o *Options) {
-		o.MaxInflightBytes = 1 << 20
-		o.beforeCommit = func() {
-			if stalled.Load() {
-				<-gate
-			}
-		}
-	}, nil)
-	t.Cleanup(open)
+	th, disk := gatedHub(t, func(o *Options) { o.MaxInflightBytes = 1 << 20 })
 	healthy, _ := startedAgent(t, th, "healthy", "healthy-job")
 	flooder, floodID, _ := enrollAgent(t, th, "flooder", th.enrollToken(t, 1))
 	c := th.liveConn(floodID)
@@ -205,7 +211,7 @@ func TestEventsAwaitingCommitAreBoundedByBytesPerConnection(t *testing.T) {
 	frame := stateFrame(t, report)
 	size := int64(len(mustEnvelope(t, frame).Payload))
 	fits := int(th.opts.MaxInflightBytes / size)
-	stalled.Store(true)
+	disk.stall()
 	f := startFlood(flooder, fits+10, func(int) []byte { return frame })
 	waitFor(t, floodWait, fmt.Sprintf("%d report frames (%d bytes) awaiting commit", fits, th.opts.MaxInflightBytes),
 		func() bool { return c.inflight.pending() == fits })
@@ -215,7 +221,7 @@ func TestEventsAwaitingCommitAreBoundedByBytesPerConnection(t *testing.T) {
 	if held > th.opts.MaxInflightBytes {
 		t.Fatalf("%d bytes of one connection await commit; the cap is %d", held, th.opts.MaxInflightBytes)
 	}
-	open()
+	disk.open()
 	keepsBeingAcked(t, healthy, "healthy-job", f)
 	f.end(t)
 	if flooder.isClosed() {
