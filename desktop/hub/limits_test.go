@@ -130,10 +130,11 @@ func (f *flood) isDone() bool {
 }
 
 // commitGate stands for a slow disk: while stalled, every commit waits
-// until the gate opens.
+// until the gate opens, or until step lets that one commit through.
 type commitGate struct {
 	stalled atomic.Bool
 	gate    chan struct{}
+	pass    chan struct{}
 	once    sync.Once
 }
 
@@ -141,7 +142,7 @@ type commitGate struct {
 // begin with). The gate opens for good when the test ends, before the
 // hub's cleanup, so Close never waits on it.
 func gatedHub(t *testing.T, tweak func(*Options)) (*testHub, *commitGate) {
-	g := &commitGate{gate: make(chan struct{})}
+	g := &commitGate{gate: make(chan struct{}), pass: make(chan struct{})}
 	th, _ := newTestHub(t, func(o *Options) {
 		o.beforeCommit = g.hook
 		if tweak != nil {
@@ -155,9 +156,15 @@ func gatedHub(t *testing.T, tweak func(*Options)) (*testHub, *commitGate) {
 // hook is Options.beforeCommit.
 func (g *commitGate) hook() {
 	if g.stalled.Load() {
-		<-g.gate
+		select {
+		case <-g.gate:
+		case <-g.pass:
+		}
 	}
 }
+
+// step lets the next commit through, waiting until one is at the gate.
+func (g *commitGate) step() { g.pass <- struct{}{} }
 
 func (g *commitGate) stall() { g.stalled.Store(true) }
 func (g *commitGate) open()  { g.once.Do(func() { g.stalled.Store(false); close(g.gate) }) }
@@ -196,6 +203,36 @@ func TestEventsAwaitingCommitAreBoundedByCountPerConnection(t *testing.T) {
 	if tally, _ := th.store.JobLogTally("flood-job"); tally.Lines+tally.Dropped != uint64(sent) {
 		t.Errorf("the flood's job counted %+v; want all %d of its lines, stored or (past the cap) counted", tally, sent)
 	}
+}
+
+// A host replaying at full speed shares each commit with the others: a
+// commit takes at most batchShare events of one connection, so another
+// host's event behind thousands of the flood's is in the next commit, not
+// behind all of them.
+func TestAFloodSharesEachCommitWithOtherHosts(t *testing.T) {
+	th, disk := gatedHub(t, nil)
+	healthy, healthyID := startedAgent(t, th, "healthy", "healthy-job")
+	flooder, floodID := startedAgent(t, th, "flooder", "flood-job")
+	disk.stall()
+	max := th.opts.MaxInflight
+	f := startFlood(flooder, max, func(i int) []byte {
+		return journaledFrame(t, uint64(i+2), logLine("flood-job", uint64(i+1)))
+	})
+	waitFor(t, floodWait, "the flood to fill its connection's budget", func() bool { return th.liveConn(floodID).inflight.pending() == max })
+	seq := healthy.emit(logLine("healthy-job", 1))
+	waitFor(t, testWait, "the healthy host's event on its way to commit", func() bool { return th.liveConn(healthyID).inflight.pending() == 1 })
+
+	disk.step() // the commit that was gathering when the disk slowed down
+	disk.step() // the next: the rest of the flood's share, and the healthy event
+	healthy.waitAck(seq)
+	// The mark is stored in the commit that acked the healthy host.
+	if got, _ := th.store.Mark(floodID); got > 1+uint64(max/2) {
+		t.Errorf("the flooder had %d of its %d waiting events committed with the healthy host's one; want its share of two commits (%d each)",
+			got-1, max, batchShare)
+	}
+	disk.open()
+	sent := f.end(t)
+	flooder.waitAck(uint64(sent + 1))
 }
 
 // The same bound in bytes: big state frames stop being read once
