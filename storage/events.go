@@ -156,12 +156,24 @@ func raiseMark(tx *bolt.Tx, hostID string, seq uint64, now time.Time) (uint64, e
 	return seq, b.Put([]byte(hostID), u64(seq))
 }
 
+// HelloRecord is what one accepted hello records (RecordHello).
+type HelloRecord struct {
+	Info         HostInfo
+	LastAckedSeq uint64
+	// Note, when not empty, goes to the host's event log as a connection
+	// event.
+	Note string
+	// ByToken: the host proved itself with its own agent token. The first
+	// such hello ends the enrollment's retry window (see Enroll).
+	ByToken bool
+	Now     time.Time
+}
+
 // RecordHello stores what a hello says (the host's self-description, its
-// last-seen time), raises the mark to lastAckedSeq and, when note is not
-// empty, adds it to the host's event log as a connection event — all in
-// one transaction, so a fleet reconnecting at once costs one fsync per
+// last-seen time), raises the mark to LastAckedSeq and adds the note — all
+// in one transaction, so a fleet reconnecting at once costs one fsync per
 // host. It returns the host and its mark.
-func (s *Store) RecordHello(hostID string, info HostInfo, lastAckedSeq uint64, note string, now time.Time) (Host, uint64, error) {
+func (s *Store) RecordHello(hostID string, hello HelloRecord) (Host, uint64, error) {
 	var (
 		h Host
 		m uint64
@@ -171,20 +183,21 @@ func (s *Store) RecordHello(hostID string, info HostInfo, lastAckedSeq uint64, n
 		if err != nil {
 			return err
 		}
-		r.HostInfo = info
-		if now.After(r.LastSeen) {
-			r.LastSeen = now
+		r.HostInfo = hello.Info
+		if hello.Now.After(r.LastSeen) {
+			r.LastSeen = hello.Now
 		}
+		r.TokenUsed = r.TokenUsed || hello.ByToken
 		if err := saveHost(tx, r); err != nil {
 			return err
 		}
 		h = r.Host
-		if note != "" {
-			if err := addHostEvent(tx, hostID, HostEvent{Time: now, Kind: EventConnection, Message: note}); err != nil {
+		if hello.Note != "" {
+			if err := addHostEvent(tx, hostID, HostEvent{Time: hello.Now, Kind: EventConnection, Message: hello.Note}); err != nil {
 				return err
 			}
 		}
-		m, err = raiseMark(tx, hostID, lastAckedSeq, now)
+		m, err = raiseMark(tx, hostID, hello.LastAckedSeq, hello.Now)
 		return err
 	})
 	return h, m, err

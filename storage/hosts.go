@@ -85,6 +85,9 @@ type Host struct {
 type hostRecord struct {
 	Host
 	TokenHash string `json:"token_hash,omitempty"`
+	// TokenUsed: the host has said hello with its own agent token, so its
+	// enrollment token can no longer enroll it again (a replay).
+	TokenUsed bool `json:"token_used,omitempty"`
 }
 
 // DisplayName is the best name for the host: its hostname, else the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -65,6 +66,11 @@ type EventResult struct {
 	JobChanged bool
 	// Gap is set when this event's seq skipped past mark+1.
 	Gap bool
+	// Dropped: a log line past its job's cap, counted and not stored.
+	Dropped bool
+	// Repeat: a rejection already logged on the host (the same job and
+	// reason), so not logged again.
+	Repeat bool
 }
 
 // BatchResult holds one EventResult per event, in order, and each host's
@@ -74,10 +80,6 @@ type BatchResult struct {
 	Marks   map[string]uint64
 }
 
-// MaxLogSeq bounds a log line's seq: twice the agent's per-job cap, so a
-// runaway agent cannot fill the disk through one job.
-const MaxLogSeq = 2 * protocol.MaxLogLinesPerJob
-
 // ApplyBatch applies events from any number of hosts, and every host's new
 // high-water mark, in one transaction (group commit). Events of one host
 // are applied in slice order. A failed commit returns an error and nothing
@@ -85,11 +87,20 @@ const MaxLogSeq = 2 * protocol.MaxLogLinesPerJob
 func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 	res := BatchResult{Results: make([]EventResult, len(events)), Marks: map[string]uint64{}}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		a := &applier{tx: tx, now: now, jobs: map[string]*cachedJob{}, marks: map[string]uint64{}, hosts: map[string]bool{}}
+		a := &applier{tx: tx, now: now, jobs: map[string]*cachedJob{}, marks: map[string]uint64{}, hosts: map[string]bool{},
+			tallies: map[string]*logTally{}, notes: s.notes}
 		a.logs = tx.Bucket(bucketLogs)
 		// Each job's lines only grow at its end: full pages on split.
 		a.logs.FillPercent = 0.9
+		latest := latestReports(events)
 		for i := range events {
+			if j, ok := latest[events[i].HostID]; ok && isReport(&events[i]) && j != i {
+				// Snapshot lists are state, latest wins: a later list of
+				// the same host in this batch replaces this one anyway, so
+				// a burst of lists costs one replacement, not one each.
+				res.Results[i] = EventResult{Outcome: Stored}
+				continue
+			}
 			r, err := a.apply(&events[i])
 			if err != nil {
 				return err
@@ -105,9 +116,32 @@ func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 		return nil
 	})
 	if err != nil {
+		s.notes.forget()
 		return BatchResult{}, fmt.Errorf("apply batch of %d events: %w", len(events), err)
 	}
+	s.notes.keep()
 	return res, nil
+}
+
+// isReport: a whole snapshots.report the caller decoded (and assembled).
+func isReport(ev *Event) bool {
+	p, ok := ev.Payload.(*protocol.SnapshotsReport)
+	return ok && ev.Reject == "" && p.Parts <= 1
+}
+
+// latestReports maps each host to the index of its last snapshot list in
+// events.
+func latestReports(events []Event) map[string]int {
+	var latest map[string]int
+	for i := range events {
+		if isReport(&events[i]) {
+			if latest == nil {
+				latest = map[string]int{}
+			}
+			latest[events[i].HostID] = i
+		}
+	}
+	return latest
 }
 
 type cachedJob struct {
@@ -124,6 +158,9 @@ type applier struct {
 	jobs  map[string]*cachedJob
 	marks map[string]uint64 // loaded and updated marks
 	hosts map[string]bool   // host exists
+	// tallies are the log counts of the jobs this batch touched.
+	tallies map[string]*logTally
+	notes   *rejectionNotes
 }
 
 func (a *applier) hostExists(id string) bool {
@@ -174,8 +211,8 @@ func (a *applier) apply(ev *Event) (EventResult, error) {
 		a.marks[ev.HostID] = ev.Seq
 	}
 	reason := ev.Reject
+	p := ev.Payload
 	if reason == "" {
-		p := ev.Payload
 		if p == nil {
 			var err error
 			if p, err = ev.Env.DecodePayload(); err != nil {
@@ -192,6 +229,12 @@ func (a *applier) apply(ev *Event) (EventResult, error) {
 	}
 	if reason != "" {
 		res.Outcome, res.Reason = Rejected, reason
+		// A flood of lines for one job refused for the same reason is
+		// logged on the host once, not once a line.
+		if ls, ok := p.(*protocol.LogStream); ok && ev.Reject == "" && !a.notes.first(ev.HostID, ls.JobID, reason) {
+			res.Repeat = true
+			return res, nil
+		}
 		msg := fmt.Sprintf("%s refused: %s", ev.Env.Type, reason)
 		if err := addHostEvent(a.tx, ev.HostID, HostEvent{Time: a.now, Kind: EventRejected, Message: msg, Seq: ev.Seq}); err != nil {
 			return res, err
@@ -319,23 +362,33 @@ func (a *applier) finished(hostID string, p *protocol.JobFinished, res *EventRes
 	return "", nil
 }
 
+// logLine stores one line of a started job, within the per-job cap; a
+// line past the cap is counted, not stored. A line for a job that never
+// started (no job.started) is refused: it would otherwise make up a job.
 func (a *applier) logLine(hostID string, p *protocol.LogStream, res *EventResult) (rejection, error) {
-	if p.Seq > MaxLogSeq {
-		return rejection(fmt.Sprintf("log line %d of job %s is past the %d lines a job may keep", p.Seq, p.JobID, MaxLogSeq)), nil
-	}
 	c, err := a.job(p.JobID)
 	if err != nil {
 		return "", err
 	}
-	if c == nil {
-		ts := p.TS
-		if ts.IsZero() {
-			ts = a.now
-		}
-		a.newJob(Job{ID: p.JobID, HostID: hostID, Origin: OriginAgent, Status: protocol.StatusRunning, CreatedAt: ts, Placeholder: true})
-		res.JobChanged = true
-	} else if c.job.HostID != hostID {
+	switch {
+	case p.Seq >= tallySeq: // validation stops line numbers far below; the key is the tally's
+		return rejection(fmt.Sprintf("log line %d of job %s: no such line number", p.Seq, p.JobID)), nil
+	case c == nil || (c.job.HostID == hostID && c.job.StartedAt == nil):
+		return rejection(fmt.Sprintf("job %s has not started (no job.started): its log lines are not kept", p.JobID)), nil
+	case c.job.HostID != hostID:
 		return wrongHost(p.JobID), nil
+	}
+	t := a.tally(p.JobID)
+	if !t.admit(p) {
+		res.Dropped = true
+		if t.dropped == 1 {
+			msg := fmt.Sprintf("job %s passed the limit of %d log lines or %d MiB: later lines are counted, not stored",
+				p.JobID, MaxStoredLogLines, MaxStoredLogBytes>>20)
+			if err := addHostEvent(a.tx, hostID, HostEvent{Time: a.now, Kind: EventRejected, Message: msg, Seq: p.Seq}); err != nil {
+				return "", err
+			}
+		}
+		return "", nil
 	}
 	a.lines = append(a.lines, logPut{key: logKey(p.JobID, p.Seq), val: encodeLine(p), order: len(a.lines)})
 	return "", nil
@@ -429,6 +482,9 @@ func (a *applier) flush() error {
 			return err
 		}
 	}
+	if err := a.flushTallies(); err != nil {
+		return err
+	}
 	for _, c := range a.jobs {
 		if !c.dirty {
 			continue
@@ -444,4 +500,51 @@ func (a *applier) flush() error {
 		}
 	}
 	return nil
+}
+
+// rejectionNotes remembers which (host, job, reason) rejections were
+// logged on the host lately, so a flood of refused lines for one job
+// writes one host event, not one per line. A batch's new notes count only
+// once its transaction commits. It lives in memory: after a restart a
+// rejection is logged once more.
+type rejectionNotes struct {
+	mu      sync.Mutex
+	seen    map[string]struct{}
+	pending []string
+}
+
+// maxRejectionNotes bounds the memory; when full it starts over (a repeat
+// is then logged once more).
+const maxRejectionNotes = 4096
+
+func newRejectionNotes() *rejectionNotes { return &rejectionNotes{seen: map[string]struct{}{}} }
+
+// first reports whether this rejection is not yet noted, and notes it.
+func (n *rejectionNotes) first(hostID, jobID, reason string) bool {
+	k := hostID + "\x00" + jobID + "\x00" + reason
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.seen[k]; ok || slices.Contains(n.pending, k) {
+		return false
+	}
+	n.pending = append(n.pending, k)
+	return true
+}
+
+func (n *rejectionNotes) keep() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.seen)+len(n.pending) > maxRejectionNotes {
+		clear(n.seen)
+	}
+	for _, k := range n.pending {
+		n.seen[k] = struct{}{}
+	}
+	n.pending = n.pending[:0]
+}
+
+func (n *rejectionNotes) forget() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.pending = n.pending[:0]
 }

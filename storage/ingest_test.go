@@ -38,6 +38,10 @@ func line(job string, n uint64) *protocol.LogStream {
 	return &protocol.LogStream{JobID: job, Seq: n, TS: t0.Add(time.Duration(n) * time.Second), Stream: protocol.StreamStdout, Payload: fmt.Sprintf("line %d", n)}
 }
 
+func started(job string) *protocol.JobStarted {
+	return &protocol.JobStarted{JobID: job, Kind: protocol.KindBackup, StartedAt: t0}
+}
+
 func apply(t *testing.T, s *Store, evs ...Event) BatchResult {
 	t.Helper()
 	r, err := s.ApplyBatch(evs, t0)
@@ -119,7 +123,7 @@ func TestReplayStoresEveryLineExactlyOnce(t *testing.T) {
 func TestAGapIsAcceptedAndLoggedOnTheHost(t *testing.T) {
 	s := newStore(t)
 	h := approvedHost(t, s, "gap")
-	r := apply(t, s, ev(t, h, 1, line("j", 1)), ev(t, h, 5, line("j", 2)))
+	r := apply(t, s, ev(t, h, 1, started("j")), ev(t, h, 5, line("j", 1)))
 	if got := outcomes(r); got != "stored stored" || !r.Results[1].Gap || r.Marks[h] != 5 {
 		t.Fatalf("gap batch = %s gap=%v mark=%d; want both stored, a gap, mark 5", got, r.Results[1].Gap, r.Marks[h])
 	}
@@ -138,7 +142,7 @@ func TestARejectedEventIsLoggedAndStillAdvancesTheMark(t *testing.T) {
 	invalid.Reject = "seq: is the line number within the job, from 1"
 	garbled := ev(t, b, 3, line("x", 1))
 	garbled.Env.Payload = json.RawMessage(`{"job_id":5}`)
-	r := apply(t, s, bad, invalid, garbled, ev(t, b, 4, line("own", 1)))
+	r := apply(t, s, bad, invalid, garbled, ev(t, b, 4, started("own")))
 	if got := outcomes(r); got != "rejected rejected rejected stored" {
 		t.Fatalf("outcomes = %s", got)
 	}
@@ -168,11 +172,6 @@ func TestJobStateMachine(t *testing.T) {
 	fin := func(seq uint64, status string, at time.Duration) Event {
 		return ev(t, h, seq, &protocol.JobFinished{JobID: "j", Status: status, ExitCode: 1, FinishedAt: t0.Add(at), Error: status})
 	}
-	apply(t, s, ev(t, h, 1, line("j", 1))) // before job.started: a placeholder row
-	j, _ := s.Job("j")
-	if !j.Placeholder || j.Status != protocol.StatusRunning {
-		t.Fatalf("after a log line for an unknown job: %+v, want a running placeholder", j)
-	}
 	r := apply(t, s,
 		ev(t, h, 2, &protocol.JobStarted{JobID: "j", Kind: protocol.KindBackup, StartedAt: t0, ScheduleID: "s1"}),
 		fin(3, protocol.StatusFailed, time.Minute),
@@ -186,7 +185,7 @@ func TestJobStateMachine(t *testing.T) {
 		t.Errorf("JobChanged flags = %v %v %v %v, want true true false false",
 			r.Results[0].JobChanged, r.Results[1].JobChanged, r.Results[2].JobChanged, r.Results[3].JobChanged)
 	}
-	j, _ = s.Job("j")
+	j, _ := s.Job("j")
 	if j.Status != protocol.StatusFailed || j.Kind != protocol.KindBackup || j.Origin != OriginSchedule || j.Placeholder ||
 		!j.FinishedAt.Equal(t0.Add(time.Minute)) || !j.StartedAt.Equal(t0) {
 		t.Errorf("job = %+v; want failed at +1m, a scheduled backup started at t0", j)
@@ -377,13 +376,13 @@ func TestScheduleSetResolvesGroupsAndPauseKeepsEnabledFlags(t *testing.T) {
 func TestHelloRaisesTheMarkToTheAgentsLastAck(t *testing.T) {
 	s := newStore(t)
 	h := approvedHost(t, s, "rebuilt")
-	apply(t, s, ev(t, h, 1, line("j", 1)))
+	apply(t, s, ev(t, h, 1, started("j")))
 	// A rebuilt manager data dir: the agent saw acks up to 40.
-	host, m, err := s.RecordHello(h, HostInfo{Hostname: "rebuilt", Timezone: "UTC"}, 40, "connected", t0)
+	host, m, err := s.RecordHello(h, HelloRecord{Info: HostInfo{Hostname: "rebuilt", Timezone: "UTC"}, LastAckedSeq: 40, Note: "connected", Now: t0})
 	if err != nil || m != 40 || host.Timezone != "UTC" {
 		t.Fatalf("RecordHello = %+v, %d, %v; want mark 40", host, m, err)
 	}
-	if _, m, _ := s.RecordHello(h, HostInfo{}, 10, "", t0); m != 40 {
+	if _, m, _ := s.RecordHello(h, HelloRecord{LastAckedSeq: 10, Now: t0}); m != 40 {
 		t.Errorf("a lower last_acked_seq lowered the mark to %d", m)
 	}
 	r := apply(t, s, ev(t, h, 40, line("j", 2)), ev(t, h, 41, line("j", 3)))

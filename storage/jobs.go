@@ -41,7 +41,8 @@ type Job struct {
 	// what it said). Until then the command is re-sent on every connect.
 	ResultReceived bool `json:"result_received,omitempty"`
 	Accepted       bool `json:"accepted,omitempty"`
-	// Placeholder: created from a log line before any job.* event.
+	// Placeholder: created from a log line before any job.* event (older
+	// builds did; a line for a job that has not started is now refused).
 	Placeholder bool `json:"placeholder,omitempty"`
 }
 

@@ -63,7 +63,11 @@ func (s *Store) JobLog(jobID string, fromSeq uint64, limit int) ([]LogLine, erro
 		p := jk(jobID)
 		c := tx.Bucket(bucketLogs).Cursor()
 		for k, v := c.Seek(logKey(jobID, fromSeq)); k != nil && hasPrefix(k, p) && len(out) < limit; k, v = c.Next() {
-			l, err := decodeLine(getU64(k[len(p):]), v)
+			seq := getU64(k[len(p):])
+			if seq == tallySeq {
+				break // the job's tally, after its last line
+			}
+			l, err := decodeLine(seq, v)
 			if err != nil {
 				return err
 			}
@@ -79,7 +83,15 @@ func (s *Store) JobLogLast(jobID string) (uint64, error) {
 	var last uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		p := jk(jobID)
-		if k := seekLastWithPrefix(tx.Bucket(bucketLogs).Cursor(), p); k != nil {
+		c := tx.Bucket(bucketLogs).Cursor()
+		// The line before the tally, or before whatever follows the job.
+		k, _ := c.Seek(logKey(jobID, tallySeq))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		if k != nil && hasPrefix(k, p) {
 			last = getU64(k[len(p):])
 		}
 		return nil
@@ -87,16 +99,34 @@ func (s *Store) JobLogLast(jobID string) (uint64, error) {
 	return last, err
 }
 
-// JobLogCount returns how many lines a job has stored.
+// JobLogCount returns how many lines a job has stored (the "[N more lines
+// not kept]" line of a job past its cap included).
 func (s *Store) JobLogCount(jobID string) (int, error) {
 	n := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
 		p := jk(jobID)
 		c := tx.Bucket(bucketLogs).Cursor()
-		for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
+		for k, _ := c.Seek(p); k != nil && hasPrefix(k, p) && getU64(k[len(p):]) != tallySeq; k, _ = c.Next() {
 			n++
 		}
 		return nil
 	})
 	return n, err
+}
+
+// LogTally is what the manager counted of a job's log.
+type LogTally struct {
+	// Lines and Bytes are the lines stored within the cap and their
+	// payload bytes; Dropped the lines past it, counted and not stored.
+	Lines, Bytes, Dropped uint64
+}
+
+// JobLogTally returns a job's log counts (zero for a job without lines).
+func (s *Store) JobLogTally(jobID string) (LogTally, error) {
+	var t logTally
+	err := s.db.View(func(tx *bolt.Tx) error {
+		t = decodeTally(tx.Bucket(bucketLogs).Get(logKey(jobID, tallySeq)))
+		return nil
+	})
+	return LogTally{Lines: t.lines, Bytes: t.bytes, Dropped: t.dropped}, err
 }

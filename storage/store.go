@@ -33,7 +33,7 @@ var (
 	bucketHostJobs    = []byte("host_jobs")     // hk(host) ‖ created (BE ns) ‖ job id → nil: history, walks in time order
 	bucketActive      = []byte("active_jobs")   // hk(host) ‖ job id → status: jobs not yet terminal
 	bucketUndelivered = []byte("undelivered")   // hk(host) ‖ job id → nil: command.run sent, no command.result yet
-	bucketLogs        = []byte("job_logs")      // jk(job) ‖ line seq (BE) → encoded LogLine
+	bucketLogs        = []byte("job_logs")      // jk(job) ‖ line seq (BE) → encoded LogLine; seq 2^64−1 holds the job's logTally
 	bucketSnapshots   = []byte("snapshots")     // hk(host) ‖ time (BE ns) ‖ snapshot id → Snapshot (JSON)
 	bucketRepoStats   = []byte("repo_stats")    // host id → RepoStats (JSON)
 	bucketRepoSizes   = []byte("repo_sizes")    // hk(host) ‖ time (BE ns) → RepoSizePoint (JSON)
@@ -100,8 +100,9 @@ type Options struct {
 // Store is the open database. Its methods are safe for concurrent use;
 // bbolt serialises writers.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db    *bolt.DB
+	path  string
+	notes *rejectionNotes // rejections already logged on their hosts (ApplyBatch)
 }
 
 // OpenDir opens (or creates) FileName inside dir, creating dir (0700) if
@@ -144,7 +145,7 @@ func Open(path string, opts *Options) (*Store, error) {
 			return nil, moveAside(path, cerr, o.Now())
 		}
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, notes: newRejectionNotes()}
 	if err := s.migrate(migrations); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -207,6 +208,17 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Path is the file's path.
 func (s *Store) Path() string { return s.path }
+
+// Revision counts the write transactions committed to the file so far. It
+// only grows; a refusal that must write nothing leaves it as it was.
+func (s *Store) Revision() (uint64, error) {
+	var id uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id = uint64(tx.ID())
+		return nil
+	})
+	return id, err
+}
 
 // SchemaVersion is the schema version the file is at.
 func (s *Store) SchemaVersion() (int, error) {

@@ -48,6 +48,10 @@ func (t EnrollToken) UsesLeft() int {
 // after it says why (unknown, expired, used up) and never quotes the token.
 var ErrEnrollRefused = errors.New("enrollment refused")
 
+// ErrAlreadyEnrolled: an enrollment retry for a host that has already used
+// its own agent token (wrapped with ErrEnrollRefused).
+var ErrAlreadyEnrolled = errors.New("already enrolled; remove the host to enroll it again")
+
 // CreateEnrollToken stores a new token (by hash). A token that already
 // exists is an error.
 func (s *Store) CreateEnrollToken(plain string, uses int, expires, now time.Time) (EnrollToken, error) {
@@ -149,7 +153,9 @@ type EnrollResult struct {
 // Enroll checks an enrollment token and creates (approved) or finds the
 // host, in one transaction. A retry with the same token and agent_id gets
 // the same host and the fresh agent token replaces the old one, without
-// using up another use.
+// using up another use — until the host's first hello with its own token;
+// after that a retry is refused (ErrAlreadyEnrolled) and nothing is
+// written.
 func (s *Store) Enroll(req EnrollRequest) (EnrollResult, error) {
 	var res EnrollResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -177,6 +183,12 @@ func (s *Store) Enroll(req EnrollRequest) (EnrollResult, error) {
 			} else if err == nil {
 				if r.Status == HostRejected {
 					return fmt.Errorf("%w: this host was rejected by the administrator", ErrEnrollRefused)
+				}
+				// A retry is for an agent that never got its token. Once
+				// the host has used it, the enrollment token and agent_id
+				// (which others may have seen) must not mint another.
+				if r.TokenUsed {
+					return fmt.Errorf("%w: %w", ErrEnrollRefused, ErrAlreadyEnrolled)
 				}
 				res.Reenrolled = true
 			}

@@ -164,3 +164,46 @@ func TestTailnetNodesBindToOneHost(t *testing.T) {
 		t.Errorf("enrolling a node bound to another approved host: err = %v, want refused", err)
 	}
 }
+
+// An enrollment retry is for an agent that never got its token. Once the
+// host has said hello with its own token, the enrollment token and its
+// agent_id (which others may have seen) are refused, and nothing is
+// written: the host keeps its token, the token its uses.
+func TestEnrollmentReplayIsRefusedOnceTheHostUsedItsToken(t *testing.T) {
+	s := newStore(t)
+	const tok = "replayed-enroll-token"
+	if _, err := s.CreateEnrollToken(tok, 1, t0.Add(24*time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	first, err := enroll(s, tok, "agent-a", "agent-token-1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Over the tailnet a hello carries no token: that ends nothing.
+	if _, _, err := s.RecordHello(first.Host.ID, HelloRecord{Info: first.Host.HostInfo, Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	retry, err := enroll(s, tok, "agent-a", "agent-token-2", t0.Add(time.Minute))
+	if err != nil || !retry.Reenrolled {
+		t.Fatalf("retry before the host used its token = %+v, %v; want it to work", retry, err)
+	}
+	if _, _, err := s.RecordHello(first.Host.ID, HelloRecord{Info: first.Host.HostInfo, ByToken: true, Now: t0.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+
+	rev, _ := s.Revision()
+	_, err = enroll(s, tok, "agent-a", "agent-token-thief", t0.Add(3*time.Minute))
+	if !errors.Is(err, ErrEnrollRefused) || !errors.Is(err, ErrAlreadyEnrolled) ||
+		!strings.Contains(err.Error(), "already enrolled; remove the host to enroll it again") {
+		t.Fatalf("replay after the host used its token: err = %v; want refused, already enrolled", err)
+	}
+	if after, _ := s.Revision(); after != rev {
+		t.Errorf("the refused replay wrote to the store (revision %d → %d)", rev, after)
+	}
+	if h, err := s.HostByToken("agent-token-2"); err != nil || h.ID != first.Host.ID {
+		t.Errorf("the host's own token after the replay: %v, %v; want it to still work", h.ID, err)
+	}
+	if _, err := s.HostByToken("agent-token-thief"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the replayed enrollment's token works (err %v)", err)
+	}
+}

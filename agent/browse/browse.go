@@ -22,6 +22,11 @@ type Options struct {
 	MaxBytes int64
 	// BuildTimeout bounds one restic ls run (default 15 minutes).
 	BuildTimeout time.Duration
+	// IndexWait bounds how long one request waits for its snapshot's
+	// index to be built (default 60 s); then it is answered "busy: index
+	// still building" and the build goes on for the next request. A
+	// caller's earlier deadline counts the same way.
+	IndexWait time.Duration
 	// Logger gets one line per index built. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -35,6 +40,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BuildTimeout <= 0 {
 		o.BuildTimeout = 15 * time.Minute
+	}
+	if o.IndexWait <= 0 {
+		o.IndexWait = 60 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -128,12 +136,18 @@ func (x *Index) List(ctx context.Context, req protocol.TreeList) protocol.TreeLi
 		res.Error = describe(err, req)
 		return res
 	}
-	res.Entries, res.NextOffset = t.page(dir, req.Offset, min(req.EffectiveLimit(), protocol.TreeListMaxLimit))
+	res.Entries, res.NextOffset = t.page(dir, req.Offset, min(req.EffectiveLimit(), protocol.TreeListMaxLimit), maxPageBytes)
 	return res
 }
 
+// ErrBusy: the snapshot's index was still being built when the request's
+// wait ran out. Asking again later finds it built (or closer to it).
+var ErrBusy = errors.New("busy: index still building")
+
 func describe(err error, req protocol.TreeList) string {
 	switch {
+	case errors.Is(err, ErrBusy):
+		return ErrBusy.Error()
 	case errors.Is(err, ErrSnapshotNotFound):
 		return fmt.Sprintf("snapshot %s not found", req.SnapshotID)
 	case errors.Is(err, errNotFound):
@@ -148,8 +162,9 @@ func describe(err error, req protocol.TreeList) string {
 }
 
 // tree returns the snapshot's index, building it (once, however many ask)
-// when it is not kept. A requester that gives up does not stop the build:
-// its result is kept for the retry.
+// when it is not kept. A requester waits at most IndexWait, or until its
+// deadline, and then gets ErrBusy; one that gives up or is cancelled does
+// not stop the build: its result is kept for the retry.
 func (x *Index) tree(ctx context.Context, id string) (*tree, error) {
 	x.mu.Lock()
 	if el, ok := x.byID[id]; ok {
@@ -165,10 +180,17 @@ func (x *Index) tree(ctx context.Context, id string) (*tree, error) {
 	}
 	b.waiters++
 	x.mu.Unlock()
+	wait := time.NewTimer(x.opts.IndexWait)
+	defer wait.Stop()
 	select {
 	case <-b.done:
 		return b.tree, b.err
+	case <-wait.C:
+		return nil, ErrBusy
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, ErrBusy
+		}
 		return nil, ctx.Err()
 	}
 }

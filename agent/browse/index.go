@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"restic-manager/protocol"
@@ -90,14 +91,65 @@ func (t *tree) lookup(path string) (int, error) {
 	return dir, nil
 }
 
-// page returns the children of directory dir from offset, at most limit.
-func (t *tree) page(dir, offset, limit int) (entries []protocol.TreeEntry, next *int) {
+// maxPageBytes: a page ends early rather than let its encoded entries
+// pass this (DESIGN, tree.list), so a directory of long names full of
+// characters JSON escapes (six bytes each) still fits the 1 MiB frame.
+const maxPageBytes = 512 << 10
+
+// entryOverhead bounds the encoding of one entry besides its name:
+// {"name":"","type":"symlink","size":18446744073709551615,
+// "mtime":"2006-01-02T15:04:05.999999999-07:00"} and a comma.
+const entryOverhead = 112
+
+// encodedNameLen bounds the bytes encoding/json writes for name, quotes
+// included: a control character, <, > or & takes six (\u003c), " and \
+// two, U+2028/U+2029 six, a byte of invalid UTF-8 six (\ufffd), anything
+// else what it takes in UTF-8.
+func encodedNameLen(name string) int {
+	n := 2
+	for i := 0; i < len(name); {
+		c := name[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				n += 6
+			case c == '"' || c == '\\':
+				n += 2
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(name[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			n += 6
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
+// page returns the children of directory dir from offset: at most limit,
+// and fewer when their encoding would pass maxBytes (never fewer than one,
+// so paging always moves on).
+func (t *tree) page(dir, offset, limit, maxBytes int) (entries []protocol.TreeEntry, next *int) {
 	span := t.dirs[dir]
 	kids := t.entries[span.start:span.end]
 	if offset >= len(kids) {
 		return []protocol.TreeEntry{}, nil
 	}
 	end := min(offset+limit, len(kids))
+	size := 0
+	for i, e := range kids[offset:end] {
+		size += encodedNameLen(t.name(e)) + entryOverhead
+		if size > maxBytes && i > 0 {
+			end = offset + i
+			break
+		}
+	}
 	out := make([]protocol.TreeEntry, 0, end-offset)
 	for _, e := range kids[offset:end] {
 		te := protocol.TreeEntry{Name: t.name(e)}

@@ -252,6 +252,8 @@ type recorder struct {
 	approved  int
 	submit    func(c *protocol.CommandRun) error
 	approvals chan struct{}
+	// treeList, if set, answers TreeList (one that takes its time).
+	treeList func(ctx context.Context, q *protocol.TreeList) *protocol.TreeListResult
 }
 
 func newRecorder() *recorder { return &recorder{approvals: make(chan struct{}, 16)} }
@@ -280,7 +282,13 @@ func (r *recorder) Submit(_ context.Context, c *protocol.CommandRun) error {
 
 func (r *recorder) Cancel(context.Context, string) error { return ErrUnknownJob }
 
-func (r *recorder) TreeList(_ context.Context, q *protocol.TreeList) *protocol.TreeListResult {
+func (r *recorder) TreeList(ctx context.Context, q *protocol.TreeList) *protocol.TreeListResult {
+	r.mu.Lock()
+	f := r.treeList
+	r.mu.Unlock()
+	if f != nil {
+		return f(ctx, q)
+	}
 	return &protocol.TreeListResult{SnapshotID: q.SnapshotID, Path: q.Path, Entries: []protocol.TreeEntry{}}
 }
 
@@ -289,6 +297,12 @@ func (r *recorder) Approved(context.Context) {
 	r.approved++
 	r.mu.Unlock()
 	r.approvals <- struct{}{}
+}
+
+func (r *recorder) setTreeList(f func(ctx context.Context, q *protocol.TreeList) *protocol.TreeListResult) {
+	r.mu.Lock()
+	r.treeList = f
+	r.mu.Unlock()
 }
 
 func (r *recorder) setSubmit(f func(c *protocol.CommandRun) error) {

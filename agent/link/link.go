@@ -45,6 +45,9 @@ type Handler interface {
 	Submit(ctx context.Context, c *protocol.CommandRun) error
 	// Cancel cancels a queued or running job; ErrUnknownJob if there is none.
 	Cancel(ctx context.Context, jobID string) error
+	// TreeList answers one page; it may take long (a snapshot's index
+	// builds first) and runs off the read loop. ctx's deadline is the
+	// request's: past it, answer busy rather than keep waiting.
 	TreeList(ctx context.Context, q *protocol.TreeList) *protocol.TreeListResult
 	// Approved runs after every hello.ack with status approved: the moment
 	// to publish snapshots and repo stats.
@@ -85,6 +88,9 @@ type Options struct {
 	HelloTimeout      time.Duration // default 15 s
 	RejectedRetry     time.Duration // default 5 min
 	MaxBackoff        time.Duration // default 60 s
+	// TreeListWait bounds one tree.list from its arrival, waiting for a
+	// worker and for its snapshot's index (default 60 s).
+	TreeListWait time.Duration
 }
 
 // Defaults from DESIGN.md.
@@ -93,6 +99,7 @@ const (
 	DefaultHelloTimeout  = 15 * time.Second
 	DefaultRejectedRetry = 5 * time.Minute
 	DefaultMaxBackoff    = 60 * time.Second
+	DefaultTreeListWait  = 60 * time.Second
 	firstBackoff         = 500 * time.Millisecond
 	pendingBatch         = 256
 )
@@ -139,6 +146,9 @@ func New(opts Options) *Link {
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.TreeListWait <= 0 {
+		opts.TreeListWait = DefaultTreeListWait
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -286,7 +296,10 @@ func (l *Link) session(ctx context.Context) (accepted bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	s := &session{l: l, conn: conn, approved: make(chan struct{}), treeSem: make(chan struct{}, maxConcurrentTreeList)}
+	s := &session{l: l, conn: conn, approved: make(chan struct{}), trees: make(chan treeRequest, maxQueuedTreeList)}
+	for range maxConcurrentTreeList {
+		go s.treeWorker(ctx)
+	}
 	l.setStatus(func(st *Status) {
 		st.Connected, st.HostID, st.LastError = true, ack.HostID, ""
 		st.Pending = ack.Status == protocol.HostPending

@@ -27,10 +27,62 @@ type session struct {
 	unknownMu sync.Mutex
 	unknown   map[string]bool
 
-	treeSem chan struct{}
+	trees chan treeRequest // tree.lists waiting for a worker
 }
 
-const maxConcurrentTreeList = 4
+// tree.list runs off the read loop, which only queues a request:
+// maxConcurrentTreeList workers answer the queue in order, so acks,
+// cancels and pongs keep flowing however long an index takes to build.
+// A request waits at most Options.TreeListWait from its arrival (in the
+// queue and for its index together); past maxQueuedTreeList waiting, one
+// is answered busy at once.
+const (
+	maxConcurrentTreeList = 4
+	maxQueuedTreeList     = 256
+)
+
+// errTreeQueueFull answers a tree.list that found the queue full.
+var errTreeQueueFull = errors.New("busy: too many tree.list requests waiting; ask again")
+
+type treeRequest struct {
+	id       string // the request's envelope id, for reply_to
+	q        *protocol.TreeList
+	deadline time.Time
+}
+
+// treeWorker answers queued tree.lists until the session ends.
+func (s *session) treeWorker(ctx context.Context) {
+	for {
+		var r treeRequest
+		select {
+		case <-ctx.Done():
+			return
+		case r = <-s.trees:
+		}
+		rctx, cancel := context.WithDeadline(ctx, r.deadline)
+		res := s.l.opts.Handler.TreeList(rctx, r.q)
+		cancel()
+		if _, err := s.conn.SendPayload(ctx, res, r.id); err != nil {
+			s.l.log.Debug("tree.list.result not sent", "err", err)
+		}
+	}
+}
+
+// queueTreeList hands a tree.list to the workers without ever waiting.
+func (s *session) queueTreeList(ctx context.Context, id string, q *protocol.TreeList) {
+	select {
+	case s.trees <- treeRequest{id: id, q: q, deadline: time.Now().Add(s.l.opts.TreeListWait)}:
+		s.l.log.Debug("tree.list queued", "snapshot", q.SnapshotID, "waiting", len(s.trees))
+	default:
+		s.l.log.Warn("tree.list refused: the queue is full", "waiting", maxQueuedTreeList)
+		go func() { // the reply's write must not hold up the read loop either
+			res := &protocol.TreeListResult{SnapshotID: q.SnapshotID, Path: q.Path, Error: errTreeQueueFull.Error()}
+			if _, err := s.conn.SendPayload(ctx, res, id); err != nil {
+				s.l.log.Debug("tree.list.result not sent", "err", err)
+			}
+		}()
+	}
+}
 
 func (s *session) approve(ctx context.Context) {
 	s.approveOnce.Do(func() {
@@ -239,19 +291,8 @@ func (s *session) dispatch(ctx context.Context, env protocol.Envelope) error {
 		if err != nil {
 			return s.badRequest(ctx, env, err)
 		}
-		// Indexing a snapshot can take seconds: never hold up the read loop.
-		select {
-		case s.treeSem <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
-		go func() {
-			defer func() { <-s.treeSem }()
-			res := l.opts.Handler.TreeList(ctx, q)
-			if _, err := s.conn.SendPayload(ctx, res, env.ID); err != nil {
-				l.log.Debug("tree.list.result not sent", "err", err)
-			}
-		}()
+		// Indexing a snapshot can take minutes: never hold up the read loop.
+		s.queueTreeList(ctx, env.ID, q)
 
 	case protocol.TypeAgentUpdateAvailable:
 		u, err := protocol.Decode[protocol.AgentUpdateAvailable](env)

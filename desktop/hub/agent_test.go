@@ -142,6 +142,7 @@ type testAgent struct {
 
 	seq     uint64
 	journal map[uint64][]byte // seq → the frame as first sent
+	line    uint64            // the last log line number keepsBeingAcked emitted
 }
 
 func dialAgent(t testing.TB, url, name string) *testAgent {
@@ -322,6 +323,22 @@ func (a *testAgent) next(typ string) (protocol.Envelope, bool) {
 		}
 		<-a.changed
 	}
+}
+
+// takeAll takes every received frame of type typ, without waiting.
+func (a *testAgent) takeAll(typ string) []protocol.Envelope {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var got, rest []protocol.Envelope
+	for _, f := range a.frames {
+		if f.Type == typ {
+			got = append(got, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	a.frames = rest
+	return got
 }
 
 // has reports whether a frame of type typ is held, without waiting.

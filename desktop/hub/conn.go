@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,13 +22,10 @@ const (
 	statusPolicy    = wsconn.StatusPolicyViolation
 	statusGoingAway = wsconn.StatusGoingAway
 	statusNormal    = wsconn.StatusNormal
-	statusTooBig    = wsconn.StatusMessageTooBig
 
 	// outQueueLen bounds frames waiting to be written to one agent. Acks
 	// are coalesced outside it.
 	outQueueLen = 1024
-	// maxReportParts bounds a split snapshots.report held in memory.
-	maxReportParts = 4096
 )
 
 // conn is one agent socket, from accept to close.
@@ -48,7 +44,7 @@ type conn struct {
 	closed   chan struct{} // closed when the close handshake has ended
 	once     sync.Once
 	writerWG sync.WaitGroup
-	inflight chan struct{} // one token per event waiting for commit
+	inflight *inflight // events waiting for commit, and their bytes
 
 	heardNS  atomic.Int64
 	authed   atomic.Bool
@@ -61,9 +57,15 @@ type conn struct {
 	rpcMu sync.Mutex
 	rpcs  map[string]chan rpcResult
 
+	// starting counts the job.started events of this connection waiting
+	// for commit, by job id: progress may follow a job.started before it
+	// is stored.
+	startMu  sync.Mutex
+	starting map[string]int
+
 	// Reader goroutine only.
 	unknown map[string]bool
-	report  *partialReport
+	reports reportAssembler
 }
 
 type outItem struct {
@@ -78,12 +80,6 @@ type rpcResult struct {
 	err error
 }
 
-type partialReport struct {
-	id    string
-	parts int
-	got   map[int][]protocol.Snapshot
-}
-
 func (h *Hub) newConn(ws *wsconn.Conn, l Listener, remote string) *conn {
 	h.mu.Lock()
 	h.connSeq++
@@ -92,7 +88,8 @@ func (h *Hub) newConn(ws *wsconn.Conn, l Listener, remote string) *conn {
 	c := &conn{
 		h: h, id: id, ws: ws, listener: l.Name, remote: remote,
 		out: make(chan *outItem, outQueueLen), ackWake: make(chan struct{}, 1), done: make(chan struct{}), closed: make(chan struct{}),
-		inflight: make(chan struct{}, h.opts.MaxInflight), rpcs: map[string]chan rpcResult{}, unknown: map[string]bool{},
+		inflight: newInflight(h.opts.MaxInflight, h.opts.MaxInflightBytes), starting: map[string]int{},
+		reports: reportAssembler{maxBytes: h.opts.MaxInflightBytes}, rpcs: map[string]chan rpcResult{}, unknown: map[string]bool{},
 	}
 	c.heardNow()
 	return c
@@ -354,7 +351,8 @@ func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.He
 		}
 		c.peer = &p
 	}
-	host, agentToken, isNew, err := h.authenticate(c, hello)
+	adm, err := h.authenticate(c, hello)
+	host := adm.host
 	if err != nil {
 		var r *refusal
 		if errors.As(err, &r) {
@@ -374,7 +372,8 @@ func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.He
 	if host.Status == storage.HostPending {
 		note += "; waiting for approval"
 	}
-	host, mark, err := h.store.RecordHello(host.ID, info, hello.LastAckedSeq, note, now)
+	host, mark, err := h.store.RecordHello(host.ID, storage.HelloRecord{Info: info, LastAckedSeq: hello.LastAckedSeq, Note: note,
+		ByToken: adm.byToken, Now: now})
 	if err != nil {
 		h.log.Error("record hello", append(c.logAttrs(), "err", err)...)
 		h.refuse(c, env.ID, "internal error on the manager; try again later")
@@ -395,13 +394,13 @@ func (h *Hub) admit(ctx context.Context, c *conn, l Listener, hello *protocol.He
 	}
 
 	c.sendPayload(&protocol.HelloAck{Accepted: true, HostID: host.ID, Status: statusOf(host), ProtocolVersion: c.protoVer,
-		AckedSeq: mark, AgentToken: agentToken}, env.ID)
+		AckedSeq: mark, AgentToken: adm.agentToken}, env.ID)
 	h.log.Info("agent connected", append(c.logAttrs(), "hello", *hello, "status", host.Status, "acked_seq", mark)...)
 	h.broker.publish(Change{Kind: ChangeHostEvents, HostID: host.ID})
 	if c.approved.Load() {
 		h.pushAll(c, host)
 	}
-	if isNew {
+	if adm.isNew {
 		h.broker.publish(Change{Kind: ChangeHosts})
 	}
 	h.broker.publish(Change{Kind: ChangeHost, HostID: host.ID})
@@ -415,73 +414,91 @@ func statusOf(h storage.Host) string {
 	return protocol.HostPending
 }
 
+// admission is what authenticate decided about a hello.
+type admission struct {
+	host storage.Host
+	// agentToken is the token issued at enrollment on plain TCP ("" else).
+	agentToken string
+	isNew      bool
+	// byToken: the host proved itself with its own agent token.
+	byToken bool
+}
+
 // authenticate applies the identity rules. On a tailnet listener the node
 // is the identity: a known node needs no token, an unknown node with an
 // enrollment token enrolls, one with a valid agent token is bound to that
 // host, and any other unknown node becomes pending. On plain TCP a host
 // proves itself with its agent token, or enrolls with an enrollment token.
-// A hostname or any other hello field never identifies a host.
-func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (host storage.Host, agentToken string, isNew bool, err error) {
+// A hostname or any other hello field never identifies a host. A refused
+// hello changes nothing in the store (the caller may log the refusal on
+// the host).
+func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (admission, error) {
 	info := storage.HostInfoFromHello(hello)
 	now := h.now()
 	if p := c.peer; p != nil {
 		if p.NodeID == "" {
-			return host, "", false, refused("the tailnet did not name this node")
+			return admission{}, refused("the tailnet did not name this node")
 		}
-		host, err = h.store.HostByNode(p.NodeID)
+		host, err := h.store.HostByNode(p.NodeID)
 		switch {
 		case err == nil && host.Status == storage.HostRejected:
-			return host, "", false, refused("this host was rejected by the administrator")
+			return admission{host: host}, refused("this host was rejected by the administrator")
 		case err == nil && host.Status == storage.HostPending && hello.EnrollToken != "":
 			// A pending node that now brings an enrollment token enrolls.
 		case err == nil:
-			return host, "", false, nil
+			return admission{host: host}, nil
 		case !errors.Is(err, storage.ErrNotFound):
-			return host, "", false, err
+			return admission{}, err
 		}
 		if hello.EnrollToken != "" {
 			res, err := h.store.Enroll(storage.EnrollRequest{EnrollToken: hello.EnrollToken, AgentID: hello.AgentID,
 				NodeID: p.NodeID, NodeName: p.NodeName, Info: info, Now: now})
 			if errors.Is(err, storage.ErrEnrollRefused) {
-				return res.Host, "", false, refused("%v", err)
+				return admission{host: res.Host}, refused("%v", err)
 			}
 			if err == nil {
 				h.hostEvent(res.Host.ID, storage.EventAdmin, "enrolled with an enrollment token over the tailnet")
 			}
-			return res.Host, "", !res.Reenrolled && host.ID == "", err
+			return admission{host: res.Host, isNew: !res.Reenrolled && host.ID == ""}, err
 		}
 		if hello.Token != "" {
 			th, err := h.store.HostByToken(hello.Token)
 			if err == nil && th.Status != storage.HostRejected {
+				if err := tokenHolder(th, hello); err != nil {
+					return admission{host: th}, err
+				}
 				bound, err := h.store.BindNode(th.ID, p.NodeID, p.NodeName)
 				if err != nil {
-					return th, "", false, refused("%v", err)
+					return admission{host: th}, refused("%v", err)
 				}
-				return bound, "", false, nil
+				return admission{host: bound, byToken: true}, nil
 			}
 			// An unknown token proves nothing: the node is pending below.
 		}
 		if host.ID != "" { // pending, with a refused enrollment
-			return host, "", false, nil
+			return admission{host: host}, nil
 		}
 		host, err = h.store.CreatePendingHost(p.NodeID, p.NodeName, hello.AgentID, info, now)
 		if err == nil {
 			h.log.Info("unknown tailnet node is waiting for approval", "node", p.NodeID, "node_name", p.NodeName, "hostname", hello.Hostname)
 		}
-		return host, "", err == nil, err
+		return admission{host: host, isNew: err == nil}, err
 	}
 
 	if hello.Token != "" {
-		host, err = h.store.HostByToken(hello.Token)
+		host, err := h.store.HostByToken(hello.Token)
 		switch {
 		case err == nil && host.Status == storage.HostRejected:
-			return host, "", false, refused("this host was rejected by the administrator")
+			return admission{host: host}, refused("this host was rejected by the administrator")
 		case err == nil:
-			return host, "", false, nil
+			if err := tokenHolder(host, hello); err != nil {
+				return admission{host: host}, err
+			}
+			return admission{host: host, byToken: true}, nil
 		case !errors.Is(err, storage.ErrNotFound):
-			return host, "", false, err
+			return admission{}, err
 		case hello.EnrollToken == "":
-			return storage.Host{}, "", false, refused("the token is not valid (was this host removed or re-enrolled?)")
+			return admission{}, refused("the token is not valid (was this host removed or re-enrolled?)")
 		}
 	}
 	if hello.EnrollToken != "" {
@@ -489,19 +506,31 @@ func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (host storage.Host, a
 		res, err := h.store.Enroll(storage.EnrollRequest{EnrollToken: hello.EnrollToken, AgentID: hello.AgentID,
 			AgentToken: tok, Info: info, Now: now})
 		if errors.Is(err, storage.ErrEnrollRefused) {
-			return res.Host, "", false, refused("%v", err)
+			return admission{host: res.Host}, refused("%v", err)
 		}
 		if err != nil {
-			return res.Host, "", false, err
+			return admission{host: res.Host}, err
 		}
 		if res.Reenrolled {
 			h.hostEvent(res.Host.ID, storage.EventAdmin, "enrollment retried: a fresh agent token replaces the old one")
 		} else {
 			h.hostEvent(res.Host.ID, storage.EventAdmin, "enrolled with an enrollment token")
 		}
-		return res.Host, tok, !res.Reenrolled, nil
+		return admission{host: res.Host, agentToken: tok, isNew: !res.Reenrolled}, nil
 	}
-	return storage.Host{}, "", false, refused("this listener needs token (or enroll_token to enroll)")
+	return admission{}, refused("this listener needs token (or enroll_token to enroll)")
+}
+
+// tokenHolder refuses an agent token presented by another agent than the
+// one it was issued to: a token copied off a host (argv, a unit file, a
+// backup) must not let a second agent displace the host's connection,
+// receive its credentials or move its mark. The refusal never names the
+// host's agent_id.
+func tokenHolder(host storage.Host, hello *protocol.Hello) error {
+	if hello.AgentID != host.AgentID {
+		return refused("this agent token was issued to another agent (agent_id differs); enroll this agent with its own enrollment token")
+	}
+	return nil
 }
 
 // newSecretToken makes a 256-bit random token (43 URL-safe characters).
@@ -526,7 +555,7 @@ func (h *Hub) readLoop(c *conn) {
 				c.replyError(fe.ID, protocol.CodeBadRequest, fe.Err.Error())
 				continue
 			}
-			if wsconn.CloseStatus(err) == statusTooBig || strings.Contains(err.Error(), "read limited") {
+			if wsconn.IsFrameTooBig(err) {
 				h.log.Warn("agent sent a frame over the 1 MiB limit; connection closed (1009)", c.logAttrs()...)
 				h.hostEvent(c.hostID, storage.EventProtocol, "sent a frame over 1 MiB: connection closed (1009)")
 			} else if !c.closing() {
@@ -581,7 +610,7 @@ func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
 		} else {
 			ev.Payload = p
 		}
-		h.submit(c, ev, received)
+		h.submit(c, ev, int64(len(env.Payload)), received)
 		return
 	}
 	p, err := env.DecodePayload()
@@ -594,18 +623,22 @@ func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
 	}
 	switch p := p.(type) {
 	case *protocol.JobProgress:
-		h.setProgress(c, p)
+		h.setProgress(c, env.ID, p)
 	case *protocol.SnapshotsReport:
-		whole, err := c.assemble(p)
+		whole, dropped, err := c.reports.add(p, int64(len(env.Payload)))
+		if dropped > 0 {
+			h.noteOnce(c, "report-dropped", "agent left split snapshots.reports unfinished; the oldest were dropped (more are not logged)",
+				fmt.Errorf("%d dropped", dropped))
+		}
 		if err != nil {
 			c.replyError(env.ID, protocol.CodeBadRequest, err.Error())
 			return
 		}
 		if whole != nil {
-			h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: whole}, received)
+			h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: whole.report}, whole.size, received)
 		}
 	case *protocol.RepoStats:
-		h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: p}, received)
+		h.submit(c, storage.Event{HostID: c.hostID, Env: env, Payload: p}, int64(len(env.Payload)), received)
 	case *protocol.ScheduleAck:
 		h.scheduleAcked(c, p)
 	case *protocol.CommandResult:
@@ -620,32 +653,6 @@ func (h *Hub) dispatch(c *conn, env protocol.Envelope, received time.Time) {
 	default:
 		c.replyError(env.ID, protocol.CodeBadRequest, env.Type+" is sent by the manager, not by an agent")
 	}
-}
-
-// assemble collects the parts of a split snapshots.report; it returns the
-// whole list once every part of one report_id has arrived. A new
-// report_id drops an unfinished older one.
-func (c *conn) assemble(p *protocol.SnapshotsReport) (*protocol.SnapshotsReport, error) {
-	if p.Parts <= 1 {
-		c.report = nil
-		return &protocol.SnapshotsReport{Snapshots: p.Snapshots}, nil
-	}
-	if p.Parts > maxReportParts {
-		return nil, fmt.Errorf("parts: %d is more than the %d parts a report may have", p.Parts, maxReportParts)
-	}
-	if c.report == nil || c.report.id != p.ReportID || c.report.parts != p.Parts {
-		c.report = &partialReport{id: p.ReportID, parts: p.Parts, got: map[int][]protocol.Snapshot{}}
-	}
-	c.report.got[p.Part] = p.Snapshots
-	if len(c.report.got) < c.report.parts {
-		return nil, nil
-	}
-	all := []protocol.Snapshot{}
-	for i := 1; i <= c.report.parts; i++ {
-		all = append(all, c.report.got[i]...)
-	}
-	c.report = nil
-	return &protocol.SnapshotsReport{Snapshots: all}, nil
 }
 
 // registerRPC returns the channel the reply to id will arrive on.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -364,52 +362,10 @@ func TestAHostIsOfflineAfterThreeMissedHeartbeats(t *testing.T) {
 	}
 }
 
-func TestAFloodIsSlowedDownNotDisconnected(t *testing.T) {
-	th, _ := newTestHub(t, func(o *Options) { o.MaxInflight = 64 }, nil)
-	healthy, _, _ := enrollAgent(t, th, "healthy", th.enrollToken(t, 1))
-	flood, _, _ := enrollAgent(t, th, "flood", th.enrollToken(t, 1))
-	const n = 3000
-	done := make(chan struct{})
-	go func() { // a replay of a long offline spell, as fast as the socket takes it
-		defer close(done)
-		for i := uint64(1); i <= n; i++ {
-			env, _ := protocol.NewEnvelope(logLine("flood-job", i))
-			env.Seq = i
-			raw, _ := json.Marshal(env)
-			if err := flood.sendRaw(raw); err != nil {
-				return
-			}
-		}
-	}()
-	for i := uint64(1); i <= 20; i++ {
-		healthy.waitAck(healthy.emit(logLine("healthy-job", i)))
-	}
-	<-done
-	flood.waitAck(n)
-	if flood.isClosed() {
-		t.Fatal("the flooding agent was disconnected; it should only be read more slowly")
-	}
-	if c, _ := th.store.JobLogCount("flood-job"); c != n {
-		t.Errorf("stored %d of the flood's %d lines", c, n)
-	}
-}
-
 func TestAHostHeldBackByASlowCommitIsNotMarkedOffline(t *testing.T) {
-	release := make(chan struct{})
-	var stall atomic.Bool
-	th, _ := newTestHub(t, func(o *Options) {
-		o.HeartbeatInterval = 50 * time.Millisecond
-		o.beforeCommit = func() {
-			if stall.Load() {
-				<-release
-			}
-		}
-	}, nil)
-	var once sync.Once
-	unstall := func() { once.Do(func() { stall.Store(false); close(release) }) }
-	t.Cleanup(unstall) // runs before the hub's cleanup, so Close never waits on the hook
+	th, disk := gatedHub(t, func(o *Options) { o.HeartbeatInterval = 50 * time.Millisecond })
 	a, hostID, _ := enrollAgent(t, th, "patient", th.enrollToken(t, 1))
-	stall.Store(true)
+	disk.stall()
 	seq := a.emit(logLine("j", 1))
 	// Well past 3 heartbeat intervals with the event stuck in our commit.
 	deadline := time.Now().Add(400 * time.Millisecond)
@@ -419,6 +375,6 @@ func TestAHostHeldBackByASlowCommitIsNotMarkedOffline(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	unstall()
+	disk.open()
 	a.waitAck(seq)
 }

@@ -206,15 +206,14 @@ func BenchmarkFleetIngest(b *testing.B) {
 	}
 }
 
-func runFleet(b *testing.B, n int, dur time.Duration) {
-	b.StopTimer()
-	dir := b.TempDir()
+// enrolledStore opens a store in dir with n hosts enrolled beforehand (the
+// benchmarks are about ingest), as connectSim's agent i says hello, and
+// returns it with each host's agent token.
+func enrolledStore(b *testing.B, dir string, n int) (*storage.Store, []string) {
 	st, err := storage.OpenDir(dir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	// Hosts enrolled beforehand: the benchmark is about ingest.
 	now := time.Now()
 	if _, err := st.CreateEnrollToken("fleet-enroll-token", n, now.Add(time.Hour), now); err != nil {
 		b.Fatal(err)
@@ -227,11 +226,36 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 			b.Fatal(err)
 		}
 	}
+	return st, tokens
+}
+
+// serveHub runs a hub with o on a plain-TCP listener on loopback; it
+// returns the agents' URL and a func that stops it.
+func serveHub(b *testing.B, o Options) (*Hub, string, func()) {
+	h, err := New(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := ListenTCP("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); _ = h.Serve(ctx, l) }()
+	return h, "ws://" + l.L.Addr().String() + protocol.AgentPath, func() { cancel(); h.Close(); <-served }
+}
+
+func runFleet(b *testing.B, n int, dur time.Duration) {
+	b.StopTimer()
+	dir := b.TempDir()
+	st, tokens := enrolledStore(b, dir, n)
+	defer st.Close()
 
 	commitLat, commitDur := newLatHist(), newLatHist()
 	var commits, events atomic.Uint64
 	var measuring atomic.Bool
-	h, err := New(Options{Store: st, Secrets: secrets.NewMemory(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	_, url, stop := serveHub(b, Options{Store: st, Secrets: secrets.NewMemory(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		commitObserver: func(received []time.Time, started, committed time.Time) {
 			if !measuring.Load() {
 				return
@@ -245,20 +269,10 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 			commitDur.add(committed.Sub(started))
 			commitLat.mu.Unlock()
 		}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := ListenTCP("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { defer close(served); _ = h.Serve(ctx, l) }()
-	defer func() { cancel(); h.Close(); <-served }()
+	defer stop()
 
 	cfgPath := filepath.Join(dir, "fleet.json")
-	cfg, _ := json.Marshal(fleetConfig{URL: "ws://" + l.L.Addr().String() + protocol.AgentPath, Tokens: tokens, Duration: dur})
+	cfg, _ := json.Marshal(fleetConfig{URL: url, Tokens: tokens, Duration: dur})
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		b.Fatal(err)
 	}

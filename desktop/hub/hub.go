@@ -68,9 +68,12 @@ type Options struct {
 	// transaction, one fsync and one ack per host cover many. It bounds
 	// the added latency, not the commit rate alone.
 	CommitInterval time.Duration
-	// MaxInflight caps one connection's events waiting for commit; past it
-	// the hub reads that socket more slowly (default 2048).
-	MaxInflight int
+	// MaxInflight and MaxInflightBytes cap one connection's events
+	// waiting for commit and their payload bytes; past either the hub
+	// stops reading that socket until commits catch up (defaults 4096 and
+	// 64 MiB).
+	MaxInflight      int
+	MaxInflightBytes int64
 
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
@@ -135,7 +138,10 @@ func New(o Options) (*Hub, error) {
 		o.MaxBatch = 16384
 	}
 	if o.MaxInflight <= 0 {
-		o.MaxInflight = 2048
+		o.MaxInflight = 4096
+	}
+	if o.MaxInflightBytes <= 0 {
+		o.MaxInflightBytes = 64 << 20
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
@@ -250,7 +256,7 @@ func (h *Hub) monitor() {
 		for c := range h.sockets {
 			// A connection with events waiting for commit is not silent:
 			// we are the slow side and its reader is held back on purpose.
-			if c.authenticated() && len(c.inflight) == 0 && now.Sub(c.heard()) > limit {
+			if c.authenticated() && c.inflight.pending() == 0 && now.Sub(c.heard()) > limit {
 				silent = append(silent, c)
 			}
 		}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"restic-manager/protocol"
 	"restic-manager/protocol/wsconn"
+	"restic-manager/storage"
 )
 
 // fakeTailnet stands in for tsnet's WhoIs (the tailnet helper adds tests
@@ -161,5 +163,110 @@ func TestAWhoIsFailureIsRefused(t *testing.T) {
 	a.hello(func(h *protocol.Hello) { h.Token = "whatever-token" })
 	if ack := a.expectHelloAck(); ack.Accepted || !contains(ack.Error, "could not identify") {
 		t.Errorf("hello.ack = %+v; want refused", ack)
+	}
+}
+
+// A token copied off a host is not the host: a hello that brings it with
+// another agent_id is refused, and the real host keeps its connection,
+// its events and its mark (the impostor's last_acked_seq moves nothing).
+func TestAStolenTokenWithAnotherAgentIDIsRefused(t *testing.T) {
+	th, tailURL, tn := newTailnetHub(t)
+	real, hostID, token := enrollAgent(t, th, "office-pc", th.enrollToken(t, 1))
+	real.emit(&protocol.JobStarted{JobID: "real-job", Kind: protocol.KindBackup, StartedAt: time.Now()})
+	real.emit(logLine("real-job", 1))
+	real.waitAck(real.emit(logLine("real-job", 2)))
+	before, _ := th.Host(hostID)
+
+	for _, tc := range []struct{ name, url string }{{"plain TCP", th.url}, {"tailnet, unknown node", tailURL}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tn.as(Peer{NodeID: "nThief", NodeName: "thief.ts.net"})
+			thief := dialAgent(t, tc.url, "office-pc") // the same hostname: it names nothing
+			thief.agentID = "agent-id-of-the-thief"
+			thief.hello(func(h *protocol.Hello) { h.Token, h.LastAckedSeq = token, 1_000_000 })
+			ack := thief.expectHelloAck()
+			if ack.Accepted || !contains(ack.Error, "issued to another agent") || contains(ack.Error, real.agentID) {
+				t.Errorf("hello.ack = %+v; want refused, saying the token belongs to another agent without naming it", ack)
+			}
+			if code := thief.waitClosed(); code != wsconn.StatusPolicyViolation {
+				t.Errorf("impostor close code = %d, want policy violation", code)
+			}
+			if thief.has(protocol.TypeConfigUpdate) || thief.has(protocol.TypeScheduleSet) {
+				t.Error("the impostor received the host's configuration")
+			}
+		})
+	}
+	if _, err := th.store.HostByNode("nThief"); err == nil {
+		t.Error("the impostor's tailnet node was bound to the host")
+	}
+	if m, _ := th.store.Mark(hostID); m != 3 {
+		t.Errorf("mark = %d after the impostor, want 3: a refused hello moves nothing", m)
+	}
+	if real.isClosed() {
+		t.Fatal("the real host lost its connection to the impostor")
+	}
+	seq := real.emit(logLine("real-job", 3))
+	real.waitAck(seq)
+	if got := real.ackedSeq(); got != seq {
+		t.Errorf("the real host's ack = %d, want %d", got, seq)
+	}
+	if n, _ := th.store.JobLogCount("real-job"); n != 3 {
+		t.Errorf("the real host's job has %d lines, want 3: none dropped as duplicates of a raised mark", n)
+	}
+	after, _ := th.Host(hostID)
+	if !after.Online || !after.ConnectedSince.Equal(before.ConnectedSince) {
+		t.Errorf("the real host: online %t since %s; want still its connection since %s", after.Online, after.ConnectedSince, before.ConnectedSince)
+	}
+	page, _ := th.HostEvents(hostID, "", 50)
+	refusals := 0
+	for _, e := range page.Events {
+		if e.Kind == storage.EventConnection && contains(e.Message, "connection refused") {
+			refusals++
+		}
+	}
+	if refusals != 2 {
+		t.Errorf("%d refusals logged on the host, want 2 (one per impostor)", refusals)
+	}
+}
+
+// Enrolling again with the same enrollment token and agent_id is a retry
+// only until the host has used its own token; after that it is refused,
+// nothing is written, and the host keeps its token and connection.
+func TestEnrollmentReplayAfterTheHostUsedItsTokenIsRefused(t *testing.T) {
+	th, _ := newTestHub(t, nil, nil)
+	tok := th.enrollToken(t, 2) // uses to spare: the refusal is not about uses
+	first, hostID, token := enrollAgent(t, th, "pc1", tok)
+	first.c.CloseNow()
+	waitFor(t, testWait, "the host offline", func() bool { h, _ := th.Host(hostID); return !h.Online })
+	real := first.reconnect(th.url, token)
+	if ack := real.expectHelloAck(); !ack.Accepted || ack.HostID != hostID {
+		t.Fatalf("the host's hello with its own token = %+v", ack)
+	}
+	real.expect(protocol.TypeConfigUpdate)
+	real.expect(protocol.TypeScheduleSet)
+
+	rev, err := th.store.Revision()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay := dialAgent(t, th.url, "pc1")
+	replay.agentID = real.agentID
+	replay.hello(func(h *protocol.Hello) { h.EnrollToken, h.LastAckedSeq = tok, 1_000_000 })
+	ack := replay.expectHelloAck()
+	if ack.Accepted || ack.AgentToken != "" || !contains(ack.Error, "already enrolled; remove the host to enroll it again") {
+		t.Fatalf("replayed enrollment: hello.ack = %+v; want refused, already enrolled", ack)
+	}
+	replay.waitClosed()
+	if after, _ := th.store.Revision(); after != rev {
+		t.Errorf("the refused replay wrote to the store (revision %d → %d)", rev, after)
+	}
+	if real.isClosed() {
+		t.Fatal("the replay displaced the host's connection")
+	}
+	toks, _ := th.EnrollTokens()
+	if toks[0].Used != 1 {
+		t.Errorf("enrollment token used %d times, want 1", toks[0].Used)
+	}
+	if h, err := th.store.HostByToken(token); err != nil || h.ID != hostID {
+		t.Errorf("the host's own token after the replay: %v, %v; want it to still work", h.ID, err)
 	}
 }

@@ -37,6 +37,13 @@ const (
 // CloseStatus returns the close code carried by err, or -1.
 func CloseStatus(err error) websocket.StatusCode { return websocket.CloseStatus(err) }
 
+// IsFrameTooBig reports whether err ended a connection because a frame
+// passed the read limit: this side refused it (the library's
+// ErrMessageTooBig), or the peer closed with 1009 for one of ours.
+func IsFrameTooBig(err error) bool {
+	return errors.Is(err, websocket.ErrMessageTooBig) || CloseStatus(err) == StatusMessageTooBig
+}
+
 // FrameError is a frame that arrived whole but is not a valid envelope
 // (garbage JSON, a binary frame, a missing field). The connection is still
 // usable; answer with an error reply and carry on.

@@ -219,16 +219,34 @@ func TestOversizedFrameIsRefusedWith1009(t *testing.T) {
 	if r.err == nil {
 		t.Fatalf("the server received a 2 MiB frame: %s…", r.env.Type)
 	}
-	if !errors.Is(r.err, websocket.ErrMessageTooBig) {
-		t.Errorf("server error = %v, want ErrMessageTooBig", r.err)
+	if !errors.Is(r.err, websocket.ErrMessageTooBig) || !wsconn.IsFrameTooBig(r.err) {
+		t.Errorf("server error = %v, want ErrMessageTooBig, recognised by IsFrameTooBig", r.err)
 	}
 	var fe *wsconn.FrameError
 	if errors.As(r.err, &fe) {
 		t.Errorf("an oversized frame is a transport failure, not a *FrameError")
 	}
 	err := await(t, clientRead, "the client's Read")
-	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
-		t.Errorf("client saw close status %v (%v), want 1009", got, err)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig || !wsconn.IsFrameTooBig(err) {
+		t.Errorf("client saw close status %v (%v), want 1009, recognised by IsFrameTooBig", got, err)
+	}
+}
+
+// IsFrameTooBig is about the frame limit only: other ways a connection
+// ends are not it.
+func TestIsFrameTooBigIsOnlyTheFrameLimit(t *testing.T) {
+	s := newServer(t)
+	client, srv := dial(t, s)
+	ctx := testCtx(t)
+	go func() { _ = client.Close(wsconn.StatusPolicyViolation, "go away") }()
+	r := await(t, receiveAsync(ctx, srv), "the server's Receive after a policy close")
+	if r.err == nil || wsconn.IsFrameTooBig(r.err) {
+		t.Errorf("a policy-violation close: IsFrameTooBig(%v) = true, want false", r.err)
+	}
+	for _, err := range []error{nil, context.Canceled, errors.New("read limited at 1048577 bytes")} {
+		if wsconn.IsFrameTooBig(err) {
+			t.Errorf("IsFrameTooBig(%v) = true, want false (only the typed error or a 1009 close counts)", err)
+		}
 	}
 }
 

@@ -38,6 +38,9 @@ type AgentOptions struct {
 	NoRepository bool
 	// Env is added to the agent's environment.
 	Env []string
+	// Args are added to the agent's command line after the fleet's own
+	// flags, so a flag given here wins (e.g. --restic).
+	Args []string
 }
 
 // SampleFiles is StartAgent's default content.
@@ -85,7 +88,7 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 	}
 	root := filepath.Join(f.Dir, "agents", o.Name)
 	a := &Agent{f: f, opts: o, Name: o.Name, State: filepath.Join(root, "state"), Files: filepath.Join(root, "files"),
-		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL}
+		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL, args: o.Args}
 	WriteFiles(t, a.Files, o.Files)
 	if o.BigFileMiB > 0 {
 		b := make([]byte, o.BigFileMiB<<20)
