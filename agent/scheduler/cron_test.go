@@ -46,7 +46,7 @@ func TestCronExpressionsRefusedNameTheField(t *testing.T) {
 		wantMsg string
 	}{
 		{"empty", "", "is required"},
-		{"three fields", "* * *", "expected exactly 5 fields, found 3"},
+		{"three fields", "* * *", "has 3 fields, want 5"},
 		{"sub-second every", "@every 1500ms", "whole number of seconds"},
 		{"never fires", "0 0 30 2 *", "never fires"},
 		{"minute out of range", "61 * * * *", `minute field "61"`},
@@ -76,7 +76,7 @@ func TestMaintenanceExpressionsRefusedNameTheField(t *testing.T) {
 		want  string
 	}{
 		{"maintenance.prune_cron", protocol.Maintenance{PruneCron: "@every -1s"}, "at least 1s"},
-		{"maintenance.check_cron", protocol.Maintenance{CheckCron: "* *"}, "expected exactly 5 fields"},
+		{"maintenance.check_cron", protocol.Maintenance{CheckCron: "* *"}, "has 2 fields, want 5"},
 		{"maintenance.check_read_data_subset", protocol.Maintenance{CheckCron: "@weekly", CheckReadDataSubset: "11/10"}, "1 ≤ n ≤ t"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {

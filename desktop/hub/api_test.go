@@ -148,7 +148,7 @@ func TestCronValidationIsTheAgentsParser(t *testing.T) {
 		{"CRON_TZ=Europe/Berlin 0 3 * * 1-5", ""},
 		{"", "is empty"},
 		{"61 * * * *", `minute field "61"`},
-		{"0 3 * *", "expected exactly 5 fields, found 4"},
+		{"0 3 * *", "has 4 fields, want 5"},
 		{"@every 1500ms", "whole number of seconds"},
 		{"@every -1s", "at least 1s"},
 		{"0 0 30 2 *", "never fires"},

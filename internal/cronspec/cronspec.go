@@ -111,11 +111,15 @@ func Parse(expr string, now time.Time) (sched cron.Schedule, err error) {
 }
 
 // fieldError names the field that broke a five-field expression (each is
-// parsed alone), keeping robfig/cron's own words.
+// parsed alone), keeping robfig/cron's own words, or says how many fields
+// a five-field expression needs.
 func fieldError(rest string, err error) string {
 	fields := strings.Fields(rest)
-	if strings.HasPrefix(rest, "@") || len(fields) != 5 {
+	if strings.HasPrefix(rest, "@") {
 		return err.Error()
+	}
+	if len(fields) != 5 {
+		return fmt.Sprintf("has %d fields, want 5 (minute hour day-of-month month day-of-week) or a descriptor such as @daily", len(fields))
 	}
 	for i, f := range fields {
 		probe := []string{"*", "*", "*", "*", "*"}

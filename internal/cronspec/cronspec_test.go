@@ -47,9 +47,9 @@ func TestExpressions(t *testing.T) {
 
 		{expr: "", want: "is empty"},
 		{expr: "   ", want: "is empty"},
-		{expr: "* * *", want: "expected exactly 5 fields, found 3"},
-		{expr: "0 3 * *", want: "expected exactly 5 fields, found 4"},
-		{expr: "0 * * * * *", want: "expected exactly 5 fields, found 6"},
+		{expr: "* * *", want: "has 3 fields, want 5"},
+		{expr: "0 3 * *", want: "has 4 fields, want 5"},
+		{expr: "0 * * * * *", want: "has 6 fields, want 5"},
 		{expr: "61 * * * *", want: `minute field "61": end of range (61) above maximum (59)`},
 		{expr: "0 24 * * *", want: `hour field "24"`},
 		{expr: "0 0 32 * *", want: `day-of-month field "32"`},
