@@ -481,7 +481,7 @@ func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (host storage.Host, a
 		case !errors.Is(err, storage.ErrNotFound):
 			return host, "", false, err
 		case hello.EnrollToken == "":
-			return storage.Host{}, "", false, refused("the token is not valid (was this host removed or re-enrolled?)")
+			return storage.Host{}, "", false, refused("%s", protocol.RefusedUnknownToken)
 		}
 	}
 	if hello.EnrollToken != "" {
