@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 
@@ -254,9 +253,7 @@ func (l *Link) PublishRepoStats(s protocol.RepoStats) {
 // other agent→manager channel for free text outside a job). sent, when
 // not nil, runs after the frame went out.
 func (l *Link) Report(text string, sent func()) {
-	if len(text) > protocol.MaxTextLen {
-		text = strings.ToValidUTF8(text[:protocol.MaxTextLen-3], "") + "..."
-	}
+	text = protocol.TruncateText(text, protocol.MaxTextLen)
 	l.mu.Lock()
 	if len(l.reports) == maxReports {
 		l.reports = l.reports[1:]
