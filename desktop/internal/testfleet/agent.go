@@ -38,6 +38,10 @@ type AgentOptions struct {
 	NoRepository bool
 	// Env is added to the agent's environment.
 	Env []string
+	// StateTmpfsMiB, when set, puts the agent's --state on a tmpfs of that
+	// many MiB (root only; the test is skipped otherwise): a small disk
+	// the test can fill.
+	StateTmpfsMiB int
 }
 
 // SampleFiles is StartAgent's default content.
@@ -87,6 +91,9 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 	a := &Agent{f: f, opts: o, Name: o.Name, State: filepath.Join(root, "state"), Files: filepath.Join(root, "files"),
 		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL}
 	WriteFiles(t, a.Files, o.Files)
+	if o.StateTmpfsMiB > 0 {
+		mountTmpfs(t, a.State, o.StateTmpfsMiB)
+	}
 	if o.BigFileMiB > 0 {
 		b := make([]byte, o.BigFileMiB<<20)
 		_, _ = rand.Read(b)
