@@ -21,6 +21,7 @@ import (
 	"restic-manager/agent/journal"
 	"restic-manager/agent/restic"
 	"restic-manager/agent/secrets"
+	"restic-manager/internal/testdisk"
 	"restic-manager/protocol"
 )
 
@@ -273,11 +274,17 @@ type harnessOptions struct {
 	// quickRetries makes journal write retries and held-end retries take
 	// milliseconds.
 	quickRetries bool
+	// stateTmpfsMiB puts the state directory (journal, secrets) on a real
+	// tmpfs of that size (root only; skipped otherwise).
+	stateTmpfsMiB int
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	h := &harness{t: t, stateDir: t.TempDir(), logs: &lockedBuffer{}, cacheDir: t.TempDir()}
+	if o.stateTmpfsMiB > 0 {
+		testdisk.Tmpfs(t, h.stateDir, o.stateTmpfsMiB) // unmounted after h.close: cleanups run last first
+	}
 	h.repoURL = o.repoURL
 	if h.repoURL == "" {
 		h.repoURL = copyRepo(t)

@@ -2,10 +2,13 @@ package runner
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"restic-manager/internal/testdisk"
 	"restic-manager/protocol"
 )
 
@@ -150,4 +153,61 @@ func TestAJobWhoseStartCannotBeJournaledNeitherRunsNorBlocksTheQueue(t *testing.
 	if n := countStarted(h.jobEvents(first)); n != 0 {
 		t.Errorf("%d job.started for the job that never ran", n)
 	}
+}
+
+// The same on a real full disk: the journal on a small tmpfs, filled while
+// a scheduled job runs, and filled so far that even the smallest write
+// fails (the journal reuses the pages its last writes freed, so a full
+// disk alone still lets small writes through). The job's end is tried
+// again and given up on; the job ends failed in memory, its schedule is
+// free, and once there is room again its job.finished — cause and lost
+// lines included — is recorded.
+func TestAJournalOnAFullDiskEndsTheJobFailedAndFreesItsSchedule(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{quickRetries: true, stateTmpfsMiB: 4})
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"a.txt": "a"})
+	gate := filepath.Join(t.TempDir(), "go")
+	job := backupJob("docs", src)
+	job.ScheduleID = "nightly"
+	job.Run.PreHook = fmt.Sprintf(`n=0; while [ ! -e %q ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n+1)); done; seq 1 500`, gate)
+	id := h.submit(job)
+	h.waitEvent(60*time.Second, "job.started", func(p protocol.Payload) bool {
+		s, ok := p.(*protocol.JobStarted)
+		return ok && s.JobID == id
+	})
+
+	filler := testdisk.Fill(t, h.stateDir)
+	for n := uint64(1); ; n++ {
+		if _, err := h.journal.Append(logLine("filler", n)); err != nil {
+			break
+		}
+		if n == 100_000 {
+			t.Fatal("the journal still takes writes on a full disk")
+		}
+	}
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notice := h.waitNotice(id)
+	if !strings.Contains(notice, "no space left on device") {
+		t.Errorf("notice %q; want the cause", notice)
+	}
+	if h.runner.Active("nightly") {
+		t.Fatal("the schedule is still busy after its job ended; its next tick would be skipped")
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	h.runner.kick()
+	fin := h.waitFinished(id, 60*time.Second)
+	if fin.Status != protocol.StatusFailed || !strings.Contains(fin.Error, "could not record the end of this job (no space left on device)") ||
+		!strings.Contains(fin.Error, "log lines lost: no space left on device") {
+		t.Fatalf("job ended %s: %q; want failed, with the cause and the lines lost", fin.Status, fin.Error)
+	}
+}
+
+func logLine(job string, n uint64) *protocol.LogStream {
+	return &protocol.LogStream{JobID: job, Seq: n, TS: time.Now().UTC(), Stream: protocol.StreamStdout, Payload: fmt.Sprintf("line %d", n)}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/internal/testdisk"
 )
 
 // Group is the source group StartAgent configures: it backs up the
@@ -92,7 +93,9 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL}
 	WriteFiles(t, a.Files, o.Files)
 	if o.StateTmpfsMiB > 0 {
-		mountTmpfs(t, a.State, o.StateTmpfsMiB)
+		// Before the agent's cleanup, so it is unmounted after the
+		// agent stopped.
+		testdisk.Tmpfs(t, a.State, o.StateTmpfsMiB)
 	}
 	if o.BigFileMiB > 0 {
 		b := make([]byte, o.BigFileMiB<<20)

@@ -1,4 +1,4 @@
-package testfleet
+package testdisk
 
 import (
 	"fmt"
@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// mountTmpfs mounts a tmpfs of mib MiB on dir (created if missing) for the
-// rest of the test: a small disk the test can fill. It needs root; without
-// it the test is skipped, saying so.
-func mountTmpfs(t testing.TB, dir string, mib int) {
+// Tmpfs mounts a tmpfs of mib MiB on dir (created if missing) until the
+// test ends. Register it before anything that keeps files open in dir:
+// cleanups run last first, so the unmount comes after them.
+func Tmpfs(t testing.TB, dir string, mib int) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("a small full disk needs a tmpfs, and mounting one needs root")
@@ -22,8 +22,6 @@ func mountTmpfs(t testing.TB, dir string, mib int) {
 	if err != nil {
 		t.Skipf("mount a tmpfs on %s: %v: %s", dir, err, out)
 	}
-	// Registered before the agent's own cleanup, so it runs after the
-	// agent has stopped (cleanups run last first).
 	t.Cleanup(func() {
 		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
 			t.Errorf("umount %s: %v: %s", dir, err, out)
