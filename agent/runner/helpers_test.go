@@ -93,6 +93,31 @@ type spyStore struct {
 	refuse  func(events []protocol.Payload) error
 	refused int // writes refused so far
 	changed chan struct{}
+	// order, when set, sees each job.finished before it is written.
+	order *orderLog
+}
+
+// orderLog is one sequence of what the runner did, across the store and
+// the sink: "progress <job>" when the sink got progress, "finished <job>"
+// when a job.finished was about to be journaled.
+type orderLog struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (o *orderLog) add(what, jobID string) {
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	o.events = append(o.events, what+" "+jobID)
+	o.mu.Unlock()
+}
+
+func (o *orderLog) all() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.events)
 }
 
 // errDiskFull is what a full disk makes bbolt return.
@@ -131,6 +156,11 @@ func newSpyStore(j *journal.Journal) *spyStore {
 }
 
 func (s *spyStore) Append(events ...protocol.Payload) (uint64, error) {
+	for _, e := range events {
+		if f, ok := e.(*protocol.JobFinished); ok {
+			s.order.add("finished", f.JobID)
+		}
+	}
 	if err := s.fault(events); err != nil {
 		return 0, err
 	}
@@ -174,6 +204,7 @@ type recordingSink struct {
 	stats     []protocol.RepoStats
 	notices   []string
 	changed   chan struct{}
+	order     *orderLog
 }
 
 func newRecordingSink() *recordingSink { return &recordingSink{changed: make(chan struct{})} }
@@ -184,6 +215,7 @@ func (s *recordingSink) notify() {
 }
 
 func (s *recordingSink) Progress(p protocol.JobProgress) {
+	s.order.add("progress", p.JobID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.progress = append(s.progress, p)
