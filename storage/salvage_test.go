@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +14,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"restic-manager/internal/boltfile/bolttest"
 	"restic-manager/protocol"
 )
 
@@ -92,61 +92,6 @@ func (c fleetContent) missing(t *testing.T, s *Store) (hosts, tokens, schedules 
 	return hosts, tokens, schedules
 }
 
-// livePages lists the leaf pages in use (not free) and, for each, the size
-// of its first key: log lines have 1+36+8-byte keys, hosts 36-byte ones.
-func livePages(t *testing.T, path string) (pageSize int, leaves map[int]int, all []int) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pageSize = db.Info().PageSize
-	leaves = map[int]int{}
-	err = db.View(func(tx *bolt.Tx) error {
-		for i := 2; ; i++ {
-			p, err := tx.Page(i)
-			if err != nil || p == nil {
-				return err
-			}
-			if p.Type == "free" {
-				continue
-			}
-			all = append(all, i)
-			if p.Type == "leaf" && p.Count > 0 {
-				// bbolt's leaf layout: a 16-byte page header, then 16-byte
-				// elements {flags, pos, ksize, vsize} (uint32, host order).
-				off := i*pageSize + 16
-				leaves[i] = int(binary.NativeEndian.Uint32(raw[off+8:]))
-			}
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pageSize, leaves, all
-}
-
-func overwritePage(t *testing.T, path string, id, pageSize int, r *rand.Rand) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	junk := make([]byte, pageSize)
-	for i := range junk {
-		junk[i] = byte(r.IntN(256))
-	}
-	if _, err := f.WriteAt(junk, int64(id*pageSize)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // openDamaged opens a damaged store as the manager does: the first Open
 // reports the damage, the second opens the salvaged file.
 func openDamaged(t *testing.T, path string) (*Store, *DamagedError) {
@@ -167,19 +112,18 @@ func openDamaged(t *testing.T, path string) (*Store, *DamagedError) {
 func TestAStoreWithALogPageOverwrittenKeepsEveryHostTokenAndSchedule(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	c := buildFleetStore(t, path, 30, 400)
-	ps, leaves, _ := livePages(t, path)
+	ps, pages := bolttest.LivePages(t, path)
 	var logLeaves []int
-	for id, ksize := range leaves {
-		if ksize == 1+36+8 {
-			logLeaves = append(logLeaves, id)
+	for _, p := range pages {
+		if p.Leaf && p.FirstKeyLen == 1+36+8 { // jk(job) ‖ seq: a log line
+			logLeaves = append(logLeaves, p.ID)
 		}
 	}
-	slices.Sort(logLeaves)
 	if len(logLeaves) < 10 {
 		t.Fatalf("%d log leaf pages; the test needs the log bucket to span many", len(logLeaves))
 	}
 	victim := logLeaves[len(logLeaves)/2]
-	overwritePage(t, path, victim, ps, rand.New(rand.NewPCG(1, 2)))
+	bolttest.OverwritePage(t, path, victim, ps, rand.New(rand.NewPCG(1, 2)))
 
 	s, dmg := openDamaged(t, path)
 	hosts, tokens, schedules := c.missing(t, s)
@@ -220,11 +164,11 @@ func TestAStoreWithAnyPageOverwrittenOpensSalvaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, _, all := livePages(t, orig)
+	ps, all := bolttest.LivePages(t, orig)
 	r := rand.New(rand.NewPCG(7, 11))
 	victims := []int{0, 1} // a meta page: bbolt falls back to the other one
 	for range 14 {
-		victims = append(victims, all[r.IntN(len(all))])
+		victims = append(victims, all[r.IntN(len(all))].ID)
 	}
 	damaged := 0
 	for n, victim := range victims {
@@ -235,7 +179,7 @@ func TestAStoreWithAnyPageOverwrittenOpensSalvaged(t *testing.T) {
 		if err := os.WriteFile(path, pristine, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		overwritePage(t, path, victim, ps, r)
+		bolttest.OverwritePage(t, path, victim, ps, r)
 		s, err := Open(path, &Options{Now: func() time.Time { return t0 }})
 		var dmg *DamagedError
 		switch {
@@ -277,24 +221,8 @@ func TestAHostRecordThatDoesNotDecodeIsQuarantinedAndTheOthersList(t *testing.T)
 	}
 	s.Close()
 
-	// Bytes written over charlie's JSON, in every copy the file holds (old
-	// copies sit in free pages); the pages themselves stay well formed.
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	needle := []byte(`"hostname":"charlie"`)
-	hits := 0
-	for i := bytes.Index(raw, needle); i >= 0; i = bytes.Index(raw, needle) {
-		copy(raw[i:], "\x00\xff{{ not json at all")
-		hits++
-	}
-	if hits == 0 {
-		t.Fatal("charlie's record is not in the file")
-	}
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// Bytes written over charlie's JSON; the pages stay well formed.
+	bolttest.Scribble(t, path, `"hostname":"charlie"`)
 
 	s, err = Open(path, &Options{Now: func() time.Time { return t0 }})
 	if err != nil {
@@ -323,7 +251,7 @@ func TestAHostRecordThatDoesNotDecodeIsQuarantinedAndTheOthersList(t *testing.T)
 	err = s.db.View(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bucketQuarantine), quarantineKey(string(bucketHosts), []byte(ids["charlie"])), &kept)
 	})
-	if err != nil || !bytes.Contains(kept.Value, []byte("not json at all")) {
+	if err != nil || !bytes.Contains(kept.Value, []byte("not json")) {
 		t.Errorf("quarantine holds %q (%v); want charlie's bytes as found", kept.Value, err)
 	}
 	s.Close()

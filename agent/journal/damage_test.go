@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"restic-manager/internal/boltfile"
+	"restic-manager/internal/boltfile/bolttest"
 	"restic-manager/protocol"
 )
 
@@ -59,32 +58,6 @@ func busyJournal(t *testing.T, dir string) []byte {
 	return raw
 }
 
-// livePages lists the journal's pages in use, meta pages excluded.
-func livePages(t *testing.T, path string) (int, []int) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var ids []int
-	err = db.View(func(tx *bolt.Tx) error {
-		for i := 2; ; i++ {
-			p, err := tx.Page(i)
-			if err != nil || p == nil {
-				return err
-			}
-			if p.Type != "free" {
-				ids = append(ids, i)
-			}
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db.Info().PageSize, ids
-}
-
 // Every live page of a busy journal, overwritten with random bytes in
 // turn: Open never panics, moves the file aside, and hands back a new,
 // empty, working journal that remembers to tell the manager.
@@ -95,7 +68,11 @@ func TestADamagedPageMovesTheJournalAsideInsteadOfCrashing(t *testing.T) {
 	if err := os.WriteFile(tmp, pristine, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pageSize, pages := livePages(t, tmp)
+	pageSize, live := bolttest.LivePages(t, tmp)
+	pages := make([]int, len(live))
+	for i, p := range live {
+		pages[i] = p.ID
+	}
 	r := rand.New(rand.NewPCG(3, 5))
 	if len(pages) > 60 {
 		r.Shuffle(len(pages), func(a, b int) { pages[a], pages[b] = pages[b], pages[a] })
@@ -146,18 +123,8 @@ func TestARecordThatDoesNotDecodeMovesTheJournalAside(t *testing.T) {
 	t.Parallel()
 	for _, needle := range []string{`"cron_expr":"0 2 * * *"`, `"kind":"backup","tag":"docs"`, `"repo_url":"/srv/repo"`} {
 		dir := t.TempDir()
-		raw := busyJournal(t, dir)
-		n := 0
-		for i := bytes.Index(raw, []byte(needle)); i >= 0; i = bytes.Index(raw, []byte(needle)) {
-			copy(raw[i:], "\x00\xff{{mangled")
-			n++
-		}
-		if n == 0 {
-			t.Fatalf("%q is not in the journal file", needle)
-		}
-		if err := os.WriteFile(filepath.Join(dir, FileName), raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		busyJournal(t, dir)
+		bolttest.Scribble(t, filepath.Join(dir, FileName), needle)
 		j, err := Open(dir)
 		if err != nil {
 			t.Fatalf("%s mangled: Open = %v; want a new journal", needle, err)

@@ -1,15 +1,14 @@
 package hub
 
 import (
-	"bytes"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"restic-manager/desktop/secrets"
+	"restic-manager/internal/boltfile/bolttest"
 	"restic-manager/storage"
 )
 
@@ -44,8 +43,8 @@ func TestUndecodableRecordsNeverPoisonTheHostList(t *testing.T) {
 	}
 	path := st.Path()
 	st.Close()
-	scribble(t, path, `"hostname":"backoffice"`)
-	scribble(t, path, `"cron_expr":"0 2 * * *"`)
+	bolttest.Scribble(t, path, `"hostname":"backoffice"`)
+	bolttest.Scribble(t, path, `"cron_expr":"0 2 * * *"`)
 
 	st, err = OpenStore(dir)
 	if err != nil {
@@ -85,26 +84,5 @@ func TestUndecodableRecordsNeverPoisonTheHostList(t *testing.T) {
 	}
 	if scs, err := h.Schedules(ids["warehouse"]); err != nil || len(scs) != 0 {
 		t.Errorf("warehouse's schedules: %v, %v; want none listed (the bad one is in quarantine)", scs, err)
-	}
-}
-
-// scribble writes garbage over every copy of needle in the file, keeping
-// its pages well formed.
-func scribble(t *testing.T, path, needle string) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for i := bytes.Index(raw, []byte(needle)); i >= 0; i = bytes.Index(raw, []byte(needle)) {
-		copy(raw[i:], "\x00\xff{{garbage")
-		n++
-	}
-	if n == 0 {
-		t.Fatalf("%q is not in the store file", needle)
-	}
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -1,7 +1,6 @@
 package systest
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -9,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"restic-manager/desktop/internal/testfleet"
+	"restic-manager/internal/boltfile/bolttest"
 	"restic-manager/storage"
 )
 
@@ -29,7 +27,7 @@ func TestADamagedJournalIsMovedAsideAndTheAgentCarriesOn(t *testing.T) {
 		damage func(t *testing.T, path string)
 	}{
 		{"page", overwriteALivePage},
-		{"record", func(t *testing.T, path string) { overwriteBytes(t, path, `"cron_expr":"@every 1h"`) }},
+		{"record", func(t *testing.T, path string) { bolttest.Scribble(t, path, `"cron_expr":"@every 1h"`) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := f.StartAgent(t, testfleet.AgentOptions{Name: "journal-" + tc.name})
@@ -68,66 +66,16 @@ func TestADamagedJournalIsMovedAsideAndTheAgentCarriesOn(t *testing.T) {
 	}
 }
 
-// overwriteALivePage writes random bytes over one page the journal uses
-// (meta pages excepted: bbolt falls back from one to the other).
+// overwriteALivePage writes random bytes over one page the journal uses.
 func overwriteALivePage(t *testing.T, path string) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
-	if err != nil {
-		t.Fatal(err)
+	pageSize, live := bolttest.LivePages(t, path)
+	if len(live) == 0 {
+		t.Fatal("the journal uses no page")
 	}
-	var live []int
-	err = db.View(func(tx *bolt.Tx) error {
-		for i := 2; ; i++ {
-			p, err := tx.Page(i)
-			if err != nil || p == nil {
-				return err
-			}
-			if p.Type != "free" {
-				live = append(live, i)
-			}
-		}
-	})
-	pageSize := db.Info().PageSize
-	db.Close()
-	if err != nil || len(live) == 0 {
-		t.Fatalf("live pages of the journal: %v (%v)", live, err)
-	}
-	page := live[rand.IntN(len(live))]
-	junk := make([]byte, pageSize)
-	for i := range junk {
-		junk[i] = byte(rand.IntN(256))
-	}
-	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	if _, err := fh.WriteAt(junk, int64(page*pageSize)); err != nil {
-		t.Fatal(err)
-	}
+	page := live[rand.IntN(len(live))].ID
+	bolttest.OverwritePage(t, path, page, pageSize, rand.New(rand.NewPCG(uint64(page), 9)))
 	t.Logf("overwrote page %d of %d live pages", page, len(live))
-}
-
-// overwriteBytes writes garbage over every copy of needle in the file,
-// leaving its pages well formed.
-func overwriteBytes(t *testing.T, path, needle string) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for i := bytes.Index(raw, []byte(needle)); i >= 0; i = bytes.Index(raw, []byte(needle)) {
-		copy(raw[i:], "\x00\xff{{mangled")
-		n++
-	}
-	if n == 0 {
-		t.Fatalf("%q is not in %s", needle, path)
-	}
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func hostEventWith(t *testing.T, f *testfleet.Fleet, hostID, text string) bool {

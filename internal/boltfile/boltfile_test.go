@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"restic-manager/internal/boltfile/bolttest"
 )
 
 // The tests damage real bbolt files the way a disk or a careless copy
@@ -53,54 +55,25 @@ func makeFile(t *testing.T) string {
 }
 
 // leafPageOf returns a leaf page of bucket "data" in the middle of its
-// key range (found through bbolt's page info: a leaf with many elements
-// is one of data's; the root's leaf holds two).
+// key range (its keys are 6 bytes long; the root's are bucket names).
 func leafPageOf(t *testing.T, path string) (id int, pageSize int) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, PreLoadFreelist: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	pageSize, pages := bolttest.LivePages(t, path)
 	var leaves []int
-	err = db.View(func(tx *bolt.Tx) error {
-		for i := 2; ; i++ {
-			p, err := tx.Page(i)
-			if err != nil {
-				return err
-			}
-			if p == nil {
-				return nil
-			}
-			if p.Type == "leaf" && p.Count > 10 {
-				leaves = append(leaves, i)
-			}
+	for _, p := range pages {
+		if p.Leaf && p.FirstKeyLen == len(key(0)) {
+			leaves = append(leaves, p.ID)
 		}
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(leaves) < 3 {
 		t.Fatalf("only %d leaf pages of data; the test needs a bucket spanning several", len(leaves))
 	}
-	return leaves[len(leaves)/2], db.Info().PageSize
+	return leaves[len(leaves)/2], pageSize
 }
 
-// overwritePage fills page id with random bytes.
 func overwritePage(t *testing.T, path string, id, pageSize int) {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	junk := make([]byte, pageSize)
-	for i := range junk {
-		junk[i] = byte(rand.N(256))
-	}
-	if _, err := f.WriteAt(junk, int64(id*pageSize)); err != nil {
-		t.Fatal(err)
-	}
+	bolttest.OverwritePage(t, path, id, pageSize, rand.New(rand.NewPCG(uint64(id), 1)))
 }
 
 func TestADamagedPageIsFoundByCheckNotByACrash(t *testing.T) {
