@@ -106,6 +106,11 @@ func TestAfterTheStoreIsLostAnAgentWithItsEnrollmentTokenIsBackWithinOneRetry(t 
 	}
 	a := testfleet.StartProcess(t, testfleet.ProcessOptions{Name: "reenrolling-pc", Manager: f.URL, Args: []string{"--enroll", enroll}})
 	first := waitHostNamed(t, f, a.Name)
+	// The manager stores the host before its hello.ack (with the agent's
+	// token) is written: wait until the agent has the token.
+	testfleet.WaitFor(t, testfleet.Wait, "the agent to store its token", func() bool {
+		return len(agentLogLines(a, "enrolled with the manager")) > 0
+	})
 
 	f.Close(t)
 	if err := os.Remove(filepath.Join(f.StoreDir(), storage.FileName)); err != nil {
