@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&authKeyFile, "auth-key-file", "", "file holding the tailnet auth key (instead of TS_AUTHKEY)")
 	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")
 	fs.StringVar(&c.ResticPath, "restic", "", "the restic binary (default: restic on PATH)")
+	fs.StringVar(&c.CacheDir, "cache-dir", "", "restic's cache, outside --state (default: "+daemon.DefaultCacheDir()+")")
 	fs.StringVar(&c.Hostname, "hostname", "", "this machine's name for the manager and restic --host (default: the OS hostname)")
 	fs.BoolVar(&c.NoKeyring, "no-keyring", false, "keep credentials in a 0600 file in --state even when an OS keyring answers")
 	fs.DurationVar(&c.CancelGrace, "cancel-grace", 30*time.Second, "how long a cancelled restic gets after SIGINT (to remove its lock) before it is killed")

@@ -84,7 +84,7 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 	st, err := hub.OpenStore(c.DataDir)
 	var damaged *storage.DamagedError
 	if errors.As(err, &damaged) {
-		log.Error("database damaged and moved aside; starting with an empty one", "err", err)
+		log.Error("database damaged and moved aside; starting with what could be salvaged", "err", err)
 		m.notices = append(m.notices, err.Error())
 		st, err = hub.OpenStore(c.DataDir)
 	}
@@ -92,6 +92,13 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 		return nil, err
 	}
 	m.store = st
+	if q := st.Quarantined(); len(q) > 0 {
+		what := make([]string, len(q))
+		for i, r := range q {
+			what[i] = r.String()
+		}
+		m.notices = append(m.notices, fmt.Sprintf("%d stored record(s) could not be read and were moved to quarantine; everything else loaded: %s", len(q), strings.Join(what, "; ")))
+	}
 
 	kr := secrets.NewKeyring()
 	if c.MemorySecrets {

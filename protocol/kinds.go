@@ -111,4 +111,10 @@ const (
 	ErrAgentRestarted     = "agent restarted during job"
 	SkipNoBackupSucceeded = "skipped: no backup of this fire succeeded"
 	SkipPreviousRunning   = "previous fire still running"
+	// RefusedUnknownToken is hello.ack.error when no host has the hello's
+	// token: the manager's store was lost, or the host was removed. The
+	// agent compares hello.ack.error with it (the wire carries the reason
+	// only as text) to enroll again with its enrollment token, so the text
+	// never changes.
+	RefusedUnknownToken = "the token is not valid: this manager knows no host with it (was the host removed, or the manager's data lost?)"
 )

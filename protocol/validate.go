@@ -188,6 +188,19 @@ func ValidateReadDataSubset(s string) error {
 	return fmt.Errorf("%q is not a read-data subset (want n/t such as 1/10, or a percentage such as 5%%)", shorten(s))
 }
 
+// TruncateText cuts s to at most max bytes, on a rune boundary, ending a
+// cut text with "..." (error and notice texts: MaxTextLen).
+func TruncateText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
 // TruncateLogLine cuts a log line to MaxLogLineBytes (on a rune boundary) and
 // appends the "…[truncated N bytes]" marker the wire rules name.
 func TruncateLogLine(s string) string {

@@ -16,6 +16,7 @@ const (
 	EventFire       = "fire"       // a schedule fired on the agent
 	EventProtocol   = "protocol"   // bad frames, unknown types
 	EventAdmin      = "admin"      // approvals and settings changes
+	EventStore      = "store"      // stored records of the host that could not be read
 )
 
 // HostEvent is one line of a host's event log, shown on the host.

@@ -12,6 +12,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
+
+	"restic-manager/internal/boltfile"
 )
 
 // FileName is the store's file name inside the manager's data directory.
@@ -47,7 +49,7 @@ var (
 		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
-		bucketHealth,
+		bucketHealth, bucketQuarantine,
 	}
 
 	keySchemaVersion  = []byte("schema_version")
@@ -65,19 +67,52 @@ var (
 	ErrDamaged = errors.New("database file is damaged")
 )
 
-// DamagedError reports a store file that failed to open or failed its page
-// check. The file was moved aside to MovedTo (never overwritten); opening
-// the same path again starts an empty store. Its message is meant for the
-// UI as is.
+// DamagedError reports a store file that failed to open, failed its page
+// check, or panicked bbolt. The file was moved aside to MovedTo (never
+// overwritten) and every record still readable was copied into a new file
+// at Path: opening Path again opens that salvaged store. Its message is
+// meant for the UI as is.
 type DamagedError struct {
 	Path    string
 	MovedTo string
 	Cause   error
+	// Kept counts the records copied, per bucket.
+	Kept map[string]int
+	// Unreadable says which buckets (or parts of them) could not be read.
+	Unreadable []string
+	// Quarantined are records that were read but did not decode; they are
+	// in the new file's quarantine, not in their buckets.
+	Quarantined []BadRecord
+	// SalvageErr is set when writing the new file failed; what was written
+	// before it is in the new file.
+	SalvageErr error
 }
 
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("the database %s was damaged (%v); it was moved aside to %s and a new, empty database will be created on the next start. "+
-		"Restore a backup of the file, or re-enroll the hosts", e.Path, e.Cause, e.MovedTo)
+	var b strings.Builder
+	fmt.Fprintf(&b, "the database %s was damaged (%v); it was moved aside to %s", e.Path, e.Cause, e.MovedTo)
+	if e.Kept == nil {
+		b.WriteString(". Restore a backup of the file, or re-enroll the hosts")
+		return b.String()
+	}
+	fmt.Fprintf(&b, ", and what could still be read was copied into a new database: %s", e.salvageSummary())
+	if len(e.Unreadable) > 0 {
+		fmt.Fprintf(&b, ". Could not be read: %s", strings.Join(e.Unreadable, "; "))
+	}
+	if len(e.Quarantined) > 0 {
+		what := make([]string, len(e.Quarantined))
+		for i, q := range e.Quarantined {
+			what[i] = q.String()
+		}
+		fmt.Fprintf(&b, ". Read but not understood, kept in quarantine: %s", strings.Join(what, "; "))
+	}
+	if e.SalvageErr != nil {
+		fmt.Fprintf(&b, ". Writing the new database failed part-way (%v)", e.SalvageErr)
+	}
+	if len(e.Unreadable) > 0 || len(e.Quarantined) > 0 || e.SalvageErr != nil {
+		b.WriteString(". Hosts that were lost must enroll again; agents that kept their enrollment token do so by themselves")
+	}
+	return b.String()
 }
 
 func (e *DamagedError) Unwrap() []error { return []error{ErrDamaged, e.Cause} }
@@ -103,6 +138,8 @@ type Store struct {
 	db    *bolt.DB
 	path  string
 	notes *rejectionNotes // rejections already logged on their hosts (ApplyBatch)
+	// quarantined are the records Open moved to quarantine.
+	quarantined []BadRecord
 }
 
 // OpenDir opens (or creates) FileName inside dir, creating dir (0700) if
@@ -114,10 +151,13 @@ func OpenDir(dir string, opts *Options) (*Store, error) {
 	return Open(filepath.Join(dir, FileName), opts)
 }
 
-// Open opens (or creates, mode 0600) the store at path, applies pending
-// migrations in one transaction and checks the pages. A database newer
-// than this code is refused (ErrNewerDatabase). A damaged file is moved
-// aside and reported as *DamagedError.
+// Open opens (or creates, mode 0600) the store at path, checks every page
+// and record, applies pending migrations in one transaction. A database
+// newer than this code is refused (ErrNewerDatabase). A damaged file is
+// moved aside, what is still readable is salvaged into a new file at path,
+// and the outcome is reported as *DamagedError (open path again to use the
+// salvaged store). A record that does not decode is moved to quarantine
+// and listed by Quarantined; the rest loads.
 func Open(path string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
@@ -129,78 +169,32 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	db, err := openBolt(path, &o)
+	db, err := boltfile.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolterr.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 		}
-		if isCorruption(err) {
-			return nil, moveAside(path, err, o.Now())
+		if boltfile.IsDamage(err) {
+			return nil, salvage(path, err, o.Now())
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	s := &Store{db: db, path: path, notes: newRejectionNotes()}
 	if !o.SkipCheck {
-		if cerr := checkPages(db); cerr != nil {
+		if cerr := boltfile.Check(db); cerr != nil {
 			_ = db.Close()
-			return nil, moveAside(path, cerr, o.Now())
+			return nil, salvage(path, cerr, o.Now())
+		}
+		if s.quarantined, err = s.checkRecords(o.Now().UTC()); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open %s: quarantine undecodable records: %w", path, err)
 		}
 	}
-	s := &Store{db: db, path: path, notes: newRejectionNotes()}
 	if err := s.migrate(migrations); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	return s, nil
-}
-
-// openBolt opens the file, turning a panic on a mangled file into an error.
-func openBolt(path string, o *Options) (db *bolt.DB, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("%w: bbolt panicked: %v", bolterr.ErrInvalid, r)
-		}
-	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
-	if err != nil {
-		return nil, err
-	}
-	return db, nil
-}
-
-func isCorruption(err error) bool {
-	return errors.Is(err, bolterr.ErrInvalid) || errors.Is(err, bolterr.ErrChecksum) ||
-		errors.Is(err, bolterr.ErrVersionMismatch) || errors.Is(err, bolterr.ErrInvalidMapping) ||
-		strings.Contains(err.Error(), "file size too small") || strings.Contains(err.Error(), "invalid page")
-}
-
-func checkPages(db *bolt.DB) error {
-	var first error
-	err := db.View(func(tx *bolt.Tx) error {
-		for cerr := range tx.Check() {
-			if first == nil {
-				first = cerr
-			}
-		}
-		return nil
-	})
-	if first != nil {
-		return fmt.Errorf("page check: %w", first)
-	}
-	return err
-}
-
-func moveAside(path string, cause error, now time.Time) error {
-	dst := path + ".damaged-" + now.UTC().Format("20060102T150405Z")
-	for i := 1; ; i++ {
-		if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		dst = fmt.Sprintf("%s.damaged-%s-%d", path, now.UTC().Format("20060102T150405Z"), i)
-	}
-	if err := os.Rename(path, dst); err != nil {
-		return fmt.Errorf("open %s: %w (%v), and moving it aside failed: %v", path, ErrDamaged, cause, err)
-	}
-	return &DamagedError{Path: path, MovedTo: dst, Cause: cause}
 }
 
 // Close closes the file. Pending transactions finish first.

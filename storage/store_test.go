@@ -149,15 +149,18 @@ func TestAFileThatIsNotADatabaseIsMovedAsideAndReported(t *testing.T) {
 	if got, _ := os.ReadFile(dmg.MovedTo); string(got) != string(garbage) {
 		t.Error("the damaged file's bytes were not kept as they were")
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the damaged file is still at %s", path)
+	if len(dmg.Unreadable) != 1 || !strings.Contains(dmg.Unreadable[0], "whole file") {
+		t.Errorf("report of what could not be read: %q; want the whole file", dmg.Unreadable)
 	}
-	// Opening again starts fresh.
+	// Opening again opens the (empty) salvaged store.
 	s, err := Open(path, &Options{Now: now})
 	if err != nil {
 		t.Fatalf("reopen after move-aside: %v", err)
 	}
-	s.Close()
+	defer s.Close()
+	if hosts, err := s.Hosts(); err != nil || len(hosts) != 0 {
+		t.Errorf("hosts of the new store: %v, %v; want none", hosts, err)
+	}
 }
 
 func TestADatabaseWithCorruptPagesIsMovedAsideNotOverwritten(t *testing.T) {

@@ -32,6 +32,7 @@ type journalOutbox struct{ j *journal.Journal }
 func (o journalOutbox) LastAckedSeq() uint64      { return o.j.LastAckedSeq() }
 func (o journalOutbox) Ack(seq uint64) error      { return o.j.Ack(seq) }
 func (o journalOutbox) Appended() <-chan struct{} { return o.j.Appended() }
+func (o journalOutbox) LastSeq() (uint64, error)  { return o.j.LastSeq() }
 
 func (o journalOutbox) Pending(after uint64, max int) ([]link.Frame, error) {
 	fs, err := o.j.Pending(after, max)

@@ -46,6 +46,10 @@ type Config struct {
 
 	// ResticPath is --restic; empty means restic on PATH.
 	ResticPath string
+	// CacheDir is --cache-dir: restic's cache, outside StateDir so a
+	// growing cache never fills the journal's disk. Empty means
+	// DefaultCacheDir.
+	CacheDir string
 	// Hostname overrides the machine's name (hello.hostname, restic
 	// --host); empty means os.Hostname().
 	Hostname string
@@ -93,11 +97,22 @@ func Run(ctx context.Context, c Config) error {
 		return fmt.Errorf("create state directory: %w", err)
 	}
 
+	cache, removedOldCache, err := cacheDir(c.CacheDir, state)
+	if err != nil {
+		return err
+	}
+	if removedOldCache {
+		log.Info("restic's cache moved out of the state directory; the old one there was removed", "cache", cache)
+	}
 	j, err := journal.Open(state)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	if d := j.Damage(); d != nil {
+		log.Error("the journal was damaged and moved aside; starting with an empty one (the manager sends the configuration and schedules again)",
+			"moved_to", d.MovedTo, "cause", d.Cause)
+	}
 	for _, id := range j.RestartedJobs() {
 		log.Warn("a job was running when the agent stopped; it is reported failed", "job_id", id)
 	}
@@ -108,7 +123,7 @@ func Run(ctx context.Context, c Config) error {
 	if err := adoptToken(sec, c.Token); err != nil {
 		return err
 	}
-	rs, err := restic.New(ctx, restic.Options{Path: c.ResticPath, CacheDir: filepath.Join(state, "restic-cache")})
+	rs, err := restic.New(ctx, restic.Options{Path: c.ResticPath, CacheDir: cache})
 	if err != nil {
 		return fmt.Errorf("restic: %w", err)
 	}
@@ -165,9 +180,16 @@ func Run(ctx context.Context, c Config) error {
 		HeartbeatInterval: c.HeartbeatInterval,
 	})
 	sink.set(lk)
+	if rep := j.DamageReport(); rep != "" {
+		lk.Report(rep, func() {
+			if err := j.ClearDamageReport(); err != nil {
+				log.Warn("forget the damage notice the manager has now", "err", err)
+			}
+		})
+	}
 
 	log.Info("restic-agent starting", "version", c.Version, "manager", url, "state", state, "hostname", hostname,
-		"restic", rs.Path(), "restic_version", rs.Version().String(), "secrets", sec.Backend(), "tailnet", c.Tailnet)
+		"restic", rs.Path(), "restic_version", rs.Version().String(), "restic_cache", cache, "secrets", sec.Backend(), "tailnet", c.Tailnet)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

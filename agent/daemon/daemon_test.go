@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,32 @@ func TestRunRefusesWhatItCannotStartWith(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Run = %v; want an error containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// restic's cache lives outside the state directory: a --cache-dir inside
+// it is refused, and the cache an older agent kept there is removed.
+func TestTheCacheDirIsOutsideTheState(t *testing.T) {
+	state := t.TempDir()
+	for _, inside := range []string{state, filepath.Join(state, "cache"), filepath.Join(state, "a", "..", "b")} {
+		if _, _, err := cacheDir(inside, state); err == nil || !strings.Contains(err.Error(), "inside --state") {
+			t.Errorf("cacheDir(%q) = %v; want it refused as inside --state", inside, err)
+		}
+	}
+	old := filepath.Join(state, "restic-cache", "repo-id")
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(t.TempDir(), "cache")
+	dir, removed, err := cacheDir(want, state)
+	if err != nil || dir != want || !removed {
+		t.Fatalf("cacheDir = %q, %v, %v; want %q, the old cache removed", dir, removed, err, want)
+	}
+	if _, err := os.Stat(filepath.Join(state, "restic-cache")); !os.IsNotExist(err) {
+		t.Errorf("the old cache in the state directory is still there: %v", err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	if dir, _, err := cacheDir("", state); err != nil || dir != filepath.Join(os.Getenv("XDG_CACHE_HOME"), "restic-agent") {
+		t.Errorf("default cache dir %q (%v); want restic-agent in the OS cache dir", dir, err)
 	}
 }

@@ -169,6 +169,13 @@ func (s *linkSink) Snapshots(snaps []protocol.Snapshot) {
 	}
 }
 
+// Notice goes to the host's log on the manager, on the next connection.
+func (s *linkSink) Notice(text string) {
+	if l := s.get(); l != nil {
+		l.Report(text, nil)
+	}
+}
+
 func (s *linkSink) RepoStats(st protocol.RepoStats) {
 	if l := s.get(); l != nil {
 		l.PublishRepoStats(st)

@@ -32,6 +32,19 @@ func SchemaVersion() uint64 { return uint64(len(migrations)) }
 // migrate creates every bucket and applies the missing migrations, all in
 // one transaction. A journal written by a newer restic-agent is refused.
 func (j *Journal) migrate() error {
+	// Nothing to do writes nothing (a full disk must not stop a start).
+	current := false
+	_ = j.db.View(func(tx *bolt.Tx) error {
+		current = true
+		for _, name := range allBuckets {
+			current = current && tx.Bucket(name) != nil
+		}
+		current = current && getU64(tx.Bucket(bucketMeta), keySchema) == SchemaVersion()
+		return nil
+	})
+	if current {
+		return nil
+	}
 	return j.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

@@ -31,6 +31,9 @@ type Journal interface {
 	// Appended is signalled after every append (a buffered channel; a
 	// missed signal is fine because Pending is re-read after each wake).
 	Appended() <-chan struct{}
+	// LastSeq is the last seq assigned so far (0 before any). Progress is
+	// stamped with it, so it goes out before any frame journaled after it.
+	LastSeq() (uint64, error)
 }
 
 // Handler carries out what the manager asks for. Each method returns once
@@ -122,16 +125,42 @@ type Link struct {
 
 	mu       sync.Mutex
 	status   Status
-	progress map[string]protocol.JobProgress
+	progress map[string]stampedProgress
 	snaps    *[]protocol.Snapshot // latest list, nil until known
 	stats    protocol.RepoStats   // merged latest
 	statsSet bool
 	dirty    dirtyState
+	reports  []report // notices for the host's log, oldest first
+	reportN  uint64
 	wake     chan struct{} // progress or state changed
 	changed  chan struct{} // closed and replaced on every status change
+
+	// reenroll is set when the manager refused the agent's token as
+	// unknown and an enrollment token is at hand: the next hello enrolls
+	// with it instead. Only Run's goroutine touches it.
+	reenroll bool
 }
 
+// report is one notice for the manager, sent as an error frame.
+type report struct {
+	n    uint64 // order of queueing, to find it again after sending
+	text string
+	sent func() // called once the frame is out; may be nil
+}
+
+// maxReports bounds the notices kept while offline; the oldest go first.
+const maxReports = 64
+
 type dirtyState struct{ snaps, stats bool }
+
+// stampedProgress is a job's latest progress and the journal's last seq
+// when it was recorded: it is sent before any journaled frame with a
+// higher seq, so the manager sees events in the order they happened and
+// never a job's progress after its job.finished.
+type stampedProgress struct {
+	p     protocol.JobProgress
+	stamp uint64
+}
 
 // New returns a Link; call Run to connect.
 func New(opts Options) *Link {
@@ -156,7 +185,7 @@ func New(opts Options) *Link {
 	return &Link{
 		opts:     opts,
 		log:      opts.Logger.With("component", "link"),
-		progress: map[string]protocol.JobProgress{},
+		progress: map[string]stampedProgress{},
 		wake:     make(chan struct{}, 1),
 		changed:  make(chan struct{}),
 	}
@@ -187,8 +216,12 @@ func (l *Link) setStatus(f func(*Status)) {
 // Progress records a job's latest progress; only the newest per job is
 // sent, and nothing is queued while offline beyond that one value.
 func (l *Link) Progress(p protocol.JobProgress) {
+	stamp, err := l.opts.Journal.LastSeq()
+	if err != nil {
+		stamp = 0 // unknown: sent at the first chance, before any frame
+	}
 	l.mu.Lock()
-	l.progress[p.JobID] = p
+	l.progress[p.JobID] = stampedProgress{p: p, stamp: stamp}
 	l.mu.Unlock()
 	l.poke()
 }
@@ -224,6 +257,23 @@ func (l *Link) PublishRepoStats(s protocol.RepoStats) {
 	l.poke()
 }
 
+// Report queues a notice for the host's log on the manager: sent once, on
+// the next approved connection, as error{code:"internal"} without
+// reply_to, which the manager stores as a host event (the wire has no
+// other agent→manager channel for free text outside a job). sent, when
+// not nil, runs after the frame went out.
+func (l *Link) Report(text string, sent func()) {
+	text = protocol.TruncateText(text, protocol.MaxTextLen)
+	l.mu.Lock()
+	if len(l.reports) == maxReports {
+		l.reports = l.reports[1:]
+	}
+	l.reportN++
+	l.reports = append(l.reports, report{n: l.reportN, text: text, sent: sent})
+	l.mu.Unlock()
+	l.poke()
+}
+
 func (l *Link) poke() {
 	select {
 	case l.wake <- struct{}{}:
@@ -231,7 +281,12 @@ func (l *Link) poke() {
 	}
 }
 
-var errRejected = errors.New("manager refused the agent")
+var (
+	errRejected = errors.New("manager refused the agent")
+	// errUnknownToken: the manager knows no host with the agent's token,
+	// and the agent will enroll again at once with its enrollment token.
+	errUnknownToken = errors.New("manager does not know this agent's token")
+)
 
 // Run connects and stays connected until ctx ends, reconnecting with
 // exponential backoff and jitter (first retry within 1 s, capped at
@@ -248,8 +303,11 @@ func (l *Link) Run(ctx context.Context) error {
 		}
 		wait := l.backoff(attempt)
 		attempt++
-		if errors.Is(err, errRejected) {
+		switch {
+		case errors.Is(err, errRejected):
 			wait = l.opts.RejectedRetry
+		case errors.Is(err, errUnknownToken):
+			wait = l.backoff(0) // enroll again at once
 		}
 		l.setStatus(func(s *Status) {
 			s.Connected, s.Approved, s.Pending = false, false, false
@@ -344,6 +402,8 @@ func (l *Link) handshake(ctx context.Context, conn *wsconn.Conn) (*protocol.Hell
 		return nil, fmt.Errorf("read enrollment state: %w", err)
 	}
 	switch {
+	case l.reenroll:
+		hello.EnrollToken = l.opts.EnrollToken
 	case tok != "":
 		hello.Token = tok
 	case !enrolled:
@@ -373,20 +433,49 @@ func (l *Link) handshake(ctx context.Context, conn *wsconn.Conn) (*protocol.Hell
 			return nil, fmt.Errorf("bad hello.ack: %w", err)
 		}
 		if !ack.Accepted {
-			l.log.Error("manager refused this agent", "reason", ack.Error)
-			return nil, fmt.Errorf("%w: %s", errRejected, ack.Error)
+			return nil, l.refused(ack, hello.Token != "")
 		}
 		if ack.AgentToken != "" {
 			if err := l.opts.Tokens.SetAgentToken(ack.AgentToken); err != nil {
 				return nil, fmt.Errorf("store agent token: %w", err)
 			}
-			l.log.Info("enrolled with the manager", "host_id", ack.HostID)
+			if l.reenroll {
+				l.log.Warn("enrolled again with the enrollment token; the manager issued a new agent token", "host_id", ack.HostID)
+			} else {
+				l.log.Info("enrolled with the manager", "host_id", ack.HostID)
+			}
 		}
+		l.reenroll = false
 		if err := l.opts.Journal.Ack(ack.AckedSeq); err != nil {
 			return nil, fmt.Errorf("journal ack %d: %w", ack.AckedSeq, err)
 		}
 		return ack, nil
 	}
+}
+
+// refused logs why the manager refused the hello and picks the next
+// step. A token the manager does not know (its store was lost, or the
+// host was removed) is retried at once as an enrollment when the agent
+// has an enrollment token; otherwise, as for any refusal, the agent asks
+// again after RejectedRetry.
+func (l *Link) refused(ack *protocol.HelloAck, sentToken bool) error {
+	enrolling := l.reenroll
+	l.reenroll = false // a refused enrollment goes back to the token next time
+	switch {
+	case sentToken && ack.Error == protocol.RefusedUnknownToken && l.opts.EnrollToken != "":
+		l.log.Warn("the manager does not know this agent's token (its data was lost, or the host was removed); enrolling again with the enrollment token")
+		l.reenroll = true
+		return errUnknownToken
+	case sentToken && ack.Error == protocol.RefusedUnknownToken:
+		l.log.Error("the manager does not know this agent's token (its data was lost, or the host was removed), and this agent has no enrollment token: "+
+			"make one in the manager's \"Add host\" and give it to this agent (--enroll or --enroll-file), or restore the manager's data; asking again periodically",
+			"retry_in", l.opts.RejectedRetry)
+	case enrolling:
+		l.log.Error("the manager refused to enroll this agent again; asking again periodically", "reason", ack.Error, "retry_in", l.opts.RejectedRetry)
+	default:
+		l.log.Error("manager refused this agent", "reason", ack.Error)
+	}
+	return fmt.Errorf("%w: %s", errRejected, ack.Error)
 }
 
 func mergeStats(dst *protocol.RepoStats, src protocol.RepoStats) {

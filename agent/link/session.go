@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -137,6 +138,9 @@ func (s *session) send(ctx context.Context) error {
 			return err
 		}
 		for _, f := range frames {
+			if err := s.sendProgress(ctx, f.Seq); err != nil {
+				return err
+			}
 			s.order.Lock()
 			err := s.conn.SendRaw(ctx, f.Data)
 			s.order.Unlock()
@@ -160,16 +164,40 @@ func (s *session) send(ctx context.Context) error {
 	}
 }
 
-// flushVolatile sends what is not journaled: the newest progress per job,
-// and the snapshot list and repo stats when they changed.
-func (s *session) flushVolatile(ctx context.Context) error {
+// sendProgress sends the progress recorded before frame seq was journaled
+// (all of it when seq is 0), taking it out of the map: it must precede
+// that frame, which may be its job's job.finished.
+func (s *session) sendProgress(ctx context.Context, seq uint64) error {
 	l := s.l
 	l.mu.Lock()
-	progress := make([]protocol.JobProgress, 0, len(l.progress))
-	for id, p := range l.progress {
-		progress = append(progress, p)
-		delete(l.progress, id)
+	var due []protocol.JobProgress
+	for id, sp := range l.progress {
+		if seq == 0 || sp.stamp < seq {
+			due = append(due, sp.p)
+			delete(l.progress, id)
+		}
 	}
+	l.mu.Unlock()
+	for i := range due {
+		if _, err := s.conn.SendPayload(ctx, &due[i], ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushVolatile sends what is not journaled: the newest progress per job,
+// the notices queued by Report, and the snapshot list and repo stats when
+// they changed.
+func (s *session) flushVolatile(ctx context.Context) error {
+	if err := s.sendProgress(ctx, 0); err != nil {
+		return err
+	}
+	if err := s.sendReports(ctx); err != nil {
+		return err
+	}
+	l := s.l
+	l.mu.Lock()
 	var snaps []protocol.Snapshot
 	sendSnaps := l.dirty.snaps && l.snaps != nil
 	if sendSnaps {
@@ -179,11 +207,6 @@ func (s *session) flushVolatile(ctx context.Context) error {
 	l.dirty = dirtyState{}
 	l.mu.Unlock()
 
-	for i := range progress {
-		if _, err := s.conn.SendPayload(ctx, &progress[i], ""); err != nil {
-			return err
-		}
-	}
 	if sendSnaps {
 		for _, part := range SplitSnapshots(snaps, protocol.SnapshotsReportSplit) {
 			if _, err := s.conn.SendPayload(ctx, part, ""); err != nil {
@@ -197,6 +220,30 @@ func (s *session) flushVolatile(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sendReports sends the queued notices, oldest first; one that could not
+// be sent stays queued for the next connection.
+func (s *session) sendReports(ctx context.Context) error {
+	l := s.l
+	for {
+		l.mu.Lock()
+		if len(l.reports) == 0 {
+			l.mu.Unlock()
+			return nil
+		}
+		r := l.reports[0]
+		l.mu.Unlock()
+		if _, err := s.conn.SendPayload(ctx, &protocol.Error{Code: protocol.CodeInternal, Message: r.text}, ""); err != nil {
+			return err
+		}
+		l.mu.Lock()
+		l.reports = slices.DeleteFunc(l.reports, func(q report) bool { return q.n == r.n })
+		l.mu.Unlock()
+		if r.sent != nil {
+			r.sent()
+		}
+	}
 }
 
 func (s *session) receive(ctx context.Context) error {

@@ -61,9 +61,6 @@ func isDenied(name string) bool {
 // environ builds the child's environment for repo.
 func (r *Restic) environ(repo Repo) []string {
 	env := BaseEnviron()
-	if r.cacheDir != "" {
-		env = append(env, "RESTIC_CACHE_DIR="+r.cacheDir)
-	}
 	repoURL := repo.URL
 	if repo.RESTUsername != "" || repo.RESTPassword != "" {
 		if r.caps.RESTEnvCredentials {

@@ -22,7 +22,9 @@ const DefaultGrace = 30 * time.Second
 type Options struct {
 	// Path is the restic binary (--restic). Empty means "restic" on PATH.
 	Path string
-	// CacheDir, when set, is given to restic as RESTIC_CACHE_DIR.
+	// CacheDir, when set, is given to every restic command as
+	// --cache-dir (a flag since restic 0.8; argv, because it is no secret
+	// and an inherited RESTIC_CACHE_DIR must not win).
 	CacheDir string
 	// Trace, when set, sees the argv of every restic this wrapper starts.
 	// Tests use it to prove no secret is ever in argv.
@@ -138,7 +140,7 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	cmd := exec.CommandContext(ctx, r.path, c.Args...)
+	cmd := exec.CommandContext(ctx, r.path, r.argv(c.Args)...)
 	cmd.Env = r.environ(c.Repo)
 	cmd.Cancel = func() error { return interrupt(cmd.Process) }
 	cmd.WaitDelay = grace
@@ -194,6 +196,17 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// argv puts --cache-dir right after the subcommand, before any "--" that
+// ends the flags.
+func (r *Restic) argv(args []string) []string {
+	if r.cacheDir == "" || len(args) == 0 {
+		return args
+	}
+	out := make([]string, 0, len(args)+2)
+	out = append(out, args[0], "--cache-dir", r.cacheDir)
+	return append(out, args[1:]...)
 }
 
 // interrupt asks restic to stop the way a terminal's Ctrl-C does, so it

@@ -289,3 +289,28 @@ func TestStatsOfARealRepository(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// restic's cache goes where CacheDir says, through --cache-dir right after
+// the subcommand (before any "--"), and nowhere near the agent's state.
+func TestTheCacheGoesToCacheDir(t *testing.T) {
+	log := &argvLog{}
+	cache := filepath.Join(t.TempDir(), "cache")
+	r, err := New(testContext(t), Options{CacheDir: cache, Trace: log.record})
+	if errors.Is(err, ErrNotInstalled) {
+		t.Skip("restic is not installed")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RESTIC_CACHE_DIR", filepath.Join(t.TempDir(), "inherited")) // must not win
+	initRepo(t, r)
+	for _, argv := range log.all()[1:] { // the first is `restic version`
+		if len(argv) < 4 || argv[2] != "--cache-dir" || argv[3] != cache {
+			t.Errorf("argv %q; want --cache-dir %s right after the subcommand", argv, cache)
+		}
+	}
+	ents, err := os.ReadDir(cache)
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("cache dir %s after init and backup: %v entries (%v); want restic's cache there", cache, len(ents), err)
+	}
+}

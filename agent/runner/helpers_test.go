@@ -14,12 +14,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"restic-manager/agent/journal"
 	"restic-manager/agent/restic"
 	"restic-manager/agent/secrets"
+	"restic-manager/internal/testdisk"
 	"restic-manager/protocol"
 )
 
@@ -80,12 +82,73 @@ func copyRepo(t testing.TB) string {
 }
 
 // spyStore is the journal, watched: every appended event is also kept in
-// order so tests can wait for one.
+// order so tests can wait for one. refuse, when set, is a fault seam: a
+// write it returns an error for fails as a full disk's would, without
+// reaching the file (the real full disk is in desktop/systest; here the
+// test needs to say exactly which write fails).
 type spyStore struct {
 	*journal.Journal
 	mu      sync.Mutex
 	events  []protocol.Payload
+	refuse  func(events []protocol.Payload) error
+	refused int // writes refused so far
 	changed chan struct{}
+	// order, when set, sees each job.finished before it is written.
+	order *orderLog
+}
+
+// orderLog is one sequence of what the runner did, across the store and
+// the sink: "progress <job>" when the sink got progress, "finished <job>"
+// when a job.finished was about to be journaled.
+type orderLog struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (o *orderLog) add(what, jobID string) {
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	o.events = append(o.events, what+" "+jobID)
+	o.mu.Unlock()
+}
+
+func (o *orderLog) all() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.events)
+}
+
+// errDiskFull is what a full disk makes bbolt return.
+var errDiskFull = &fs.PathError{Op: "write", Path: "journal.db", Err: syscall.ENOSPC}
+
+// setRefuse installs (nil: removes) the fault seam.
+func (s *spyStore) setRefuse(f func(events []protocol.Payload) error) {
+	s.mu.Lock()
+	s.refuse = f
+	s.mu.Unlock()
+}
+
+func (s *spyStore) refusedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+func (s *spyStore) fault(events []protocol.Payload) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse == nil {
+		return nil
+	}
+	err := s.refuse(events)
+	if err != nil {
+		s.refused++
+		close(s.changed)
+		s.changed = make(chan struct{})
+	}
+	return err
 }
 
 func newSpyStore(j *journal.Journal) *spyStore {
@@ -93,6 +156,14 @@ func newSpyStore(j *journal.Journal) *spyStore {
 }
 
 func (s *spyStore) Append(events ...protocol.Payload) (uint64, error) {
+	for _, e := range events {
+		if f, ok := e.(*protocol.JobFinished); ok {
+			s.order.add("finished", f.JobID)
+		}
+	}
+	if err := s.fault(events); err != nil {
+		return 0, err
+	}
 	seq, err := s.Journal.Append(events...)
 	if err == nil {
 		s.record(events)
@@ -101,6 +172,9 @@ func (s *spyStore) Append(events ...protocol.Payload) (uint64, error) {
 }
 
 func (s *spyStore) Enqueue(jobs []journal.Job, events ...protocol.Payload) error {
+	if err := s.fault(events); err != nil {
+		return err
+	}
 	err := s.Journal.Enqueue(jobs, events...)
 	if err == nil {
 		s.record(events)
@@ -128,7 +202,9 @@ type recordingSink struct {
 	progress  []protocol.JobProgress
 	snapshots [][]protocol.Snapshot
 	stats     []protocol.RepoStats
+	notices   []string
 	changed   chan struct{}
+	order     *orderLog
 }
 
 func newRecordingSink() *recordingSink { return &recordingSink{changed: make(chan struct{})} }
@@ -139,6 +215,7 @@ func (s *recordingSink) notify() {
 }
 
 func (s *recordingSink) Progress(p protocol.JobProgress) {
+	s.order.add("progress", p.JobID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.progress = append(s.progress, p)
@@ -156,6 +233,13 @@ func (s *recordingSink) RepoStats(r protocol.RepoStats) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats = append(s.stats, r)
+	s.notify()
+}
+
+func (s *recordingSink) Notice(text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notices = append(s.notices, text)
 	s.notify()
 }
 
@@ -201,6 +285,8 @@ type harness struct {
 	runner   *Runner
 	logs     *lockedBuffer
 	cacheDir string
+	// quickRetries: see harnessOptions.
+	quickRetries bool
 	// runTimeout bounds run's wait for job.finished (default 120 s).
 	runTimeout time.Duration
 
@@ -217,11 +303,20 @@ type harnessOptions struct {
 	noRunner   bool // build the runner but do not start it
 	hookShell  string
 	bandwidthK int // host upload cap in kbps
+	// quickRetries makes journal write retries and held-end retries take
+	// milliseconds.
+	quickRetries bool
+	// stateTmpfsMiB puts the state directory (journal, secrets) on a real
+	// tmpfs of that size (root only; skipped otherwise).
+	stateTmpfsMiB int
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	h := &harness{t: t, stateDir: t.TempDir(), logs: &lockedBuffer{}, cacheDir: t.TempDir()}
+	if o.stateTmpfsMiB > 0 {
+		testdisk.Tmpfs(t, h.stateDir, o.stateTmpfsMiB) // unmounted after h.close: cleanups run last first
+	}
 	h.repoURL = o.repoURL
 	if h.repoURL == "" {
 		h.repoURL = copyRepo(t)
@@ -254,6 +349,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	h.sink = newRecordingSink()
+	h.quickRetries = o.quickRetries
 	h.newRunner(o.grace)
 	if !o.noRunner {
 		h.start()
@@ -289,12 +385,16 @@ func (h *harness) openJournal() {
 }
 
 func (h *harness) newRunner(grace time.Duration) {
-	var err error
-	h.runner, err = New(Options{
+	o := Options{
 		Restic: h.restic, Store: h.store, Secrets: h.secrets, Sink: h.sink,
 		Hostname: "agent-under-test", StateDir: h.stateDir, CancelGrace: grace, ProgressInterval: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	if h.quickRetries {
+		o.JournalRetries, o.JournalRetryWait, o.HeldRetry = 2, 5*time.Millisecond, 20*time.Millisecond
+	}
+	var err error
+	h.runner, err = New(o)
 	if err != nil {
 		h.t.Fatal(err)
 	}

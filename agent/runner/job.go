@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"strings"
 	"time"
 
 	"restic-manager/agent/journal"
@@ -44,21 +42,26 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 
 	if len(job.RunIfAnySucceeded) > 0 && !r.anySucceeded(job.RunIfAnySucceeded) {
 		log.Info("runner: skipped, no backup of this fire succeeded")
-		r.finish(log, job.ID(), protocol.StatusCancelled, -1, nil, protocol.SkipNoBackupSucceeded)
+		r.finish(ctx, log, job.ID(), ending{status: protocol.StatusCancelled, exitCode: -1, errText: protocol.SkipNoBackupSucceeded})
 		return
 	}
 	if jobCtx.Err() != nil { // cancelled between claim and start
 		if ctx.Err() == nil {
-			r.finish(log, job.ID(), protocol.StatusCancelled, -1, nil, errCancelled.Error())
+			r.finish(ctx, log, job.ID(), ending{status: protocol.StatusCancelled, exitCode: -1, errText: errCancelled.Error()})
 		}
 		return
 	}
 
 	ex := &execution{r: r, job: job, exitCode: -1, started: time.Now().UTC()}
 	ex.progress.interval = r.interval
-	if _, err := r.store.Append(&protocol.JobStarted{JobID: job.ID(), Kind: job.Run.Kind, StartedAt: ex.started, ScheduleID: job.ScheduleID}); err != nil {
-		log.Error("runner: journal job.started; the job stays queued", "err", err)
-		sleepCtx(ctx, time.Second)
+	started := &protocol.JobStarted{JobID: job.ID(), Kind: job.Run.Kind, StartedAt: ex.started, ScheduleID: job.ScheduleID}
+	if err := r.appendRetrying(ctx, log, "job.started", started); err != nil {
+		if ctx.Err() == nil {
+			// The journal still says queued; the job must not be taken
+			// again, nor block its schedule: it ends here, in memory.
+			r.hold(log, &protocol.JobFinished{JobID: job.ID(), Status: protocol.StatusFailed, ExitCode: -1, FinishedAt: time.Now().UTC(),
+				Error: clip("the agent's journal could not record the start of this job (" + errorCause(err) + "); it did not run")}, err)
+		}
 		return
 	}
 	ex.log = newJobLog(r.store, job.ID(), log)
@@ -70,7 +73,7 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 		// The agent is stopping and interrupted restic. The journal still
 		// says running, so the next start reports "agent restarted during
 		// job" and clears stale locks.
-		ex.log.close()
+		ex.log.close(true)
 		log.Warn("runner: agent stopping during job")
 		return
 	}
@@ -87,29 +90,16 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 	if job.Run.PostHook != "" {
 		ex.runPostHook(ctx, status)
 	}
-	ex.log.close()
-	errText := ""
+	e := ending{status: status, exitCode: ex.exitCode, stats: res.stats}
+	e.tail, e.lost, e.cause = ex.log.close(status == protocol.StatusFailed)
 	if res.err != nil {
-		errText = res.err.Error()
+		e.errText = res.err.Error()
 	}
 	if status == protocol.StatusCancelled {
-		errText = errCancelled.Error()
+		e.errText = errCancelled.Error()
 	}
-	r.finish(log, job.ID(), status, ex.exitCode, res.stats, errText)
+	r.finish(ctx, log, job.ID(), e)
 	r.afterJob(ctx, ex, res)
-}
-
-// finish journals job.finished. The text is cut to what the wire allows.
-func (r *Runner) finish(log *slog.Logger, jobID, status string, exit int, stats json.RawMessage, errText string) {
-	if len(errText) > protocol.MaxTextLen {
-		errText = strings.ToValidUTF8(errText[:protocol.MaxTextLen-3], "") + "..."
-	}
-	fin := &protocol.JobFinished{JobID: jobID, Status: status, ExitCode: exit, FinishedAt: time.Now().UTC(), Stats: stats, Error: errText}
-	if _, err := r.store.Append(fin); err != nil {
-		log.Error("runner: journal job.finished", "status", status, "err", err)
-		return
-	}
-	log.Info("runner: job finished", "status", status, "exit_code", exit, "error", errText)
 }
 
 func (r *Runner) anySucceeded(ids []string) bool {

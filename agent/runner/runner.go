@@ -24,7 +24,6 @@ type Job = journal.Job
 type Store interface {
 	Append(events ...protocol.Payload) (uint64, error)
 	Enqueue(jobs []journal.Job, events ...protocol.Payload) error
-	NextQueued() (journal.JobState, bool, error)
 	Jobs() ([]journal.JobState, error)
 	Job(id string) (journal.JobState, bool, error)
 	Status(id string) (status string, ok bool, err error)
@@ -45,6 +44,9 @@ type Sink interface {
 	Progress(protocol.JobProgress)
 	Snapshots([]protocol.Snapshot)
 	RepoStats(protocol.RepoStats)
+	// Notice is a line for the host's log on the manager (the journal
+	// could not record a job's end, for one).
+	Notice(text string)
 }
 
 // DiscardSink drops everything.
@@ -53,6 +55,7 @@ type DiscardSink struct{}
 func (DiscardSink) Progress(protocol.JobProgress) {}
 func (DiscardSink) Snapshots([]protocol.Snapshot) {}
 func (DiscardSink) RepoStats(protocol.RepoStats)  {}
+func (DiscardSink) Notice(string)                 {}
 
 // Options configure a Runner.
 type Options struct {
@@ -71,7 +74,15 @@ type Options struct {
 	// ProgressInterval is the minimum time between two job.progress events
 	// of a job; the first is sent at once (default 1 s).
 	ProgressInterval time.Duration
-	Logger           *slog.Logger // nil: slog.Default()
+	// JournalRetries is how often a refused job.started or job.finished is
+	// written again (default 3), the first JournalRetryWait later (default
+	// 1 s), doubling; see hold for what happens after.
+	JournalRetries   int
+	JournalRetryWait time.Duration
+	// HeldRetry is how often job ends the journal could not take are
+	// tried again while no other write does it (default 30 s).
+	HeldRetry time.Duration
+	Logger    *slog.Logger // nil: slog.Default()
 }
 
 // Runner runs jobs. Create it with New, start it with Run.
@@ -84,6 +95,9 @@ type Runner struct {
 	stateDir string
 	grace    time.Duration
 	interval time.Duration
+	retries  int
+	retryGap time.Duration
+	heldGap  time.Duration
 	log      *slog.Logger
 
 	wake chan struct{}
@@ -95,6 +109,12 @@ type Runner struct {
 	snapMu     sync.Mutex
 	snapshots  []protocol.Snapshot
 	snapsValid bool
+
+	// held are the ends of jobs the journal could not record: the jobs
+	// ended failed in memory, and their job.finished waits here, oldest
+	// first, until the journal takes it (see hold).
+	heldMu sync.Mutex
+	held   []*protocol.JobFinished
 }
 
 type activeJob struct {
@@ -122,6 +142,7 @@ func New(o Options) (*Runner, error) {
 	r := &Runner{
 		restic: o.Restic, store: o.Store, secrets: o.Secrets, sink: o.Sink,
 		hostname: o.Hostname, stateDir: o.StateDir, grace: o.CancelGrace, interval: o.ProgressInterval, log: o.Logger,
+		retries: o.JournalRetries, retryGap: o.JournalRetryWait, heldGap: o.HeldRetry,
 		wake: make(chan struct{}, 1), cleared: map[string]bool{},
 	}
 	if r.sink == nil {
@@ -140,6 +161,15 @@ func New(o Options) (*Runner, error) {
 	if r.interval <= 0 {
 		r.interval = time.Second
 	}
+	if r.retries <= 0 {
+		r.retries = 3
+	}
+	if r.retryGap <= 0 {
+		r.retryGap = time.Second
+	}
+	if r.heldGap <= 0 {
+		r.heldGap = 30 * time.Second
+	}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -155,6 +185,7 @@ func (r *Runner) Hostname() string { return r.hostname }
 // ("agent restarted during job").
 func (r *Runner) Run(ctx context.Context) error {
 	for {
+		allRecorded := r.flushHeld()
 		st, jobCtx, ok, err := r.claimNext(ctx)
 		if err != nil {
 			r.log.Error("runner: read the job queue", "err", err)
@@ -164,12 +195,26 @@ func (r *Runner) Run(ctx context.Context) error {
 			continue
 		}
 		if !ok {
+			// Idle: wait for work, or, while job ends are held, for the
+			// next try to journal them.
+			var retry <-chan time.Time
+			var t *time.Timer
+			if !allRecorded {
+				t = time.NewTimer(r.heldGap)
+				retry = t.C
+			}
 			select {
 			case <-r.wake:
-				continue
+			case <-retry:
 			case <-ctx.Done():
+			}
+			if t != nil {
+				t.Stop()
+			}
+			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			continue
 		}
 		r.runJob(ctx, jobCtx, st)
 		r.mu.Lock()
@@ -182,17 +227,25 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // claimNext takes the oldest queued job under the lock Cancel takes, so a
-// cancel sees the job either queued or claimed, never in between.
+// cancel sees the job either queued or claimed, never in between. A job
+// that already ended in memory (its start could not be journaled) is
+// skipped.
 func (r *Runner) claimNext(ctx context.Context) (journal.JobState, context.Context, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st, ok, err := r.store.NextQueued()
-	if err != nil || !ok {
-		return st, nil, false, err
+	jobs, err := r.store.Jobs()
+	if err != nil {
+		return journal.JobState{}, nil, false, err
 	}
-	jobCtx, cancel := context.WithCancelCause(ctx)
-	r.current = &activeJob{id: st.ID(), cancel: cancel}
-	return st, jobCtx, true, nil
+	for _, st := range jobs {
+		if st.Status != protocol.StatusQueued || r.isHeld(st.ID()) {
+			continue
+		}
+		jobCtx, cancel := context.WithCancelCause(ctx)
+		r.current = &activeJob{id: st.ID(), cancel: cancel}
+		return st, jobCtx, true, nil
+	}
+	return journal.JobState{}, nil, false, nil
 }
 
 func (r *Runner) kick() {
@@ -212,6 +265,7 @@ func (r *Runner) Submit(job Job) error {
 	if err := r.validate(job); err != nil {
 		return err
 	}
+	r.flushHeld() // held job ends go first
 	err := r.store.Enqueue([]journal.Job{job})
 	if errors.Is(err, journal.ErrJobExists) {
 		return nil
@@ -236,6 +290,7 @@ func (r *Runner) SubmitFire(fire *protocol.ScheduleFire, jobs []Job) error {
 	if fire != nil {
 		events = append(events, fire)
 	}
+	r.flushHeld() // held job ends go first
 	if err := r.store.Enqueue(jobs, events...); err != nil {
 		return fmt.Errorf("persist schedule fire: %w", err)
 	}
@@ -254,6 +309,9 @@ func (r *Runner) Cancel(jobID string) error {
 		r.current.cancel(errCancelled)
 		return nil
 	}
+	if r.isHeld(jobID) {
+		return nil // it has ended already
+	}
 	st, inFlight, err := r.store.Job(jobID)
 	if err != nil {
 		return err
@@ -271,7 +329,8 @@ func (r *Runner) Cancel(jobID string) error {
 
 // Active reports whether a job of this schedule is queued or running (jobs
 // kept from before a restart included), so the scheduler can skip a tick
-// while the previous fire still runs.
+// while the previous fire still runs. A job that ended in memory because
+// the journal could not record its end is not active: later ticks fire.
 func (r *Runner) Active(scheduleID string) bool {
 	jobs, err := r.store.Jobs()
 	if err != nil {
@@ -279,7 +338,7 @@ func (r *Runner) Active(scheduleID string) bool {
 		return false
 	}
 	for _, j := range jobs {
-		if j.ScheduleID == scheduleID {
+		if j.ScheduleID == scheduleID && !r.isHeld(j.ID()) {
 			return true
 		}
 	}

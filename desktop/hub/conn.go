@@ -498,7 +498,7 @@ func (h *Hub) authenticate(c *conn, hello *protocol.Hello) (admission, error) {
 		case !errors.Is(err, storage.ErrNotFound):
 			return admission{}, err
 		case hello.EnrollToken == "":
-			return admission{}, refused("the token is not valid (was this host removed or re-enrolled?)")
+			return admission{}, refused("%s", protocol.RefusedUnknownToken)
 		}
 	}
 	if hello.EnrollToken != "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/internal/testdisk"
 )
 
 // Group is the source group StartAgent configures: it backs up the
@@ -41,6 +42,10 @@ type AgentOptions struct {
 	// Args are added to the agent's command line after the fleet's own
 	// flags, so a flag given here wins (e.g. --restic).
 	Args []string
+	// StateTmpfsMiB, when set, puts the agent's --state on a tmpfs of that
+	// many MiB (root only; the test is skipped otherwise): a small disk
+	// the test can fill.
+	StateTmpfsMiB int
 }
 
 // SampleFiles is StartAgent's default content.
@@ -90,6 +95,11 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 	a := &Agent{f: f, opts: o, Name: o.Name, State: filepath.Join(root, "state"), Files: filepath.Join(root, "files"),
 		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL, args: o.Args}
 	WriteFiles(t, a.Files, o.Files)
+	if o.StateTmpfsMiB > 0 {
+		// Before the agent's cleanup, so it is unmounted after the
+		// agent stopped.
+		testdisk.Tmpfs(t, a.State, o.StateTmpfsMiB)
+	}
 	if o.BigFileMiB > 0 {
 		b := make([]byte, o.BigFileMiB<<20)
 		_, _ = rand.Read(b)
@@ -155,7 +165,8 @@ func (a *Agent) start(t testing.TB, extra ...string) {
 	}
 	// A short cancel grace: restic 0.14 waiting on its upload limiter does
 	// not act on SIGINT, so a cancelled throttled backup ends at the kill.
-	args := append([]string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--no-keyring", "--debug", "--cancel-grace", "5s"}, a.args...)
+	args := append([]string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--no-keyring", "--debug", "--cancel-grace", "5s",
+		"--cache-dir", filepath.Join(filepath.Dir(a.State), "restic-cache")}, a.args...)
 	args = append(args, extra...)
 	cmd := exec.Command(AgentBinary(t), args...)
 	cmd.Env = append(os.Environ(), a.opts.Env...)
