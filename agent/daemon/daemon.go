@@ -116,6 +116,10 @@ func Run(ctx context.Context, c Config) error {
 	for _, id := range j.RestartedJobs() {
 		log.Warn("a job was running when the agent stopped; it is reported failed", "job_id", id)
 	}
+	id, err := agentID(state, j.AgentID(), log)
+	if err != nil {
+		return err
+	}
 	sec, err := secrets.Open(state, secrets.Options{NoKeyring: c.NoKeyring})
 	if err != nil {
 		return err
@@ -170,7 +174,7 @@ func Run(ctx context.Context, c Config) error {
 		Hello: protocol.Hello{
 			AgentVersion: c.Version, ResticVersion: rs.Version().String(),
 			Hostname: hostname, OS: runtime.GOOS, Arch: runtime.GOARCH,
-			BootTime: bootTime(), Timezone: localZone(), AgentID: j.AgentID(),
+			BootTime: bootTime(), Timezone: localZone(), AgentID: id,
 		},
 		EnrollToken:       c.EnrollToken,
 		Journal:           journalOutbox{j},

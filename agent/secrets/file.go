@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"restic-manager/internal/atomicfile"
 	"sync"
 )
 
@@ -89,39 +89,5 @@ func (b *fileBackend) save(m map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(b.path, raw)
-}
-
-// writeFileAtomic replaces path with data, mode 0600.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // not supported on every OS; the rename is what matters
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(b.path, raw, 0o600)
 }

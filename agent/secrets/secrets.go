@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/atomicfile"
 	"restic-manager/protocol"
 )
 
@@ -245,7 +246,7 @@ func Open(stateDir string, opts Options) (*Store, error) {
 	if !opts.NoKeyring && probe(keyring) == nil {
 		b = keyring
 	}
-	if err := writeFileAtomic(marker, []byte(b.Name()+"\n")); err != nil {
+	if err := atomicfile.Write(marker, []byte(b.Name()+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("secrets: record backend: %w", err)
 	}
 	return NewStore(b), nil
