@@ -158,13 +158,10 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
 		return err
 	}
 	if u.URL != nil {
+		if err := ValidateRepositoryURL(*u.URL); err != nil {
+			return err
+		}
 		url := strings.TrimSpace(*u.URL)
-		if protocol.RedactURL(url) != url {
-			return fmt.Errorf("repository URL: %w: it contains a password; put the URL without it and set the credential separately", ErrInvalid)
-		}
-		if len(url) > protocol.MaxPathLen {
-			return fmt.Errorf("repository URL: %w: longer than %d bytes", ErrInvalid, protocol.MaxPathLen)
-		}
 		u.URL = &url
 	}
 	writes := []struct {
@@ -184,7 +181,7 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
 			continue
 		}
 		if len(*w.v) > protocol.MaxPathLen {
-			return fmt.Errorf("%s: %w: longer than %d bytes", w.slot, ErrInvalid, protocol.MaxPathLen)
+			return invalidField(string(w.slot), "longer than %d bytes", protocol.MaxPathLen)
 		}
 		if err := h.secrets.Set(hostID, w.slot, *w.v); err != nil {
 			return fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
@@ -216,7 +213,7 @@ func (h *Hub) settingsChanged(hostID string) {
 
 func (h *Hub) setBandwidth(hostID string, up, down int) error {
 	if up < 0 || down < 0 {
-		return fmt.Errorf("bandwidth: %w: caps must not be negative (0 = no cap)", ErrInvalid)
+		return invalidField("bandwidth", "caps must not be negative (0 = no cap)")
 	}
 	if _, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		s.BandwidthUpKbps, s.BandwidthDownKbps = up, down
@@ -230,7 +227,7 @@ func (h *Hub) setBandwidth(hostID string, up, down int) error {
 
 func (h *Hub) setHookShell(hostID, shell string) error {
 	if len(shell) > protocol.MaxPathLen {
-		return fmt.Errorf("hook shell: %w: longer than %d bytes", ErrInvalid, protocol.MaxPathLen)
+		return invalidField("hook shell", "longer than %d bytes", protocol.MaxPathLen)
 	}
 	if _, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		s.HookShell = strings.TrimSpace(shell)

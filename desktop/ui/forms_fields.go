@@ -157,16 +157,14 @@ func formsRows(fields ...*formsField) fyne.CanvasObject {
 	return container.New(layout.NewFormLayout(), objs...)
 }
 
-// formsMessage shortens a hub refusal for the line under an input: the
-// hub's errors read "cron \"61 * * * *\": invalid: minute field …"; the
-// input already shows the text, so only the reason after "invalid: " is
-// kept.
+// formsMessage is a refusal as the line under an input says it: a hub
+// *FieldError by its reason alone (the input already shows the text and
+// its label), anything else whole; capitalised.
 func formsMessage(err error) string {
 	msg := err.Error()
-	if errors.Is(err, hub.ErrInvalid) {
-		if _, after, ok := strings.Cut(msg, hub.ErrInvalid.Error()+": "); ok {
-			msg = after
-		}
+	var fe *hub.FieldError
+	if errors.As(err, &fe) {
+		msg = fe.Reason
 	}
 	if msg != "" {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]

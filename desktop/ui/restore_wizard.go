@@ -383,8 +383,7 @@ func (w *restoreWizard) showTargetError() {
 	if err == nil || w.targetEntry.Text == "" {
 		w.targetErr.Hide()
 	} else {
-		msg := strings.TrimPrefix(err.Error(), hub.ErrInvalid.Error()+": ")
-		w.targetErr.SetText(strings.ToUpper(msg[:1]) + msg[1:] + ".")
+		w.targetErr.SetText(formsMessage(err) + ".")
 		w.targetErr.Show()
 	}
 	w.newBox.Refresh()
