@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/hubnet"
 	"restic-manager/internal/envflag"
 )
 
@@ -65,7 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("restic-manager", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DataDir, "data", defaultDataDir(), "directory of the manager's database and tailnet state")
-	fs.StringVar(&c.Listen, "listen", hub.DefaultListenAddr, "plain-TCP listener for agents (hosts prove themselves with tokens); empty disables it")
+	fs.StringVar(&c.Listen, "listen", hubnet.DefaultTCPAddr, "plain-TCP listener for agents (hosts prove themselves with tokens); empty disables it")
 	fs.BoolVar(&c.Tailnet, "tailnet", true, "join the tailnet with an embedded node and listen for agents there")
 	fs.StringVar(&c.TailnetHostname, "tailnet-hostname", "", "the manager's tailnet name (default restic-manager)")
 	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")
