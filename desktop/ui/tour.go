@@ -1,3 +1,5 @@
+//go:build tour
+
 package ui
 
 // The screenshot tour (restic-manager --screenshot-tour DIR, make
