@@ -242,12 +242,12 @@ func (h *Hub) setHookShell(hostID, shell string) error {
 // ValidateGroupName checks a source group name as the agents will: it is
 // the snapshots' restic tag, so 1 to 64 letters, digits, '.', '_' or '-',
 // starting with a letter or digit (restic splits tags at commas). The
-// error wraps ErrInvalid and carries the wire's words, as PutSourceGroup's
-// does.
+// refusal is a *FieldError (wrapping ErrInvalid) in the wire's words, as
+// PutSourceGroup's is.
 func ValidateGroupName(name string) error {
 	var ve *protocol.ValidationError
 	if err := protocol.ValidateGroupName(name); errors.As(err, &ve) {
-		return fmt.Errorf("source group %q: %w: %s: %s", name, ErrInvalid, ve.Field, ve.Msg)
+		return &FieldError{Field: fmt.Sprintf("source group %q", name), Reason: ve.Field + ": " + ve.Msg}
 	}
 	return nil
 }
