@@ -2,7 +2,8 @@
 # (GOTOOLCHAIN=local): the toolchain is never downloaded.
 #
 #   make deps      system packages the build and tests need (scripts/install-deps)
-#   make build     bin/restic-manager and bin/restic-agent
+#   make build     bin/restic-manager and bin/restic-agent (BUILD_TAGS=tour adds
+#                  the screenshot tour to the manager, as make screenshots does)
 #   make run       build, then start the manager (ARGS="--headless …")
 #   make demo      a manager and agents on this machine, end to end
 #   make screenshots  docs/screenshots/*.png from the running demo under Xvfb (scripts/screenshots)
@@ -15,9 +16,7 @@ export GOTOOLCHAIN := local
 
 GO          ?= go
 BIN         := bin
-
-# Programs: <binary>:<package dir>.
-PROGRAMS := restic-manager:desktop restic-agent:agent
+BUILD_TAGS  ?=
 
 .PHONY: all deps build run demo screenshots test bench lint package clean
 
@@ -26,22 +25,12 @@ all: build
 deps:
 	scripts/install-deps
 
-# Builds each program whose package exists, and says which it skipped:
-# the repository grows package by package, and build works at every step.
 build:
 	@mkdir -p $(BIN)
-	@set -e; for p in $(PROGRAMS); do \
-		name=$${p%%:*}; dir=$${p#*:}; \
-		if ls "$$dir"/*.go >/dev/null 2>&1; then \
-			echo "go build -o $(BIN)/$$name ./$$dir"; \
-			$(GO) build -o $(BIN)/$$name ./$$dir; \
-		else \
-			echo "build: skipping $$name: package ./$$dir does not exist yet"; \
-		fi; \
-	done
+	$(GO) build -tags "$(BUILD_TAGS)" -o $(BIN)/restic-manager ./desktop
+	$(GO) build -o $(BIN)/restic-agent ./agent
 
 run: build
-	@test -x $(BIN)/restic-manager || { echo "run: bin/restic-manager was not built (./desktop does not exist yet)" >&2; exit 1; }
 	LANG=en_US.UTF-8 $(BIN)/restic-manager $(ARGS)
 
 demo:

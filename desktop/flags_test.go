@@ -1,32 +1,34 @@
 package main
 
 import (
-	"io"
+	"bytes"
+	"errors"
+	"flag"
 	"strings"
 	"testing"
 )
 
-// --screenshot-tour changes the demo's files and drives the window: it is
-// refused without the demo flags and with --headless.
-func TestScreenshotTourNeedsTheDemoAndAWindow(t *testing.T) {
-	demo := []string{"--data", t.TempDir(), "--demo-repo", "/tmp/r", "--demo-files", "/tmp/f"}
-	for _, tc := range []struct {
-		name string
-		args []string
-		ok   bool
-	}{
-		{"with the demo", append([]string{"--screenshot-tour", "shots"}, demo...), true},
-		{"without the demo", []string{"--data", t.TempDir(), "--screenshot-tour", "shots"}, false},
-		{"headless", append([]string{"--screenshot-tour", "shots", "--headless"}, demo...), false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseFlags(tc.args, io.Discard)
-			switch {
-			case tc.ok && (err != nil || c.ScreenshotTour != "shots"):
-				t.Errorf("parseFlags(%q) = tour %q, %v; want it accepted", tc.args, c.ScreenshotTour, err)
-			case !tc.ok && (err == nil || !strings.Contains(err.Error(), "--screenshot-tour")):
-				t.Errorf("parseFlags(%q) err = %v; want a refusal naming --screenshot-tour", tc.args, err)
-			}
-		})
+// "restic-manager version" prints to stdout, as "restic-agent version"
+// does, so scripts can capture it; nothing goes to stderr.
+func TestVersionGoesToStdout(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	_, err := parseFlags([]string{"--data", t.TempDir(), "version"}, &stdout, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseFlags(version) = %v; want flag.ErrHelp (print and exit 0)", err)
+	}
+	if got := stdout.String(); got != "restic-manager "+version+"\n" || stderr.Len() != 0 {
+		t.Errorf("stdout %q, stderr %q; want the version on stdout alone", got, stderr.String())
+	}
+}
+
+// The shipped build has no screenshot tour: its flag is unknown there.
+func TestShippedBuildHasNoScreenshotTour(t *testing.T) {
+	if tourBuilt {
+		t.Skip("built with -tags tour")
+	}
+	var stderr bytes.Buffer
+	_, err := parseFlags([]string{"--data", t.TempDir(), "--screenshot-tour", "shots"}, &stderr, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "screenshot-tour") {
+		t.Errorf("parseFlags(--screenshot-tour) = %v; want the flag refused as unknown", err)
 	}
 }

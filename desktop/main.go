@@ -3,10 +3,12 @@
 // plain-TCP listener and on the tailnet, and shows everything in a Fyne
 // window (or serves without one with --headless).
 //
-// main.go parses flags; manager.go wires the store, the secrets, the hub,
-// the listeners and the window; demo.go is make demo's setup; tour.go is
-// make screenshots' tour (--screenshot-tour DIR: over the demo, it drives
-// the window itself, writes docs/screenshots' PNGs and quits).
+// main.go parses flags; manager.go wires the store, the secrets, the hub
+// and the listeners; window.go opens the window over them; demo.go is make
+// demo's setup. tour.go is make screenshots' tour (--screenshot-tour DIR:
+// over the demo, it drives the window itself, writes docs/screenshots'
+// PNGs and quits); it is built only with -tags tour, never into the
+// shipped app (tour_off.go stands in).
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/hubnet"
 	"restic-manager/internal/envflag"
 )
 
@@ -42,12 +45,12 @@ type config struct {
 	Debug           bool
 	LogJSON         bool
 	Demo            demoConfig
-	// ScreenshotTour is make screenshots' folder (tour.go); "" for none.
-	ScreenshotTour string
+	// Tour is make screenshots' tour (tour.go, -tags tour only).
+	Tour tourConfig
 }
 
 func main() {
-	c, err := parseFlags(os.Args[1:], os.Stderr)
+	c, err := parseFlags(os.Args[1:], os.Stdout, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
@@ -60,12 +63,14 @@ func main() {
 	}
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+// parseFlags reads the command line; "version" prints the version to
+// stdout (as restic-agent's does) and returns flag.ErrHelp.
+func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("restic-manager", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DataDir, "data", defaultDataDir(), "directory of the manager's database and tailnet state")
-	fs.StringVar(&c.Listen, "listen", hub.DefaultListenAddr, "plain-TCP listener for agents (hosts prove themselves with tokens); empty disables it")
+	fs.StringVar(&c.Listen, "listen", hubnet.DefaultTCPAddr, "plain-TCP listener for agents (hosts prove themselves with tokens); empty disables it")
 	fs.BoolVar(&c.Tailnet, "tailnet", true, "join the tailnet with an embedded node and listen for agents there")
 	fs.StringVar(&c.TailnetHostname, "tailnet-hostname", "", "the manager's tailnet name (default restic-manager)")
 	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")
@@ -80,14 +85,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines instead of text")
 	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give every new host this local repository, a source group of --demo-files, and run init and a first backup")
 	fs.StringVar(&c.Demo.Files, "demo-files", "", "make demo: the folder the demo source group backs up")
-	fs.StringVar(&c.ScreenshotTour, "screenshot-tour", "", "make screenshots: with the demo flags, run a second backup, capture the window's main views as PNGs into this folder, then quit")
+	addTourFlags(fs, &c.Tour)
 	fs.Usage = envflag.Usage(fs, "usage: restic-manager [--data DIR] [--listen ADDR] [--headless] [flags]")
 	if err := envflag.Parse(fs, args, nil); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		if fs.Arg(0) == "version" {
-			fmt.Fprintln(stderr, "restic-manager", version)
+			fmt.Fprintln(stdout, "restic-manager", version)
 			return c, flag.ErrHelp
 		}
 		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
@@ -98,10 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if (c.Demo.Repo == "") != (c.Demo.Files == "") {
 		return c, errors.New("--demo-repo and --demo-files go together")
 	}
-	if c.ScreenshotTour != "" && (c.Demo.Repo == "" || c.Headless) {
-		return c, errors.New("--screenshot-tour needs the demo (--demo-repo, --demo-files) and a window (no --headless)")
-	}
-	return c, nil
+	return c, checkTour(c)
 }
 
 // defaultDataDir is <OS config dir>/restic-manager.

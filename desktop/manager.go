@@ -81,12 +81,12 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 	m := &manager{log: log, failed: make(chan error, 2)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 
-	st, err := hub.OpenStore(c.DataDir)
+	st, err := storage.OpenDir(c.DataDir, nil)
 	var damaged *storage.DamagedError
 	if errors.As(err, &damaged) {
 		log.Error("database damaged and moved aside; starting with what could be salvaged", "err", err)
 		m.notices = append(m.notices, err.Error())
-		st, err = hub.OpenStore(c.DataDir)
+		st, err = storage.OpenDir(c.DataDir, nil)
 	}
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 		}
 	}
 	if c.Listen != "" {
-		l, err := hub.ListenTCP(c.Listen)
+		l, err := hubnet.TCP(c.Listen)
 		if err != nil {
 			m.close()
 			return nil, err

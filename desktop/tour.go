@@ -1,15 +1,20 @@
+//go:build tour
+
 package main
 
 import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/ui"
@@ -21,6 +26,9 @@ import (
 // (so that it is seen running), and has the window (ui.Tour) capture the
 // dashboard, the running job, the restore wizard and the diff of the two
 // snapshots. Then the app quits; a failed step makes it exit 1.
+//
+// Built only with -tags tour (scripts/screenshots sets it): the shipped
+// app has neither the flag nor the code.
 
 const (
 	// tourTimeout bounds the whole tour (enrollment, init, two backups,
@@ -35,6 +43,47 @@ const (
 	tourClips     = 5
 	tourClipBytes = 16 << 20
 )
+
+// tourConfig is --screenshot-tour.
+type tourConfig struct {
+	// Dir is where the pictures go; "" for no tour.
+	Dir string
+}
+
+func addTourFlags(fs *flag.FlagSet, c *tourConfig) {
+	fs.StringVar(&c.Dir, "screenshot-tour", "", "make screenshots: with the demo flags, run a second backup, capture the window's main views as PNGs into this folder, then quit")
+}
+
+// checkTour refuses a tour without the demo's facts or without a window.
+func checkTour(c config) error {
+	if c.Tour.Dir != "" && (c.Demo.Repo == "" || c.Headless) {
+		return errors.New("--screenshot-tour needs the demo (--demo-repo, --demo-files) and a window (no --headless)")
+	}
+	return nil
+}
+
+// startTour starts the tour on its own goroutine once the window is built;
+// its result arrives on the channel, after which the app quits. Without
+// --screenshot-tour the channel is nil.
+func startTour(m *manager, u *ui.UI, a fyne.App, c config) (<-chan error, error) {
+	if c.Tour.Dir == "" {
+		return nil, nil
+	}
+	t, err := u.NewTour(c.Tour.Dir)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() {
+		err := runTour(m, t, c.Demo)
+		if err == nil {
+			m.log.Info("screenshot tour done", "dir", c.Tour.Dir)
+		}
+		done <- err
+		fyne.Do(a.Quit)
+	}()
+	return done, nil
+}
 
 // runTour runs the tour; the window is up and its event loop running.
 func runTour(m *manager, t *ui.Tour, d demoConfig) error {
@@ -176,3 +225,6 @@ func tourUntil(ctx context.Context, what string, cond func() bool) error {
 	}
 	return nil
 }
+
+// tourBuilt says the tour is compiled in (tests).
+const tourBuilt = true

@@ -48,25 +48,14 @@ func runWindow(m *manager, c config) error {
 		case <-m.ctx.Done():
 		}
 	}()
-	tourErr := make(chan error, 1)
-	if c.ScreenshotTour != "" {
-		t, err := u.NewTour(c.ScreenshotTour)
-		if err != nil {
-			return err
-		}
-		go func() {
-			err := runTour(m, t, c.Demo)
-			if err == nil {
-				m.log.Info("screenshot tour done", "dir", c.ScreenshotTour)
-			}
-			tourErr <- err
-			fyne.Do(a.Quit)
-		}()
+	tourErr, err := startTour(m, u, a, c)
+	if err != nil {
+		return err
 	}
 	m.log.Info("restic-manager window open", "version", version)
 	u.ShowAndRun()
 	select {
-	case err := <-tourErr:
+	case err := <-tourErr: // nil channel without a tour: never ready
 		return err
 	default:
 		return nil

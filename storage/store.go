@@ -14,6 +14,7 @@ import (
 	bolterr "go.etcd.io/bbolt/errors"
 
 	"restic-manager/internal/boltfile"
+	"restic-manager/internal/boltmigrate"
 )
 
 // FileName is the store's file name inside the manager's data directory.
@@ -218,7 +219,7 @@ func (s *Store) Revision() (uint64, error) {
 func (s *Store) SchemaVersion() (int, error) {
 	var v int
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v = int(getU64(tx.Bucket(bucketMeta).Get(keySchemaVersion)))
+		v = int(boltmigrate.Read(tx, bucketMeta, keySchemaVersion))
 		return nil
 	})
 	return v, err
@@ -282,7 +283,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 		return ErrNotFound
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("decode %s %q: %w", b, key, err)
+		return fmt.Errorf("decode the value of %q: %w", key, err)
 	}
 	return nil
 }

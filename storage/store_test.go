@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"restic-manager/internal/boltmigrate"
 )
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -88,9 +90,9 @@ func TestMigrationsRunOnceInOrderFromAnOlderFile(t *testing.T) {
 func TestAFailingMigrationLeavesTheFileUntouched(t *testing.T) {
 	s := newStore(t)
 	boom := errors.New("boom")
-	list := append(append([]migration{}, migrations...),
-		migration{"creates a bucket", func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("new")); return err }},
-		migration{"fails", func(tx *bolt.Tx) error { return boom }})
+	list := append(append([]boltmigrate.Step{}, migrations...),
+		boltmigrate.Step{Name: "creates a bucket", Run: func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("new")); return err }},
+		boltmigrate.Step{Name: "fails", Run: func(tx *bolt.Tx) error { return boom }})
 	if err := s.migrate(list); !errors.Is(err, boom) {
 		t.Fatalf("migrate with a failing step = %v, want boom", err)
 	}

@@ -158,13 +158,10 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
 		return err
 	}
 	if u.URL != nil {
+		if err := ValidateRepositoryURL(*u.URL); err != nil {
+			return err
+		}
 		url := strings.TrimSpace(*u.URL)
-		if protocol.RedactURL(url) != url {
-			return fmt.Errorf("repository URL: %w: it contains a password; put the URL without it and set the credential separately", ErrInvalid)
-		}
-		if len(url) > protocol.MaxPathLen {
-			return fmt.Errorf("repository URL: %w: longer than %d bytes", ErrInvalid, protocol.MaxPathLen)
-		}
 		u.URL = &url
 	}
 	writes := []struct {
@@ -184,7 +181,7 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
 			continue
 		}
 		if len(*w.v) > protocol.MaxPathLen {
-			return fmt.Errorf("%s: %w: longer than %d bytes", w.slot, ErrInvalid, protocol.MaxPathLen)
+			return invalidField(string(w.slot), "longer than %d bytes", protocol.MaxPathLen)
 		}
 		if err := h.secrets.Set(hostID, w.slot, *w.v); err != nil {
 			return fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
@@ -216,7 +213,7 @@ func (h *Hub) settingsChanged(hostID string) {
 
 func (h *Hub) setBandwidth(hostID string, up, down int) error {
 	if up < 0 || down < 0 {
-		return fmt.Errorf("bandwidth: %w: caps must not be negative (0 = no cap)", ErrInvalid)
+		return invalidField("bandwidth", "caps must not be negative (0 = no cap)")
 	}
 	if _, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		s.BandwidthUpKbps, s.BandwidthDownKbps = up, down
@@ -230,7 +227,7 @@ func (h *Hub) setBandwidth(hostID string, up, down int) error {
 
 func (h *Hub) setHookShell(hostID, shell string) error {
 	if len(shell) > protocol.MaxPathLen {
-		return fmt.Errorf("hook shell: %w: longer than %d bytes", ErrInvalid, protocol.MaxPathLen)
+		return invalidField("hook shell", "longer than %d bytes", protocol.MaxPathLen)
 	}
 	if _, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		s.HookShell = strings.TrimSpace(shell)
@@ -245,12 +242,12 @@ func (h *Hub) setHookShell(hostID, shell string) error {
 // ValidateGroupName checks a source group name as the agents will: it is
 // the snapshots' restic tag, so 1 to 64 letters, digits, '.', '_' or '-',
 // starting with a letter or digit (restic splits tags at commas). The
-// error wraps ErrInvalid and carries the wire's words, as PutSourceGroup's
-// does.
+// refusal is a *FieldError (wrapping ErrInvalid) in the wire's words, as
+// PutSourceGroup's is.
 func ValidateGroupName(name string) error {
 	var ve *protocol.ValidationError
 	if err := protocol.ValidateGroupName(name); errors.As(err, &ve) {
-		return fmt.Errorf("source group %q: %w: %s: %s", name, ErrInvalid, ve.Field, ve.Msg)
+		return &FieldError{Field: fmt.Sprintf("source group %q", name), Reason: ve.Field + ": " + ve.Msg}
 	}
 	return nil
 }

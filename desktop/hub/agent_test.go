@@ -66,10 +66,22 @@ type testHub struct {
 
 // newTestHub runs a hub with a plain-TCP listener on 127.0.0.1 and, when
 // whois is given, a "tailnet" listener that identifies peers with it.
+// loopback is a listener on a free port of 127.0.0.1, named name in the
+// hub's logs (the manager opens its own in desktop/internal/hubnet, which
+// imports this package).
+func loopback(t testing.TB, name string) Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Listener{Name: name + " " + l.Addr().String(), L: l}
+}
+
 func newTestHub(t testing.TB, tweak func(*Options), whois func(ctx context.Context, addr string) (Peer, error)) (*testHub, string) {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := OpenStore(dir)
+	st, err := storage.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,18 +107,12 @@ func newTestHub(t testing.TB, tweak func(*Options), whois func(ctx context.Conte
 		}()
 		return "ws://" + l.L.Addr().String() + protocol.AgentPath
 	}
-	tcp, err := ListenTCP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	th := &testHub{Hub: h, store: st, secrets: sec, url: serve(tcp), logs: logs}
+	th := &testHub{Hub: h, store: st, secrets: sec, url: serve(loopback(t, "tcp")), logs: logs}
 	tailURL := ""
 	if whois != nil {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tailURL = serve(Listener{Name: "tailnet", L: l, WhoIs: whois})
+		l := loopback(t, "tailnet")
+		l.WhoIs = whois
+		tailURL = serve(l)
 	}
 	t.Cleanup(func() {
 		cancel()

@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"restic-manager/desktop/secrets"
+	"restic-manager/storage"
 )
 
 // A subscriber that cancels after the hub closed (a window closing after
 // the manager stopped) must not panic, and its channel is closed.
 func TestCancellingASubscriptionAfterCloseIsSafe(t *testing.T) {
-	st, err := OpenStore(t.TempDir())
+	st, err := storage.OpenDir(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

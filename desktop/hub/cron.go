@@ -13,8 +13,9 @@ import (
 )
 
 // ValidateCron checks a cron expression as the agents will: the same
-// parser (internal/cronspec), the same words. The error wraps ErrInvalid
-// and cronspec.ErrInvalid.
+// parser (internal/cronspec), the same words. The refusal is a
+// *FieldError (its Reason cronspec's) and wraps ErrInvalid and
+// cronspec.ErrInvalid.
 func ValidateCron(expr string) error {
 	_, err := parseCron(expr, time.Now())
 	return err
@@ -23,7 +24,7 @@ func ValidateCron(expr string) error {
 func parseCron(expr string, now time.Time) (cron.Schedule, error) {
 	s, err := cronspec.Parse(expr, now)
 	if err != nil {
-		return nil, fmt.Errorf("cron %q: %w: %w", strings.TrimSpace(expr), ErrInvalid, err)
+		return nil, &FieldError{Field: fmt.Sprintf("cron %q", strings.TrimSpace(expr)), Reason: err.Error(), Err: err}
 	}
 	return s, nil
 }

@@ -236,10 +236,7 @@ func serveHub(b *testing.B, o Options) (*Hub, string, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := ListenTCP("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := loopback(b, "tcp")
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
 	go func() { defer close(served); _ = h.Serve(ctx, l) }()

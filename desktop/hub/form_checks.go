@@ -9,7 +9,35 @@ import (
 
 // Checks the settings forms run as the admin types, so a form refuses what
 // the hub would refuse, with the same rule and a message naming the field.
-// Their errors wrap ErrInvalid and never repeat a secret.
+// Their refusals are *FieldError values and never repeat a secret.
+
+// FieldError refuses one input. Field names it as the admin knows it
+// ("repository URL", `cron "61 * * * *"`); Reason says what is wrong, in
+// words that make sense on the line under the input, which already shows
+// the text. It unwraps to ErrInvalid, so errors.Is(err, ErrInvalid) holds
+// for every refusal; a form reads Field and Reason with errors.As rather
+// than taking the message apart. Err, when set, is the refusal of a
+// parser both programs share (internal/cronspec), which it unwraps to as
+// well.
+type FieldError struct {
+	Field  string
+	Reason string
+	Err    error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + ErrInvalid.Error() + ": " + e.Reason }
+
+func (e *FieldError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrInvalid}
+	}
+	return []error{ErrInvalid, e.Err}
+}
+
+// invalidField is a *FieldError with a formatted reason.
+func invalidField(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
 
 // ValidateRepositoryURL checks a repository URL for SetRepository: it must
 // not carry a password (user:password@), which belongs in the credential
@@ -18,10 +46,10 @@ import (
 func ValidateRepositoryURL(url string) error {
 	url = strings.TrimSpace(url)
 	if protocol.RedactURL(url) != url {
-		return fmt.Errorf("repository URL: %w: it contains a password (user:password@); remove it and put the user name and password in the REST username and credential fields", ErrInvalid)
+		return invalidField("repository URL", "it contains a password (user:password@); remove it and put the user name and password in the REST username and credential fields")
 	}
 	if len(url) > protocol.MaxPathLen {
-		return fmt.Errorf("repository URL: %w: longer than %d bytes", ErrInvalid, protocol.MaxPathLen)
+		return invalidField("repository URL", "longer than %d bytes", protocol.MaxPathLen)
 	}
 	return nil
 }
@@ -33,7 +61,7 @@ func ValidateReadDataSubset(s string) error {
 		return nil
 	}
 	if err := protocol.ValidateReadDataSubset(s); err != nil {
-		return fmt.Errorf("read-data subset: %w: %v", ErrInvalid, err)
+		return invalidField("read-data subset", "%v", err)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ package hub
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"path"
 	"strings"
 
@@ -18,13 +17,13 @@ import (
 // in the words the agent would use. The path is cleaned first, so a root
 // or a system directory in disguise ("/.", "/tmp/..") is refused too. A
 // Linux host takes "/x" only; a Windows host "C:\x", "C:/x" or
-// "\\server\share\x"; an unknown OS either style. The error wraps
-// ErrInvalid and says what to type. What only the agent can see (symlinks,
-// owners, modes) it checks when the job arrives.
+// "\\server\share\x"; an unknown OS either style. The refusal is a
+// *FieldError (wrapping ErrInvalid) that says what to type. What only the
+// agent can see (symlinks, owners, modes) it checks when the job arrives.
 func ValidateRestoreTarget(hostOS, dir string) error {
 	var ve *protocol.ValidationError
 	if err := protocol.ValidateRestoreTarget(hostOS, dir); errors.As(err, &ve) {
-		return fmt.Errorf("%w: %s", ErrInvalid, ve.Msg)
+		return &FieldError{Field: "restore folder", Reason: ve.Msg}
 	}
 	return nil
 }

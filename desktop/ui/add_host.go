@@ -17,39 +17,39 @@ import (
 	"restic-manager/desktop/hub"
 )
 
-// shellAgentVersion names the agent release in the install commands' file
+// defaultAgentVersion names the agent release in the install commands' file
 // names (README.md's restic-agent_<version>_<os>_<arch>).
-const shellAgentVersion = "0.1.0"
+const defaultAgentVersion = "0.1.0"
 
 // agentRelease is the agent release to install: the manager's own version
 // (a development build names the release it is heading for), else
-// shellAgentVersion.
+// defaultAgentVersion.
 func (u *UI) agentRelease() string {
 	if v := strings.TrimSuffix(u.opts.Version, "-dev"); v != "" {
 		return v
 	}
-	return shellAgentVersion
+	return defaultAgentVersion
 }
 
 // Bounds of a new enrollment token.
 const (
-	shellMaxUses = 1000
-	shellMinTTL  = time.Minute
-	shellMaxTTL  = 90 * 24 * time.Hour
+	maxTokenUses = 1000
+	minTokenTTL  = time.Minute
+	maxTokenTTL  = 90 * 24 * time.Hour
 )
 
-// shellInstall is what the install commands are made of.
-type shellInstall struct {
+// installParams is what the install commands are made of.
+type installParams struct {
 	Manager string // the agent's --manager
 	Token   string // the enrollment token
 	Arch    string // amd64 or arm64
 	Version string // the agent release
 }
 
-// shellLinuxCommands is the systemd install of README.md "Linux
+// linuxInstallCommands is the systemd install of README.md "Linux
 // (systemd)", filled in. The unit is written through a quoted heredoc, so
 // the shell expands nothing in it; systemd's own % specifiers are escaped.
-func shellLinuxCommands(in shellInstall) string {
+func linuxInstallCommands(in installParams) string {
 	sd := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 	return strings.Join([]string{
 		fmt.Sprintf("sudo install -m 0755 restic-agent_%s_linux_%s /usr/local/bin/restic-agent", in.Version, in.Arch),
@@ -73,10 +73,10 @@ func shellLinuxCommands(in shellInstall) string {
 	}, "\n")
 }
 
-// shellWindowsCommands is README.md's scheduled task, for an elevated
+// windowsInstallCommands is README.md's scheduled task, for an elevated
 // PowerShell in the folder holding the downloaded agent; it first copies
 // the agent to where the task runs it.
-func shellWindowsCommands(in shellInstall) string {
+func windowsInstallCommands(in installParams) string {
 	ps := func(s string) string { return strings.ReplaceAll(s, "'", "''") } // inside '…'
 	return strings.Join([]string{
 		`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
@@ -91,21 +91,21 @@ func shellWindowsCommands(in shellInstall) string {
 	}, "\n")
 }
 
-// shellParseUses reads the "hosts it may enroll" field.
-func shellParseUses(s string) (int, error) {
+// parseTokenUses reads the "hosts it may enroll" field.
+func parseTokenUses(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
 		return 0, errors.New("a whole number of hosts, e.g. 1")
 	}
-	if n < 1 || n > shellMaxUses {
-		return 0, fmt.Errorf("between 1 and %d hosts", shellMaxUses)
+	if n < 1 || n > maxTokenUses {
+		return 0, fmt.Errorf("between 1 and %d hosts", maxTokenUses)
 	}
 	return n, nil
 }
 
-// shellParseTTL reads the "valid for" field: "24h", "90m", "7d", "1d12h",
+// parseTokenTTL reads the "valid for" field: "24h", "90m", "7d", "1d12h",
 // or a bare number of hours.
-func shellParseTTL(s string) (time.Duration, error) {
+func parseTokenTTL(s string) (time.Duration, error) {
 	s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
 	bad := errors.New("a duration such as 24h, 90m or 7d")
 	if s == "" {
@@ -131,14 +131,14 @@ func shellParseTTL(s string) (time.Duration, error) {
 			d += rest
 		}
 	}
-	if d < shellMinTTL || d > shellMaxTTL {
+	if d < minTokenTTL || d > maxTokenTTL {
 		return 0, errors.New("between 1 minute and 90 days")
 	}
 	return d, nil
 }
 
-// shellCheckManager checks the --manager address the commands carry.
-func shellCheckManager(s string) error {
+// checkManagerAddress checks the --manager address the commands carry.
+func checkManagerAddress(s string) error {
 	switch {
 	case strings.TrimSpace(s) == "":
 		return errors.New("the address the host dials, e.g. ws://manager:8931")
@@ -148,8 +148,8 @@ func shellCheckManager(s string) error {
 	return nil
 }
 
-// shellManagerNote warns about an address the host cannot reach.
-func shellManagerNote(addr string, known bool) string {
+// managerAddressNote warns about an address the host cannot reach.
+func managerAddressNote(addr string, known bool) string {
 	if !known {
 		return "No listener on a LAN address is known: start the manager with --listen 0.0.0.0:8931 (by default it listens on 127.0.0.1 only) and check that the host can reach this address."
 	}
@@ -162,8 +162,8 @@ func shellManagerNote(addr string, known bool) string {
 	return ""
 }
 
-// shellThisMachine is this machine's name as other hosts may know it.
-func shellThisMachine() string {
+// thisMachine is this machine's name as other hosts may know it.
+func thisMachine() string {
 	name, err := os.Hostname()
 	if err != nil || name == "" {
 		return "this-machine"
@@ -171,12 +171,12 @@ func shellThisMachine() string {
 	return name
 }
 
-// shellManagerChoices is the address the commands start with and the
+// managerChoices is the address the commands start with and the
 // ones offered: the manager's own (best first), and for a loopback
 // listener the same port under this machine's name, which is what a host
 // would dial once the manager listens on the LAN. With no listener it is
 // ws://<this machine>:8931.
-func shellManagerChoices(urls []string, machine string) (string, []string) {
+func managerChoices(urls []string, machine string) (string, []string) {
 	if len(urls) == 0 {
 		a := "ws://" + machine + ":8931"
 		return a, []string{a}
@@ -192,9 +192,9 @@ func shellManagerChoices(urls []string, machine string) (string, []string) {
 	return urls[0], opts
 }
 
-// shellAddHost is the "Add host" dialog: make a token, then show it once
+// addHostDialog is the "Add host" dialog: make a token, then show it once
 // with the install commands.
-type shellAddHost struct {
+type addHostDialog struct {
 	u   *UI
 	sc  *scope
 	dlg *dialog.CustomDialog
@@ -218,34 +218,35 @@ type shellAddHost struct {
 	copyToken, copyLinux, copyWindow *widget.Button
 }
 
-// showAddHost opens the "Add host" dialog.
-func (u *UI) showAddHost() { u.shellOpenAddHost() }
-
-func (u *UI) shellOpenAddHost() *shellAddHost {
-	a := &shellAddHost{u: u, sc: u.newScope(), revoke: map[string]*widget.Button{}}
+// newAddHostDialog opens the "Add host" dialog.
+func newAddHostDialog(u *UI) *addHostDialog {
+	a := &addHostDialog{u: u, sc: u.newScope(), revoke: map[string]*widget.Button{}}
 	a.page = container.NewStack(a.createPage())
 	a.dlg = dialog.NewCustom("Add host", "Close", a.page, u.win)
 	a.dlg.SetOnClosed(a.sc.close)
 	a.dlg.Resize(fyne.NewSize(780, 600))
-	a.sc.on(func(c change) {
-		if c.Kind == hub.ChangeEnrollTokens || c.Kind == hub.ChangeAll {
-			a.loadTokens()
+	a.sc.on(func(batch []change) {
+		for _, c := range batch {
+			if c.Kind == hub.ChangeEnrollTokens || c.Kind == hub.ChangeAll {
+				a.loadTokens()
+				return
+			}
 		}
 	})
 	a.dlg.Show()
 	return a
 }
 
-func (a *shellAddHost) createPage() fyne.CanvasObject {
+func (a *addHostDialog) createPage() fyne.CanvasObject {
 	intro := widget.NewLabel("An enrollment token lets a machine join as an approved host. Make one, then run the command it shows on the machine: the agent enrolls on its first connection and keeps its own host token from then on.")
 	intro.Wrapping = fyne.TextWrapWord
 
 	a.uses = widget.NewEntry()
 	a.uses.SetText("1")
-	a.uses.Validator = func(s string) error { _, err := shellParseUses(s); return err }
+	a.uses.Validator = func(s string) error { _, err := parseTokenUses(s); return err }
 	a.ttl = widget.NewEntry()
 	a.ttl.SetText("24h")
-	a.ttl.Validator = func(s string) error { _, err := shellParseTTL(s); return err }
+	a.ttl.Validator = func(s string) error { _, err := parseTokenTTL(s); return err }
 	a.create = widget.NewButtonWithIcon("Create token", theme.ConfirmIcon(), a.createToken)
 	a.create.Importance = widget.HighImportance
 	a.uses.OnChanged = func(string) { a.validate() }
@@ -265,13 +266,13 @@ func (a *shellAddHost) createPage() fyne.CanvasObject {
 		widget.NewCard("Enrollment tokens", "Tokens are stored hashed; a token is shown only when it is made.", container.NewVScroll(a.tokens)))
 }
 
-func (a *shellAddHost) validate() {
+func (a *addHostDialog) validate() {
 	enableIf(a.create, a.uses.Validate() == nil && a.ttl.Validate() == nil)
 }
 
-func (a *shellAddHost) createToken() {
-	uses, err1 := shellParseUses(a.uses.Text)
-	ttl, err2 := shellParseTTL(a.ttl.Text)
+func (a *addHostDialog) createToken() {
+	uses, err1 := parseTokenUses(a.uses.Text)
+	ttl, err2 := parseTokenTTL(a.ttl.Text)
 	if err := errors.Join(err1, err2); err != nil {
 		a.createErr.SetText(err.Error())
 		a.createErr.Show()
@@ -289,7 +290,7 @@ func (a *shellAddHost) createToken() {
 }
 
 // loadTokens lists the existing tokens.
-func (a *shellAddHost) loadTokens() {
+func (a *addHostDialog) loadTokens() {
 	toks, err := a.u.hub.EnrollTokens()
 	a.tokens.Objects = nil
 	a.revoke = map[string]*widget.Button{}
@@ -311,9 +312,9 @@ func (a *shellAddHost) loadTokens() {
 	a.tokens.Refresh()
 }
 
-// shellTokenLine describes a stored token: "3f2a9c1b0e7d · 2 of 3 uses
+// tokenLine describes a stored token: "3f2a9c1b0e7d · 2 of 3 uses
 // left · expires in 23 h".
-func shellTokenLine(t hub.EnrollToken, now time.Time) string {
+func tokenLine(t hub.EnrollToken, now time.Time) string {
 	id := t.ID
 	if len(id) > 12 {
 		id = id[:12]
@@ -321,15 +322,15 @@ func shellTokenLine(t hub.EnrollToken, now time.Time) string {
 	uses := fmt.Sprintf("%d of %d uses left", t.UsesLeft(), t.Uses)
 	var exp string
 	if !now.Before(t.ExpiresAt) {
-		exp = "expired " + shellAgo(now, &t.ExpiresAt)
+		exp = "expired " + ago(now, &t.ExpiresAt)
 	} else {
 		exp = "expires in " + humanDuration(t.ExpiresAt.Sub(now))
 	}
 	return id + " · " + uses + " · " + exp
 }
 
-func (a *shellAddHost) tokenRow(t hub.EnrollToken, now time.Time) fyne.CanvasObject {
-	l := widget.NewLabel(shellTokenLine(t, now))
+func (a *addHostDialog) tokenRow(t hub.EnrollToken, now time.Time) fyne.CanvasObject {
+	l := widget.NewLabel(tokenLine(t, now))
 	if t.UsesLeft() == 0 || !now.Before(t.ExpiresAt) {
 		l.Importance = widget.LowImportance
 	}
@@ -343,13 +344,13 @@ func (a *shellAddHost) tokenRow(t hub.EnrollToken, now time.Time) fyne.CanvasObj
 	return container.NewBorder(nil, nil, nil, b, l)
 }
 
-func (a *shellAddHost) commandsPage() fyne.CanvasObject {
+func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	u := a.u
 	known := len(u.opts.AgentURLs) > 0
-	addr, options := shellManagerChoices(u.opts.AgentURLs, shellThisMachine())
+	addr, options := managerChoices(u.opts.AgentURLs, thisMachine())
 
 	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing.",
-		shellHosts(a.issued.Uses), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
+		plural(a.issued.Uses, "host"), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
 	head.Wrapping = fyne.TextWrapWord
 	a.token = widget.NewLabel(a.issued.Token)
 	a.token.TextStyle.Monospace = true
@@ -361,7 +362,7 @@ func (a *shellAddHost) commandsPage() fyne.CanvasObject {
 	a.managerNote.Wrapping = fyne.TextWrapWord
 	a.managerNote.Importance = widget.WarningImportance
 	a.manager = widget.NewSelectEntry(options)
-	a.manager.Validator = shellCheckManager
+	a.manager.Validator = checkManagerAddress
 	a.manager.SetText(addr)
 	a.arch = widget.NewRadioGroup([]string{"amd64", "arm64"}, func(string) { a.regenerate(known) })
 	a.arch.Horizontal = true
@@ -395,20 +396,13 @@ func (a *shellAddHost) commandsPage() fyne.CanvasObject {
 	return container.NewBorder(container.NewVBox(head, form, a.managerNote), nil, nil, nil, tabs)
 }
 
-func shellHosts(n int) string {
-	if n == 1 {
-		return "1 host"
-	}
-	return fmt.Sprintf("%d hosts", n)
-}
-
 // regenerate fills the commands from the fields.
-func (a *shellAddHost) regenerate(known bool) {
+func (a *addHostDialog) regenerate(known bool) {
 	if a.linux == nil || a.arch == nil {
 		return // still building the page
 	}
 	addr := strings.TrimSpace(a.manager.Text)
-	if err := shellCheckManager(addr); err != nil {
+	if err := checkManagerAddress(addr); err != nil {
 		a.managerNote.SetText("Manager address: " + err.Error())
 		a.managerNote.Show()
 		a.copyLinux.Disable()
@@ -417,18 +411,18 @@ func (a *shellAddHost) regenerate(known bool) {
 	}
 	a.copyLinux.Enable()
 	a.copyWindow.Enable()
-	note := shellManagerNote(addr, known)
+	note := managerAddressNote(addr, known)
 	a.managerNote.SetText(note)
-	shellShowIf(a.managerNote, note != "")
+	showIf(a.managerNote, note != "")
 	arch := a.arch.Selected
 	if arch == "" {
 		arch = "amd64"
 	}
-	in := shellInstall{Manager: addr, Token: a.issued.Token, Arch: arch, Version: a.u.agentRelease()}
-	a.linux.SetText(shellLinuxCommands(in))
-	a.windows.SetText(shellWindowsCommands(in))
+	in := installParams{Manager: addr, Token: a.issued.Token, Arch: arch, Version: a.u.agentRelease()}
+	a.linux.SetText(linuxInstallCommands(in))
+	a.windows.SetText(windowsInstallCommands(in))
 }
 
-func (a *shellAddHost) copy(s string) {
+func (a *addHostDialog) copy(s string) {
 	a.u.app.Clipboard().SetContent(s)
 }

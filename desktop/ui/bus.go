@@ -13,20 +13,22 @@ import (
 // hub's changes, coalesced (one per kind and subject), and hands each
 // batch to the listeners on the UI goroutine through fyne.Do, at most once
 // per interval: a fleet of busy jobs costs ten repaints a second, not one
-// per progress event.
+// per progress event. A listener gets the whole batch in one call, so one
+// that re-reads everything (the sidebar, the tray) does so once per batch
+// however many hosts it names: the store already holds every change of a
+// batch when it is delivered.
 type bus struct {
 	cancel   func()
 	interval time.Duration
 
 	mu        sync.Mutex
-	listeners map[*scope][]func(change)
-	delivered uint64 // batches handed to listeners; tests wait on it
+	listeners map[*scope][]func([]change)
 	closed    chan struct{}
 }
 
-func newBus(h Hub, interval time.Duration) *bus {
-	ch, cancel := h.Subscribe()
-	b := &bus{cancel: cancel, interval: interval, listeners: map[*scope][]func(change){}, closed: make(chan struct{})}
+func newBus(feed ChangeFeed, interval time.Duration) *bus {
+	ch, cancel := feed.Subscribe()
+	b := &bus{cancel: cancel, interval: interval, listeners: map[*scope][]func([]change){}, closed: make(chan struct{})}
 	go b.run(ch)
 	return b
 }
@@ -88,29 +90,17 @@ func (b *bus) run(ch <-chan change) {
 	}
 }
 
-// deliver runs on the UI goroutine.
+// deliver hands batch to every listener, once each. UI goroutine.
 func (b *bus) deliver(batch []change) {
 	b.mu.Lock()
-	var fns []func(change)
+	var fns []func([]change)
 	for _, ls := range b.listeners {
 		fns = append(fns, ls...)
 	}
 	b.mu.Unlock()
-	for _, c := range batch {
-		for _, fn := range fns {
-			fn(c)
-		}
+	for _, fn := range fns {
+		fn(batch)
 	}
-	b.mu.Lock()
-	b.delivered++
-	b.mu.Unlock()
-}
-
-// batches reports how many batches were delivered (tests).
-func (b *bus) batches() uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.delivered
 }
 
 // scope is a set of listeners that end together: a host view's tabs when
@@ -120,9 +110,10 @@ type scope struct{ b *bus }
 // newScope returns an empty scope.
 func (u *UI) newScope() *scope { return &scope{b: u.bus} }
 
-// on calls fn on the UI goroutine with every change until the scope is
-// closed. A ChangeAll means "re-read everything you show".
-func (s *scope) on(fn func(change)) {
+// on calls fn on the UI goroutine with every batch of changes until the
+// scope is closed. A batch holds each change once, in the order they
+// came; a ChangeAll means "re-read everything you show".
+func (s *scope) on(fn func(batch []change)) {
 	s.b.mu.Lock()
 	s.b.listeners[s] = append(s.b.listeners[s], fn)
 	s.b.mu.Unlock()
@@ -133,6 +124,27 @@ func (s *scope) close() {
 	s.b.mu.Lock()
 	delete(s.b.listeners, s)
 	s.b.mu.Unlock()
+}
+
+// open reports whether the scope still listens.
+func (s *scope) open() bool {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	_, ok := s.b.listeners[s]
+	return ok
+}
+
+// child is a scope for one part of a view that is replaced while the view
+// lives (the selected job's detail). It ends when closed or, at the
+// latest, at the first batch after s has ended.
+func (s *scope) child() *scope {
+	c := &scope{b: s.b}
+	c.on(func([]change) {
+		if !s.open() {
+			c.close()
+		}
+	})
+	return c
 }
 
 // about reports whether c concerns host hostID (or everything).

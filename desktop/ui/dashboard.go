@@ -18,38 +18,44 @@ import (
 	"restic-manager/icons"
 )
 
-// shellDashRow is one host in a dashboard list.
-type shellDashRow struct {
+// dashRow is one host in a dashboard list.
+type dashRow struct {
 	HostID, Name, Detail string
-	State                shellState
+	State                hostState
 }
 
-// shellDashJob is one running job.
-type shellDashJob struct {
+// dashJob is one running job.
+type dashJob struct {
 	JobID, HostID, Title string
 }
 
-// shellDashModel is everything the dashboard shows; it is rebuilt only
+// dashModel is everything the dashboard shows; it is rebuilt only
 // when this changes.
-type shellDashModel struct {
+type dashModel struct {
 	Hosts, Online, FailingN, StaleN int
-	Failing, Stale, Pending         []shellDashRow
-	Running                         []shellDashJob
+	Failing, Stale, Pending         []dashRow
+	Running                         []dashJob
 	Queued                          int
 	StaleAfter                      time.Duration
 	Err                             string
 }
 
-// shellDashModelOf computes the dashboard from the host list. It reads
+// dashSource is what the dashboard's model reads beyond the host list.
+type dashSource interface {
+	Fleet
+	JobControl
+}
+
+// dashModelOf computes the dashboard from the host list. It reads
 // the store for failing hosts' errors and running hosts' jobs (local
 // reads, no network).
-func shellDashModelOf(h Hub, hosts []hub.HostView, now time.Time, staleAfter time.Duration) shellDashModel {
-	m := shellDashModel{StaleAfter: staleAfter}
+func dashModelOf(h dashSource, hosts []hub.HostView, now time.Time, staleAfter time.Duration) dashModel {
+	m := dashModel{StaleAfter: staleAfter}
 	for _, v := range hosts {
 		name := v.Host.DisplayName()
 		switch v.Host.Status {
 		case hub.StatusPending:
-			m.Pending = append(m.Pending, shellDashRow{HostID: v.Host.ID, Name: name, State: shellPending, Detail: shellPendingDetail(v, now)})
+			m.Pending = append(m.Pending, dashRow{HostID: v.Host.ID, Name: name, State: statePending, Detail: pendingDetail(v, now)})
 			continue
 		case hub.StatusRejected:
 			continue
@@ -60,15 +66,15 @@ func shellDashModelOf(h Hub, hosts []hub.HostView, now time.Time, staleAfter tim
 		}
 		if v.Failing {
 			m.FailingN++
-			m.Failing = append(m.Failing, shellDashRow{HostID: v.Host.ID, Name: name, State: shellFailing, Detail: shellFailingDetail(h, v)})
+			m.Failing = append(m.Failing, dashRow{HostID: v.Host.ID, Name: name, State: stateFailing, Detail: failingDetail(h, v)})
 		}
-		if shellStale(v, now, staleAfter) {
+		if isStale(v, now, staleAfter) {
 			m.StaleN++
-			d := "last successful backup " + shellAgo(now, v.LastBackupAt)
+			d := "last successful backup " + ago(now, v.LastBackupAt)
 			if v.LastBackupAt == nil {
-				d = "never backed up; added " + shellAgo(now, &v.Host.FirstSeen)
+				d = "never backed up; added " + ago(now, &v.Host.FirstSeen)
 			}
-			m.Stale = append(m.Stale, shellDashRow{HostID: v.Host.ID, Name: name, State: shellStateOf(v), Detail: d})
+			m.Stale = append(m.Stale, dashRow{HostID: v.Host.ID, Name: name, State: hostStateOf(v), Detail: d})
 		}
 		m.Queued += v.QueuedJobs
 		if v.RunningJobs == 0 {
@@ -80,27 +86,16 @@ func shellDashModelOf(h Hub, hosts []hub.HostView, now time.Time, staleAfter tim
 			continue
 		}
 		for _, j := range jobs {
-			if j.Status != shellJobRunning {
+			if j.Status != hub.JobRunning {
 				continue
 			}
-			m.Running = append(m.Running, shellDashJob{JobID: j.ID, HostID: v.Host.ID, Title: name + " — " + shellJobTitle(j)})
+			m.Running = append(m.Running, dashJob{JobID: j.ID, HostID: v.Host.ID, Title: name + " — " + jobName(j)})
 		}
 	}
 	return m
 }
 
-// shellJobTitle names a job: "backup of docs", "prune".
-func shellJobTitle(j hub.Job) string {
-	if j.Tag != "" {
-		return j.Kind + " of " + j.Tag
-	}
-	if j.Kind == "" {
-		return "job"
-	}
-	return j.Kind
-}
-
-func shellPendingDetail(v hub.HostView, now time.Time) string {
+func pendingDetail(v hub.HostView, now time.Time) string {
 	var parts []string
 	if v.Host.NodeName != "" && v.Host.NodeName != v.Host.DisplayName() {
 		parts = append(parts, "tailnet node "+v.Host.NodeName)
@@ -109,7 +104,7 @@ func shellPendingDetail(v hub.HostView, now time.Time) string {
 		parts = append(parts, v.Host.OS+"/"+v.Host.Arch)
 	}
 	if !v.Host.FirstSeen.IsZero() {
-		parts = append(parts, "asked "+shellAgo(now, &v.Host.FirstSeen))
+		parts = append(parts, "asked "+ago(now, &v.Host.FirstSeen))
 	}
 	if v.Online {
 		parts = append(parts, "connected")
@@ -117,16 +112,16 @@ func shellPendingDetail(v hub.HostView, now time.Time) string {
 	return strings.Join(parts, " · ")
 }
 
-// shellFailingDetail says which groups failed and why (first line of
+// failingDetail says which groups failed and why (first line of
 // the error).
-func shellFailingDetail(h Hub, v hub.HostView) string {
+func failingDetail(h Fleet, v hub.HostView) string {
 	d, err := h.Host(v.Host.ID)
 	if err != nil {
 		return "backup failed: " + strings.Join(v.FailingGroups, ", ")
 	}
 	var parts []string
 	for _, g := range v.FailingGroups {
-		e := shellFirstLine(d.Groups[g].Error)
+		e := hub.FirstLine(d.Groups[g].Error)
 		if e == "" {
 			e = "failed"
 		}
@@ -135,18 +130,9 @@ func shellFailingDetail(h Hub, v hub.HostView) string {
 	return strings.Join(parts, "; ")
 }
 
-// shellFirstLine is s up to its first line break, trimmed.
-func shellFirstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	return s
-}
-
-// shellProgressLine is a running job's figures: "42 % · 3.1 MiB/s · 2 min
+// progressLine is a running job's figures: "42 % · 3.1 MiB/s · 2 min
 // left".
-func shellProgressLine(p hub.Progress, ok bool) string {
+func progressLine(p hub.Progress, ok bool) string {
 	if !ok {
 		return "starting…"
 	}
@@ -160,9 +146,9 @@ func shellProgressLine(p hub.Progress, ok bool) string {
 	return strings.Join(parts, " · ")
 }
 
-// shellDashboard shows counts, failing and stale hosts, running jobs and
+// dashboard shows counts, failing and stale hosts, running jobs and
 // hosts waiting for approval.
-type shellDashboard struct {
+type dashboard struct {
 	m   *mainWindow
 	obj fyne.CanvasObject
 
@@ -175,12 +161,12 @@ type shellDashboard struct {
 	bars            map[string]*widget.ProgressBar
 	barText         map[string]*widget.Label
 
-	last     shellDashModel
+	last     dashModel
 	rendered bool
 }
 
-func newShellDashboard(m *mainWindow) *shellDashboard {
-	d := &shellDashboard{m: m}
+func newDashboard(m *mainWindow) *dashboard {
+	d := &dashboard{m: m}
 	count := func(caption string) (*widget.Label, fyne.CanvasObject) {
 		n := widget.NewLabel("0")
 		n.SizeName = theme.SizeNameHeadingText
@@ -189,7 +175,7 @@ func newShellDashboard(m *mainWindow) *shellDashboard {
 		c := widget.NewLabel(caption)
 		c.Alignment = fyne.TextAlignCenter
 		c.Importance = widget.LowImportance
-		return n, widget.NewCard("", "", container.New(shellTightVBox{}, n, c))
+		return n, widget.NewCard("", "", container.New(tightVBox{}, n, c))
 	}
 	var a, b, c, e fyne.CanvasObject
 	d.hostsN, a = count("hosts")
@@ -202,15 +188,17 @@ func newShellDashboard(m *mainWindow) *shellDashboard {
 	return d
 }
 
+func (d *dashboard) object() fyne.CanvasObject { return d.obj }
+
 // render rebuilds the dashboard if what it shows changed. Off screen it
 // waits until shown.
-func (d *shellDashboard) render() {
+func (d *dashboard) render() {
 	if d.m.selected != "" {
 		d.rendered = false
 		return
 	}
 	u := d.m.u
-	md := shellDashModelOf(u.hub, d.m.hosts, u.opts.Now(), u.opts.StaleAfter)
+	md := dashModelOf(u.hub, d.m.hosts, u.opts.Now(), u.opts.StaleAfter)
 	if d.rendered && reflect.DeepEqual(md, d.last) {
 		return
 	}
@@ -243,7 +231,7 @@ func (d *shellDashboard) render() {
 		l := widget.NewLabel("No hosts yet. Add host makes an enrollment token and shows the command that installs the agent on a machine; it appears here once it connects.")
 		l.Wrapping = fyne.TextWrapWord
 		objs = append(objs, widget.NewCard("Get started", "", container.NewVBox(l,
-			container.NewHBox(widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), u.showAddHost)))))
+			container.NewHBox(widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), func() { newAddHostDialog(u) })))))
 	}
 	if len(md.Pending) > 0 {
 		box := container.NewVBox()
@@ -256,14 +244,14 @@ func (d *shellDashboard) render() {
 	if md.Hosts > 0 {
 		objs = append(objs, widget.NewCard("Failing", "", d.hostList(md.Failing, "No host's last backup failed.")))
 		objs = append(objs, widget.NewCard("Running", "", d.runningList(md)))
-		objs = append(objs, widget.NewCard("No successful backup in the last "+shellSpan(md.StaleAfter), "",
-			d.hostList(md.Stale, "Every host backed up within "+shellSpan(md.StaleAfter)+".")))
+		objs = append(objs, widget.NewCard("No successful backup in the last "+spanText(md.StaleAfter), "",
+			d.hostList(md.Stale, "Every host backed up within "+spanText(md.StaleAfter)+".")))
 	}
 	d.body.Objects = objs
 	d.body.Refresh()
 }
 
-func (d *shellDashboard) hostButton(r shellDashRow) *widget.Button {
+func (d *dashboard) hostButton(r dashRow) *widget.Button {
 	b := widget.NewButtonWithIcon(r.Name, r.State.icon(), func() { d.m.show(r.HostID) })
 	b.Importance = widget.LowImportance
 	b.Alignment = widget.ButtonAlignLeading
@@ -271,7 +259,7 @@ func (d *shellDashboard) hostButton(r shellDashRow) *widget.Button {
 	return b
 }
 
-func (d *shellDashboard) hostList(rows []shellDashRow, empty string) fyne.CanvasObject {
+func (d *dashboard) hostList(rows []dashRow, empty string) fyne.CanvasObject {
 	if len(rows) == 0 {
 		l := widget.NewLabel(empty)
 		l.Importance = widget.LowImportance
@@ -286,7 +274,7 @@ func (d *shellDashboard) hostList(rows []shellDashRow, empty string) fyne.Canvas
 	return box
 }
 
-func (d *shellDashboard) runningList(md shellDashModel) fyne.CanvasObject {
+func (d *dashboard) runningList(md dashModel) fyne.CanvasObject {
 	box := container.NewVBox()
 	if len(md.Running) == 0 {
 		l := widget.NewLabel("No job is running.")
@@ -314,27 +302,37 @@ func (d *shellDashboard) runningList(md shellDashModel) fyne.CanvasObject {
 }
 
 // progress updates one running job's bar.
-func (d *shellDashboard) progress(jobID string) {
+func (d *dashboard) progress(jobID string) {
 	bar, ok := d.bars[jobID]
 	if !ok {
 		return
 	}
 	p, have := d.m.u.hub.Progress(jobID)
 	if have {
-		bar.SetValue(min(max(p.PercentDone, 0), 1))
+		bar.SetValue(fraction(p.PercentDone))
 	}
-	d.barText[jobID].SetText(shellProgressLine(p, have))
+	d.barText[jobID].SetText(progressLine(p, have))
 }
 
-func (d *shellDashboard) pendingRow(r shellDashRow) fyne.CanvasObject {
+func (d *dashboard) pendingRow(r dashRow) fyne.CanvasObject {
 	u := d.m.u
 	approve := widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() {
 		u.showError("Approve "+r.Name, u.hub.ApproveHost(r.HostID))
 	})
 	approve.Importance = widget.HighImportance
-	reject := widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.shellConfirmReject(r.HostID, r.Name) })
+	reject := widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.confirmReject(r.HostID, r.Name) })
 	d.approve[r.HostID], d.reject[r.HostID] = approve, reject
 	detail := widget.NewLabel(r.Detail)
 	detail.Truncation = fyne.TextTruncateEllipsis
 	return container.NewBorder(nil, nil, d.hostButton(r), container.NewHBox(approve, reject), detail)
+}
+
+// barValue is how far a running job's bar is, if the dashboard shows it
+// (the screenshot tour waits on it).
+func (d *dashboard) barValue(jobID string) (float64, bool) {
+	bar, ok := d.bars[jobID]
+	if !ok {
+		return 0, false
+	}
+	return bar.Value, true
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestDiffDialogSizeColumnSaysWhatIsKnown(t *testing.T) {
-	d := &diffDialog{sizes: map[int]hub.DiffSize{0: {Index: 0, Type: "file", Size: 2048}, 2: {Index: 2, Type: "symlink"}}}
+	d := &diffTable{sizes: map[int]hub.DiffSize{0: {Index: 0, Type: "file", Size: 2048}, 2: {Index: 2, Type: "symlink"}}}
 	entries := []hub.DiffEntry{
 		{Path: "/a", Kind: hub.DiffAdded, Modifier: "+"},
 		{Path: "/b", Kind: hub.DiffRemoved, Modifier: "-"},

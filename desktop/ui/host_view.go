@@ -14,38 +14,45 @@ import (
 	"restic-manager/desktop/hub"
 )
 
-// shellTab is one host tab and the function that builds it.
-type shellTab struct {
+// view is what every view struct offers its container: the object it
+// built. A view is a struct holding its widgets and what it reads,
+// made by newX(u, …), with its object built once in the constructor.
+type view interface {
+	object() fyne.CanvasObject
+}
+
+// hostTab is one host tab and the constructor of its view.
+type hostTab struct {
 	name  string
 	icon  func() fyne.Resource
-	build func(u *UI, sc *scope, hostID string) fyne.CanvasObject
+	build func(u *UI, sc *scope, hostID string) view
 }
 
-// shellTabs are the host tabs in order. Each is built the first time it is
+// hostTabs are the host tabs in order. Each is built the first time it is
 // selected, with the host view's scope, so its listeners end with it.
-var shellTabs = []shellTab{
-	{"Overview", theme.InfoIcon, newOverviewTab},
-	{"Source groups", theme.FolderIcon, newGroupsTab},
-	{"Schedules", theme.HistoryIcon, newSchedulesTab},
-	{"Jobs", theme.ListIcon, newJobsTab},
-	{"Snapshots", theme.StorageIcon, newSnapshotsTab},
-	{"Settings", theme.SettingsIcon, newSettingsTab},
+var hostTabs = []hostTab{
+	{"Overview", theme.InfoIcon, func(u *UI, sc *scope, id string) view { return newOverviewTab(u, sc, id) }},
+	{"Source groups", theme.FolderIcon, func(u *UI, sc *scope, id string) view { return newGroupsTab(u, sc, id) }},
+	{"Schedules", theme.HistoryIcon, func(u *UI, sc *scope, id string) view { return newSchedulesTab(u, sc, id) }},
+	{"Jobs", theme.ListIcon, func(u *UI, sc *scope, id string) view { return newJobsTab(u, sc, id) }},
+	{"Snapshots", theme.StorageIcon, func(u *UI, sc *scope, id string) view { return newSnapshotsTab(u, sc, id) }},
+	{"Settings", theme.SettingsIcon, func(u *UI, sc *scope, id string) view { return newSettingsTab(u, sc, id) }},
 }
 
-// shellHeader is what the top of a host page says.
-type shellHeader struct {
+// hostHeader is what the top of a host page says.
+type hostHeader struct {
 	Name     string
 	Details  string // "linux/amd64 · agent 0.1.0 · restic 0.14.0"
-	State    shellState
+	State    hostState
 	Online   string // "Online since 14:03" / "Offline — last seen 3 h ago"
 	Backup   string // "Last successful backup 2 h ago · failing: docs"
 	Pending  bool
 	Rejected bool
 }
 
-func shellHeaderOf(d hub.HostDetail, now time.Time) shellHeader {
+func hostHeaderOf(d hub.HostDetail, now time.Time) hostHeader {
 	h := d.Host
-	hd := shellHeader{Name: h.DisplayName(), State: shellStateOf(d.HostView),
+	hd := hostHeader{Name: h.DisplayName(), State: hostStateOf(d.HostView),
 		Pending: h.Status == hub.StatusPending, Rejected: h.Status == hub.StatusRejected}
 	var parts []string
 	if h.OS != "" || h.Arch != "" {
@@ -65,7 +72,7 @@ func shellHeaderOf(d hub.HostDetail, now time.Time) shellHeader {
 	}
 	hd.Details = strings.Join(parts, " · ")
 	if !hd.Pending {
-		hd.Backup = "Last successful backup " + shellAgo(now, d.LastBackupAt)
+		hd.Backup = "Last successful backup " + ago(now, d.LastBackupAt)
 		if d.Failing {
 			hd.Backup += " · failing: " + strings.Join(d.FailingGroups, ", ")
 		}
@@ -78,18 +85,18 @@ func shellHeaderOf(d hub.HostDetail, now time.Time) shellHeader {
 	}
 	switch {
 	case d.Online:
-		hd.Online = "Online since " + shellClock(now, d.ConnectedSince)
+		hd.Online = "Online since " + clockText(now, d.ConnectedSince)
 	case h.LastSeen.IsZero():
 		hd.Online = "Offline — never connected"
 	default:
-		hd.Online = "Offline — last seen " + shellAgo(now, &h.LastSeen)
+		hd.Online = "Offline — last seen " + ago(now, &h.LastSeen)
 	}
 	return hd
 }
 
-// shellClock formats t for a header: "14:03" today, "Mon 2 Jan 14:03"
+// clockText formats t for a header: "14:03" today, "Mon 2 Jan 14:03"
 // this year, else with the year.
-func shellClock(now, t time.Time) string {
+func clockText(now, t time.Time) string {
 	t = t.In(now.Location())
 	switch {
 	case t.Year() == now.Year() && t.YearDay() == now.YearDay():
@@ -116,7 +123,7 @@ type hostView struct {
 
 	tabs    *container.AppTabs
 	holders []*fyne.Container
-	built   []bool
+	views   []view // each tab's view once built, else nil
 
 	obj fyne.CanvasObject
 }
@@ -143,21 +150,21 @@ func newHostView(u *UI, hostID string) *hostView {
 		u.showError("Approve "+v.name.Text, u.hub.ApproveHost(hostID))
 	})
 	v.approve.Importance = widget.HighImportance
-	v.reject = widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.shellConfirmReject(hostID, v.name.Text) })
+	v.reject = widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.confirmReject(hostID, v.name.Text) })
 	msg := widget.NewLabel("This machine connected over the tailnet without an enrollment token. Approve it to send it its configuration and schedules, or reject it to refuse it from now on.")
 	msg.Wrapping = fyne.TextWrapWord
-	v.pending = shellBanner(theme.WarningIcon(), msg, v.approve, v.reject)
+	v.pending = banner(theme.WarningIcon(), msg, v.approve, v.reject)
 	rmsg := widget.NewLabel("Rejected: this host is refused when it connects. Its history is kept.")
 	rmsg.Wrapping = fyne.TextWrapWord
-	v.rejected = shellBanner(theme.ErrorIcon(), rmsg)
+	v.rejected = banner(theme.ErrorIcon(), rmsg)
 
 	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewCenter(v.online), v.name)
-	header := container.NewVBox(titleRow, container.New(shellTightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
+	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
 
-	items := make([]*container.TabItem, len(shellTabs))
-	v.holders = make([]*fyne.Container, len(shellTabs))
-	v.built = make([]bool, len(shellTabs))
-	for i, t := range shellTabs {
+	items := make([]*container.TabItem, len(hostTabs))
+	v.holders = make([]*fyne.Container, len(hostTabs))
+	v.views = make([]view, len(hostTabs))
+	for i, t := range hostTabs {
 		v.holders[i] = container.NewStack()
 		items[i] = container.NewTabItemWithIcon(t.name, t.icon(), v.holders[i])
 	}
@@ -167,11 +174,14 @@ func newHostView(u *UI, hostID string) *hostView {
 
 	v.obj = container.NewBorder(container.NewPadded(header), nil, nil, nil, v.tabs)
 	v.refresh()
-	v.sc.on(func(c change) {
-		switch c.Kind {
-		case hub.ChangeHost, hub.ChangeHosts, hub.ChangeAll:
-			if about(c, hostID) {
-				v.refresh()
+	v.sc.on(func(batch []change) {
+		for _, c := range batch {
+			switch c.Kind {
+			case hub.ChangeHost, hub.ChangeHosts, hub.ChangeAll:
+				if about(c, hostID) {
+					v.refresh()
+					return
+				}
 			}
 		}
 	})
@@ -183,12 +193,25 @@ func (v *hostView) close()                    { v.sc.close() }
 
 // buildTab builds tab i the first time it is shown.
 func (v *hostView) buildTab(i int) {
-	if i < 0 || i >= len(shellTabs) || v.built[i] {
+	if i < 0 || i >= len(hostTabs) || v.views[i] != nil {
 		return
 	}
-	v.built[i] = true
-	v.holders[i].Objects = []fyne.CanvasObject{shellTabs[i].build(v.u, v.sc, v.hostID)}
+	v.views[i] = hostTabs[i].build(v.u, v.sc, v.hostID)
+	v.holders[i].Objects = []fyne.CanvasObject{v.views[i].object()}
 	v.holders[i].Refresh()
+}
+
+// showTab selects the tab called name and returns its view (nil for no
+// such tab).
+func (v *hostView) showTab(name string) view {
+	for i, t := range hostTabs {
+		if t.name == name {
+			v.tabs.SelectIndex(i) // builds it (OnSelected)
+			v.buildTab(i)
+			return v.views[i]
+		}
+	}
+	return nil
 }
 
 // refresh re-reads the header.
@@ -200,43 +223,26 @@ func (v *hostView) refresh() {
 		return
 	}
 	v.loadErr.Hide()
-	h := shellHeaderOf(d, v.u.opts.Now())
+	h := hostHeaderOf(d, v.u.opts.Now())
 	v.name.SetText(h.Name)
 	v.details.SetText(h.Details)
-	shellShowIf(v.details, h.Details != "")
+	showIf(v.details, h.Details != "")
 	v.online.SetText(h.Online)
 	v.backup.SetText(h.Backup)
-	shellShowIf(v.backup, h.Backup != "")
+	showIf(v.backup, h.Backup != "")
 	v.backup.Importance = widget.MediumImportance
 	if d.Failing {
 		v.backup.Importance = widget.DangerImportance
 	}
 	v.backup.Refresh()
 	v.stateIcon.SetResource(h.State.icon())
-	shellShowIf(v.pending, h.Pending)
-	shellShowIf(v.rejected, h.Rejected)
+	showIf(v.pending, h.Pending)
+	showIf(v.rejected, h.Rejected)
 }
 
-func shellShowIf(o fyne.CanvasObject, show bool) {
-	if show {
-		o.Show()
-	} else {
-		o.Hide()
-	}
-}
-
-// shellBanner is a highlighted strip: an icon, a message and buttons.
-func shellBanner(icon fyne.Resource, msg fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
-	var right fyne.CanvasObject
-	if len(buttons) > 0 {
-		right = container.NewHBox(buttons...)
-	}
-	return widget.NewCard("", "", container.NewBorder(nil, nil, widget.NewIcon(icon), right, msg))
-}
-
-// shellConfirmReject asks before rejecting a host: it is disconnected and
+// confirmReject asks before rejecting a host: it is disconnected and
 // refused from then on.
-func (u *UI) shellConfirmReject(hostID, name string) {
+func (u *UI) confirmReject(hostID, name string) {
 	d := dialog.NewConfirm(fmt.Sprintf("Reject %s?", name),
 		"It is disconnected and refused whenever it connects again. Its history stays.",
 		func(ok bool) {

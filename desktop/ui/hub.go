@@ -8,11 +8,25 @@ import (
 	"restic-manager/protocol/mesh"
 )
 
-// Hub is what the window needs of the server core: *hub.Hub implements it
-// (see hub.Hub's api.go for what each method promises). Every method
-// returns promptly from the local store except TreeList, which asks the
-// agent and must never be called on the UI goroutine.
+// The window's seam to the server core. Hub is everything the views read
+// and ask, through u.hub; *hub.Hub implements it (api.go there says what
+// each method promises). It is the union of one role interface per area of
+// the window, so a part that needs a single area takes that role alone:
+// the bus a ChangeFeed, the restore wizard's tree a SnapshotBrowser, the
+// dashboard's model Fleet and JobControl. Every method returns promptly
+// from the local store except TreeList and DiffSizes, which wait on the
+// agent and are never called on the UI goroutine.
 type Hub interface {
+	Fleet
+	Configuration
+	JobControl
+	SnapshotBrowser
+	ChangeFeed
+}
+
+// Fleet is the hosts and how they join: the sidebar, the dashboard, a
+// host's header, "Add host".
+type Fleet interface {
 	Hosts() ([]hub.HostView, error)
 	Host(hostID string) (hub.HostDetail, error)
 	ApproveHost(hostID string) error
@@ -20,7 +34,13 @@ type Hub interface {
 	CreateEnrollToken(uses int, ttl time.Duration) (hub.IssuedEnrollToken, error)
 	EnrollTokens() ([]hub.EnrollToken, error)
 	RevokeEnrollToken(id string) error
+}
 
+// Configuration is what a host is told to do: source groups, schedules
+// and their pause switches, the maintenance plan, the repository and its
+// credentials, hooks and bandwidth caps (the Source groups, Schedules and
+// Settings tabs, the tray's pause-all).
+type Configuration interface {
 	SourceGroups(hostID string) ([]hub.SourceGroup, error)
 	PutSourceGroup(hostID string, g hub.SourceGroup) error
 	DeleteSourceGroup(hostID, name string) error
@@ -33,37 +53,44 @@ type Hub interface {
 	SetHostSchedulesPaused(hostID string, paused bool) error
 	PauseAllSchedules(paused bool) error
 	AllSchedulesPaused() (bool, error)
-
 	Repository(hostID string) (hub.RepositorySettings, error)
 	SetRepository(hostID string, u hub.RepositoryUpdate) error
 	SetBandwidth(hostID string, upKbps, downKbps int) error
 	SetHookShell(hostID, shell string) error
+}
 
+// JobControl is the work: starting and cancelling jobs, their history,
+// live progress and logs, and what the schedules fired (the Jobs tab, the
+// dashboard's running jobs, notifications).
+type JobControl interface {
 	RunNow(hostID string, r hub.RunRequest) (string, error)
-	Restore(hostID string, r hub.RestoreRequest) (string, error)
-	Diff(hostID, snapshotA, snapshotB string) (string, error)
 	CancelJob(jobID string) error
 	Jobs(hostID, cursor string, limit int) (hub.JobPage, error)
+	ActiveJobs(hostID string) ([]hub.Job, error)
 	Job(jobID string) (hub.Job, error)
 	JobLog(jobID string, fromSeq uint64, limit int) ([]hub.LogLine, error)
 	Progress(jobID string) (hub.Progress, bool)
+	Fires(hostID string, limit int) ([]hub.Fire, error)
+}
 
+// SnapshotBrowser is the repository's content: snapshots and the figures
+// of the Overview, browsing a snapshot, restoring from it and comparing
+// two. TreeList and DiffSizes wait on the agent: never on the UI
+// goroutine.
+type SnapshotBrowser interface {
 	Snapshots(hostID string) ([]hub.Snapshot, error)
 	RepoStats(hostID string) (hub.RepoStats, error)
 	SizeSeries(hostID string) (hub.SizeSeries, error)
-	HostEvents(hostID, cursor string, limit int) (hub.HostEventPage, error)
-	Fires(hostID string, limit int) ([]hub.Fire, error)
 	TreeList(ctx context.Context, hostID, snapshotID, path string, offset, limit int) (hub.TreePage, error)
-
-	Subscribe() (<-chan hub.Change, func())
-
-	// shell (mainwindow.go): the dashboard's running jobs.
-	ActiveJobs(hostID string) ([]hub.Job, error)
-
-	// Snapshots area (diff dialog). DiffSizes waits on the agent: never on
-	// the UI goroutine.
+	Restore(hostID string, r hub.RestoreRequest) (string, error)
+	Diff(hostID, snapshotA, snapshotB string) (string, error)
 	DiffResult(jobID string) (hub.DiffResult, error)
 	DiffSizes(ctx context.Context, hostID, snapshotA, snapshotB string, entries []hub.DiffEntry, maxDirs int, found func([]hub.DiffSize)) hub.DiffSizesReport
+}
+
+// ChangeFeed tells the window what to re-read (bus.go); it never polls.
+type ChangeFeed interface {
+	Subscribe() (<-chan hub.Change, func())
 }
 
 // Tailnet is the manager's tailnet node as the window shows it (online,

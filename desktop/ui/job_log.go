@@ -24,6 +24,10 @@ const jobLogPage = 5000
 // has scrolled up. Lines of stream "stderr" are marked and coloured;
 // "event" lines (restic JSON) are shown compactly. Tapping a line shows it
 // whole, to read or copy.
+//
+// Unlike the other views it is a widget rather than a struct holding an
+// obj: its renderer's Layout keeps the end in view when the list is
+// resized, which only a widget's renderer can see.
 type jobLog struct {
 	widget.BaseWidget
 
@@ -83,9 +87,12 @@ func newJobLog(u *UI, sc *scope, jobID string) *jobLog {
 	l.content = container.NewBorder(bar, nil, nil, nil, container.NewStack(rows, container.NewCenter(l.empty)))
 	l.ExtendBaseWidget(l)
 	l.fetch()
-	sc.on(func(c change) {
-		if c.Kind == hub.ChangeAll || (c.Kind == hub.ChangeJobLog && c.JobID == jobID) {
-			l.fetch()
+	sc.on(func(batch []change) {
+		for _, c := range batch {
+			if c.Kind == hub.ChangeAll || (c.Kind == hub.ChangeJobLog && c.JobID == jobID) {
+				l.fetch()
+				return
+			}
 		}
 	})
 	return l

@@ -15,19 +15,12 @@ import (
 	"restic-manager/icons"
 )
 
-// newJobProgress shows one job live: status, progress bar, files and
-// bytes, throughput, ETA, and the result when it ends. The restore wizard
-// uses it for its progress page. The object is a *jobProgress.
-func newJobProgress(u *UI, sc *scope, jobID string) fyne.CanvasObject {
-	return newJobProgressView(u, sc, jobID)
-}
-
-// jobProgress is the live view of one job. It re-reads the job and its
-// progress on ChangeJob / ChangeProgress for that job (and ChangeAll);
-// the bus already coalesces those to ten a second.
+// jobProgress is one job live: status, progress bar, files and bytes,
+// throughput, ETA, and the result when it ends (the Jobs tab's detail, the
+// restore wizard's last page). It re-reads the job and its progress on
+// ChangeJob / ChangeProgress for that job (and ChangeAll); the bus already
+// coalesces those to ten a second.
 type jobProgress struct {
-	widget.BaseWidget
-
 	u     *UI
 	jobID string
 
@@ -35,22 +28,22 @@ type jobProgress struct {
 	status  *widget.Label
 	bar     *widget.ProgressBar         // known progress (a fraction 0–1)
 	busy    *widget.ProgressBarInfinite // running, no figures yet
-	files   *jobsFormRow
-	data    *jobsFormRow
-	speed   *jobsFormRow
-	eta     *jobsFormRow
-	elapsed *jobsFormRow
-	exit    *jobsFormRow
-	errRow  *jobsFormRow
-	snap    *jobsFormRow
-	forget  *jobsFormRow
+	files   *formRow
+	data    *formRow
+	speed   *formRow
+	eta     *formRow
+	elapsed *formRow
+	exit    *formRow
+	errRow  *formRow
+	snap    *formRow
+	forget  *formRow
 
 	job     hub.Job // as last read
 	loadErr error
-	content fyne.CanvasObject
+	obj     fyne.CanvasObject
 }
 
-func newJobProgressView(u *UI, sc *scope, jobID string) *jobProgress {
+func newJobProgress(u *UI, sc *scope, jobID string) *jobProgress {
 	p := &jobProgress{u: u, jobID: jobID,
 		icon:   widget.NewIcon(icons.Pending),
 		status: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -60,7 +53,7 @@ func newJobProgressView(u *UI, sc *scope, jobID string) *jobProgress {
 	p.status.Wrapping = fyne.TextWrapWord
 	p.busy.Hide()
 	form := container.New(layout.NewFormLayout())
-	row := func(key string) *jobsFormRow { return newJobsFormRow(form, key) }
+	row := func(key string) *formRow { return newFormRow(form, key) }
 	p.files, p.data, p.speed, p.eta = row("Files"), row("Data"), row("Speed"), row("Time left")
 	p.elapsed, p.exit, p.errRow = row("Duration"), row("Exit code"), row("Error")
 	p.snap, p.forget = row("Snapshot"), row("Snapshots")
@@ -69,26 +62,42 @@ func newJobProgressView(u *UI, sc *scope, jobID string) *jobProgress {
 	p.forget.val.Wrapping = fyne.TextWrapWord
 
 	head := container.NewBorder(nil, nil, p.icon, nil, p.status)
-	p.content = container.NewVBox(head, container.NewStack(p.bar, p.busy), form)
-	p.ExtendBaseWidget(p)
+	p.obj = container.NewVBox(head, container.NewStack(p.bar, p.busy), form)
 	p.refresh()
-	sc.on(func(c change) {
-		switch {
-		case c.Kind == hub.ChangeAll,
-			(c.Kind == hub.ChangeJob || c.Kind == hub.ChangeProgress) && c.JobID == jobID,
-			// A fire creates its jobs without naming them.
-			c.Kind == hub.ChangeJob && c.JobID == "" && c.HostID == p.job.HostID,
-			// Online or offline changes what a queued job waits for.
-			c.Kind == hub.ChangeHost && c.HostID == p.job.HostID && !p.job.Terminal():
-			p.refresh()
+	sc.on(func(batch []change) {
+		for _, c := range batch {
+			if p.concerns(c) {
+				p.refresh()
+				return
+			}
 		}
 	})
 	return p
 }
 
-// CreateRenderer implements fyne.Widget.
-func (p *jobProgress) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(p.content)
+func (p *jobProgress) object() fyne.CanvasObject { return p.obj }
+
+// runningValue is the bar's value while the job runs and the bar shows
+// figures (the screenshot tour waits on it).
+func (p *jobProgress) runningValue() (float64, bool) {
+	if p.job.Status != hub.JobRunning || !p.bar.Visible() {
+		return 0, false
+	}
+	return p.bar.Value, true
+}
+
+// concerns reports whether c may change what the view shows.
+func (p *jobProgress) concerns(c change) bool {
+	switch {
+	case c.Kind == hub.ChangeAll,
+		(c.Kind == hub.ChangeJob || c.Kind == hub.ChangeProgress) && c.JobID == p.jobID,
+		// A fire creates its jobs without naming them.
+		c.Kind == hub.ChangeJob && c.JobID == "" && c.HostID == p.job.HostID,
+		// Online or offline changes what a queued job waits for.
+		c.Kind == hub.ChangeHost && c.HostID == p.job.HostID && !p.job.Terminal():
+		return true
+	}
+	return false
 }
 
 // refresh re-reads the job and its progress. UI goroutine.
@@ -104,7 +113,7 @@ func (p *jobProgress) refresh() {
 	prog, hasProg := p.u.hub.Progress(p.jobID)
 	now := p.u.opts.Now()
 
-	p.icon.SetResource(jobsStatusIcon(j.Status))
+	p.icon.SetResource(jobStatusIcon(j.Status))
 	p.status.SetText(p.statusText(j, prog, hasProg))
 
 	if !j.Terminal() {
@@ -115,10 +124,10 @@ func (p *jobProgress) refresh() {
 }
 
 func (p *jobProgress) statusText(j hub.Job, prog hub.Progress, hasProg bool) string {
-	what := jobsTitle(j)
+	what := jobTitle(j)
 	switch j.Status {
 	case hub.JobQueued:
-		return what + " — queued: " + jobsQueuedWhy(p.u, j)
+		return what + " — queued: " + queuedReason(p.u, j)
 	case hub.JobRunning:
 		if hasProg {
 			return fmt.Sprintf("%s — running, %s done", what, humanPercent(prog.PercentDone))
@@ -164,9 +173,9 @@ func (p *jobProgress) showRunning(j hub.Job, prog hub.Progress, hasProg bool, no
 	p.busy.Stop()
 	p.busy.Hide()
 	p.bar.Show()
-	p.bar.SetValue(jobsFraction(prog.PercentDone))
-	p.files.set(jobsOfTotal(fmt.Sprint(prog.FilesDone), prog.TotalFiles, fmt.Sprint(prog.TotalFiles)))
-	p.data.set(jobsOfTotal(humanBytes(prog.BytesDone), prog.TotalBytes, humanBytes(prog.TotalBytes)))
+	p.bar.SetValue(fraction(prog.PercentDone))
+	p.files.set(ofTotal(fmt.Sprint(prog.FilesDone), prog.TotalFiles, fmt.Sprint(prog.TotalFiles)))
+	p.data.set(ofTotal(humanBytes(prog.BytesDone), prog.TotalBytes, humanBytes(prog.TotalBytes)))
 	if prog.ThroughputBps > 0 {
 		p.speed.set(humanBytes(prog.ThroughputBps) + "/s")
 	} else {
@@ -187,11 +196,11 @@ func (p *jobProgress) showResult(j hub.Job, prog hub.Progress, hasProg bool) {
 	case j.Status == hub.JobSucceeded:
 		p.bar.SetValue(1)
 	case hasProg:
-		p.bar.SetValue(jobsFraction(prog.PercentDone))
+		p.bar.SetValue(fraction(prog.PercentDone))
 	}
 	p.speed.set("")
 	p.eta.set("")
-	p.elapsed.set(jobsDuration(j, p.u.opts.Now()))
+	p.elapsed.set(jobDuration(j, p.u.opts.Now()))
 	if j.ExitCode != nil {
 		code := fmt.Sprint(*j.ExitCode)
 		if *j.ExitCode == -1 {
@@ -231,11 +240,11 @@ func (p *jobProgress) showResult(j hub.Job, prog hub.Progress, hasProg bool) {
 	}
 }
 
-// jobsFormRow is one key/value row of a form layout, hidden when empty.
-type jobsFormRow struct{ key, val *widget.Label }
+// formRow is one key/value row of a form layout, hidden when empty.
+type formRow struct{ key, val *widget.Label }
 
-func newJobsFormRow(form *fyne.Container, key string) *jobsFormRow {
-	r := &jobsFormRow{key: widget.NewLabelWithStyle(key, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}), val: widget.NewLabel("")}
+func newFormRow(form *fyne.Container, key string) *formRow {
+	r := &formRow{key: widget.NewLabelWithStyle(key, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}), val: widget.NewLabel("")}
 	r.key.Hide()
 	r.val.Hide()
 	form.Add(r.key)
@@ -243,7 +252,7 @@ func newJobsFormRow(form *fyne.Container, key string) *jobsFormRow {
 	return r
 }
 
-func (r *jobsFormRow) set(text string) {
+func (r *formRow) set(text string) {
 	if r.val.Text != text {
 		r.val.SetText(text)
 	}
@@ -256,8 +265,8 @@ func (r *jobsFormRow) set(text string) {
 	}
 }
 
-// jobsStatusIcon is a job status's icon.
-func jobsStatusIcon(status string) fyne.Resource {
+// jobStatusIcon is a job status's icon.
+func jobStatusIcon(status string) fyne.Resource {
 	switch status {
 	case hub.JobQueued:
 		return icons.Pending
@@ -273,21 +282,23 @@ func jobsStatusIcon(status string) fyne.Resource {
 	return theme.QuestionIcon()
 }
 
-// jobsTitle names a job for people: "Backup of docs", "Check".
-func jobsTitle(j hub.Job) string {
+// jobName names a job in a sentence: "backup of docs", "check".
+func jobName(j hub.Job) string {
 	kind := j.Kind
 	if kind == "" {
 		kind = "job"
 	}
-	t := strings.ToUpper(kind[:1]) + kind[1:]
 	if j.Tag != "" {
-		t += " of " + j.Tag
+		return kind + " of " + j.Tag
 	}
-	return t
+	return kind
 }
 
-// jobsQueuedWhy says what a queued job waits for.
-func jobsQueuedWhy(u *UI, j hub.Job) string {
+// jobTitle names a job as a title: "Backup of docs", "Check".
+func jobTitle(j hub.Job) string { return capitalize(jobName(j)) }
+
+// queuedReason says what a queued job waits for.
+func queuedReason(u *UI, j hub.Job) string {
 	online := false
 	if d, err := u.hub.Host(j.HostID); err == nil {
 		online = d.Online
@@ -304,9 +315,9 @@ func jobsQueuedWhy(u *UI, j hub.Job) string {
 	}
 }
 
-// jobsDuration is how long a job ran ("12 s"), or has run so far, or "—"
+// jobDuration is how long a job ran ("12 s"), or has run so far, or "—"
 // when it never started.
-func jobsDuration(j hub.Job, now time.Time) string {
+func jobDuration(j hub.Job, now time.Time) string {
 	switch {
 	case j.StartedAt == nil:
 		return "—"
@@ -320,21 +331,11 @@ func jobsDuration(j hub.Job, now time.Time) string {
 	return humanDuration(d)
 }
 
-// jobsOfTotal is "done of total", or just "done" when the total is not
+// ofTotal is "done of total", or just "done" when the total is not
 // known.
-func jobsOfTotal(done string, total uint64, totalText string) string {
+func ofTotal(done string, total uint64, totalText string) string {
 	if total == 0 {
 		return done
 	}
 	return done + " of " + totalText
-}
-
-func jobsFraction(f float64) float64 {
-	switch {
-	case f < 0 || f != f:
-		return 0
-	case f > 1:
-		return 1
-	}
-	return f
 }

@@ -3,213 +3,34 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/protocol"
 	"restic-manager/storage"
 )
 
-// --- helpers (prefixed: other views' tests live in this package too) ---
-
-// jobsUI is a window over a real hub whose changes are delivered on the
-// test goroutine: pump hands them to the views (through the bus's own
-// deliver), so taps, deliveries and reads never race, as on the real
-// driver where all three happen on the UI goroutine.
-type jobsUI struct {
-	*UI
-	ch <-chan change
-}
-
-func newJobsUI(t *testing.T, h Hub) *jobsUI {
-	t.Helper()
-	ch, cancel := h.Subscribe()
-	b := &bus{cancel: cancel, listeners: map[*scope][]func(change){}, closed: make(chan struct{})}
-	u := &UI{app: test.NewApp(), hub: h, log: slog.Default(), bus: b,
-		opts: Options{StaleAfter: 24 * time.Hour, RepaintInterval: time.Millisecond, Now: time.Now, Logger: slog.Default()}}
-	u.win = u.app.NewWindow("Restic Manager")
-	u.win.Resize(fyne.NewSize(1180, 760))
-	t.Cleanup(u.Close)
-	return &jobsUI{UI: u, ch: ch}
-}
-
-// pump delivers every change the hub has published so far, coalesced as
-// the bus does.
-func (j *jobsUI) pump() {
-	var batch []change
-	seen := map[change]bool{}
-	for more := true; more; {
-		select {
-		case c, ok := <-j.ch:
-			if ok && !seen[c] {
-				seen[c] = true
-				batch = append(batch, c)
-			}
-			more = ok
-		default:
-			more = false
-		}
-	}
-	if len(batch) > 0 {
-		j.bus.deliver(batch)
-	}
-}
-
-// wait pumps changes until cond holds, failing with what after timeout.
-func (j *jobsUI) wait(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	waitJobs(t, timeout, what, func() bool {
-		j.pump()
-		return cond()
-	})
-}
-
-// show puts o in the window.
-func (j *jobsUI) show(o fyne.CanvasObject) {
-	j.win.SetContent(o)
-	j.win.Resize(fyne.NewSize(1180, 760))
-}
-
-// jobsEnv is a jobsUI over a real hub and a real store.
-type jobsEnv struct {
-	*jobsUI
-	st *storage.Store
-	h  *hub.Hub
-}
-
-func newJobsEnv(t *testing.T) *jobsEnv {
-	t.Helper()
-	h, st := storeHub(t, hub.Options{}, &storage.Options{NoSync: true})
-	return &jobsEnv{jobsUI: newJobsUI(t, h), st: st, h: h}
-}
-
-// host enrolls an approved host that has never connected (offline).
-func (e *jobsEnv) host(t *testing.T, name string) string {
-	t.Helper()
-	now := time.Now()
-	tok := "enroll-" + name + "-0123456789abcdef"
-	if _, err := e.st.CreateEnrollToken(tok, 1, now.Add(time.Hour), now); err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.st.Enroll(storage.EnrollRequest{EnrollToken: tok, AgentID: "agent-" + name, AgentToken: "tok-" + name,
-		Info: storage.HostInfo{Hostname: name}, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Host.ID
-}
-
-// apply stores agent events for a host through the store's real ingest,
-// numbering journaled ones after the host's mark.
-func (e *jobsEnv) apply(t *testing.T, hostID string, ps ...protocol.Payload) {
-	t.Helper()
-	mark, err := e.st.Mark(hostID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := make([]storage.Event, 0, len(ps))
-	for _, p := range ps {
-		env, err := protocol.NewEnvelope(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var seq uint64
-		if protocol.IsJournaled(env.Type) {
-			mark++
-			seq = mark
-			env.Seq = seq
-		}
-		evs = append(evs, storage.Event{HostID: hostID, Seq: seq, Env: env})
-	}
-	res, err := e.st.ApplyBatch(evs, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range res.Results {
-		if r.Outcome != storage.Stored {
-			t.Fatalf("event %d (%T) %s: %s", i, ps[i], r.Outcome, r.Reason)
-		}
-	}
-}
-
-// waitJobs waits for cond, failing with what after timeout.
-func waitJobs(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// jobsTexts is every visible text under o.
-func jobsTexts(o fyne.CanvasObject) []string {
-	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch x := o.(type) {
-		case *widget.Label:
-			out = append(out, x.Text)
-			return
-		case *canvas.Text:
-			out = append(out, x.Text)
-			return
-		case *widget.Button:
-			out = append(out, x.Text)
-			return
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-			return
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
-	return out
-}
-
-// jobsOverlayText is the text of the window's top dialog ("" if none).
-func jobsOverlayText(u *UI) string {
+// overlayText is the text of the window's top dialog ("" if none).
+func overlayText(u *UI) string {
 	top := u.win.Canvas().Overlays().Top()
 	if top == nil {
 		return ""
 	}
-	return strings.Join(jobsTexts(top), " | ")
-}
-
-func jobsJSON(t *testing.T, v any) json.RawMessage {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return strings.Join(uitest.VisibleTexts(top), " | ")
 }
 
 // --- view-only tests: jobs and lines put in the store directly ---
 
 func TestJobsHistoryListsNewestFirstAndLoadsOlderPages(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "pager")
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "pager", "")
 	t0 := time.Now().Add(-time.Hour)
-	const n = 2*jobsPageSize + 7
+	const n = 2*historyPageSize + 7
 	for i := range n {
 		j := storage.Job{ID: fmt.Sprintf("job-%03d", i), HostID: hostID, Kind: protocol.KindCheck, Origin: storage.OriginOperator,
 			CreatedAt: t0.Add(time.Duration(i) * time.Second)}
@@ -217,27 +38,27 @@ func TestJobsHistoryListsNewestFirstAndLoadsOlderPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v := newJobsTabView(e.UI, e.newScope(), hostID)
-	e.show(v)
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
 
 	ids := func() []string {
 		var out []string
-		for _, j := range v.jobs {
+		for _, j := range v.history.jobs {
 			out = append(out, j.ID)
 		}
 		return out
 	}
-	if got := len(v.jobs); got != jobsPageSize {
-		t.Fatalf("first page holds %d jobs, want %d", got, jobsPageSize)
+	if got := len(v.history.jobs); got != historyPageSize {
+		t.Fatalf("first page holds %d jobs, want %d", got, historyPageSize)
 	}
-	if first, last := v.jobs[0].ID, v.jobs[len(v.jobs)-1].ID; first != fmt.Sprintf("job-%03d", n-1) || last != fmt.Sprintf("job-%03d", n-jobsPageSize) {
+	if first, last := v.history.jobs[0].ID, v.history.jobs[len(v.history.jobs)-1].ID; first != fmt.Sprintf("job-%03d", n-1) || last != fmt.Sprintf("job-%03d", n-historyPageSize) {
 		t.Fatalf("first page runs %s … %s, want newest first", first, last)
 	}
-	if !v.loadMore.Visible() {
+	if !v.history.loadMore.Visible() {
 		t.Fatal(`"Load older jobs" is hidden while older jobs exist`)
 	}
-	test.Tap(v.loadMore)
-	test.Tap(v.loadMore)
+	test.Tap(v.history.loadMore)
+	test.Tap(v.history.loadMore)
 	got := ids()
 	if len(got) != n {
 		t.Fatalf("after loading every page: %d jobs, want %d", len(got), n)
@@ -247,97 +68,97 @@ func TestJobsHistoryListsNewestFirstAndLoadsOlderPages(t *testing.T) {
 			t.Fatalf("history out of order at %d: %s after %s", i, got[i], got[i-1])
 		}
 	}
-	if v.loadMore.Visible() {
+	if v.history.loadMore.Visible() {
 		t.Error(`"Load older jobs" still shown at the end of the history`)
 	}
 
 	// A new job arrives at the top and nothing already loaded is lost.
-	if _, err := e.h.RunNow(hostID, hub.RunRequest{Kind: protocol.KindUnlock}); err != nil {
+	if _, err := e.hub.RunNow(hostID, hub.RunRequest{Kind: protocol.KindUnlock}); err != nil {
 		t.Fatal(err)
 	}
-	e.wait(t, 5*time.Second, "the new job at the top", func() bool { return len(v.jobs) == n+1 && v.jobs[0].Kind == protocol.KindUnlock })
+	e.app.WaitFor(t, "the new job at the top", func() bool { return len(v.history.jobs) == n+1 && v.history.jobs[0].Kind == protocol.KindUnlock })
 }
 
 func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "rows")
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "rows", "")
 	t0 := time.Now().Add(-10 * time.Minute)
-	e.apply(t, hostID,
+	applyEvents(t, e.st, hostID, time.Now(),
 		&protocol.ScheduleFire{ScheduleID: "sched-0000-1111-2222-abcdef12", ScheduledAt: t0, JobIDs: []string{"j-backup"}},
 		&protocol.JobStarted{JobID: "j-backup", Kind: protocol.KindBackup, StartedAt: t0, ScheduleID: "sched-0000-1111-2222-abcdef12"},
 		&protocol.JobFinished{JobID: "j-backup", Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: t0.Add(90 * time.Second),
-			Stats: jobsJSON(t, map[string]any{"files_new": 3, "files_changed": 1, "data_added": 2048, "snapshot_id": "5a6b7c8d"})},
+			Stats: mustJSON(t, map[string]any{"files_new": 3, "files_changed": 1, "data_added": 2048, "snapshot_id": "5a6b7c8d"})},
 		&protocol.JobStarted{JobID: "j-check", Kind: protocol.KindCheck, StartedAt: t0.Add(2 * time.Minute), ScheduleID: protocol.MaintenanceCheckID},
 		&protocol.JobFinished{JobID: "j-check", Status: protocol.StatusFailed, ExitCode: 1, FinishedAt: t0.Add(3 * time.Minute),
 			Error: "restic exit 1: Fatal: repository contains errors\npack 1234 damaged"},
 		&protocol.JobStarted{JobID: "j-agent", Kind: protocol.KindUnlock, StartedAt: t0.Add(4 * time.Minute)},
 	)
-	v := newJobsTabView(e.UI, e.newScope(), hostID)
-	e.show(v)
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
 
 	row := func(id string) (hub.Job, string, string) {
-		j := v.jobs[v.index[id]]
-		out, _ := v.outcome(j)
+		j := v.history.jobs[v.history.index[id]]
+		out, _ := v.history.outcome(j)
 		return j, v.originText(j), out
 	}
 	if j, origin, out := row("j-backup"); origin != "schedule …abcdef12" || out != "3 new, 1 changed files · 2.0 KiB added" ||
-		jobsDuration(j, time.Now()) != "1 min" {
-		t.Errorf("backup row: origin %q, outcome %q, duration %q", origin, out, jobsDuration(j, time.Now()))
+		jobDuration(j, time.Now()) != "1 min" {
+		t.Errorf("backup row: origin %q, outcome %q, duration %q", origin, out, jobDuration(j, time.Now()))
 	}
 	if _, origin, out := row("j-check"); origin != "schedule maintenance:check" || out != "restic exit 1: Fatal: repository contains errors" {
 		t.Errorf("check row: origin %q, outcome %q (want the error's first line)", origin, out)
 	}
-	if j, origin, out := row("j-agent"); origin != "agent" || out != "running" || jobsDuration(j, time.Now()) != "6 min" {
+	if j, origin, out := row("j-agent"); origin != "agent" || out != "running" || jobDuration(j, time.Now()) != "6 min" {
 		t.Errorf("agent row: origin %q, outcome %q", origin, out)
 	}
-	if v.jobs[0].ID != "j-agent" {
-		t.Errorf("newest job first: got %s", v.jobs[0].ID)
+	if v.history.jobs[0].ID != "j-agent" {
+		t.Errorf("newest job first: got %s", v.history.jobs[0].ID)
 	}
 	// What is on screen: the rows render those texts.
-	text := strings.Join(jobsTexts(v.list), " | ")
+	text := strings.Join(uitest.VisibleTexts(v.history.list), " | ")
 	for _, want := range []string{"backup", "check", "unlock", "schedule maintenance:check", "restic exit 1: Fatal: repository contains errors", "2.0 KiB added"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the list does not show %q; it shows %s", want, text)
 		}
 	}
-	if !v.empty.Hidden {
+	if !v.history.empty.Hidden {
 		t.Error("the empty state shows above a history")
 	}
 }
 
 func TestJobsEmptyHistorySaysWhatToDo(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "empty")
-	v := newJobsTabView(e.UI, e.newScope(), hostID)
-	e.show(v)
-	if v.empty.Hidden || !strings.Contains(v.empty.Text, "Back up") {
-		t.Errorf("empty history: %q (hidden %v)", v.empty.Text, v.empty.Hidden)
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "empty", "")
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
+	if v.history.empty.Hidden || !strings.Contains(v.history.empty.Text, "Back up") {
+		t.Errorf("empty history: %q (hidden %v)", v.history.empty.Text, v.history.empty.Hidden)
 	}
-	if !strings.Contains(strings.Join(jobsTexts(v.groupsBox), " "), "no source groups yet") {
-		t.Errorf("a host without groups does not say how to get a Run now button: %v", jobsTexts(v.groupsBox))
+	if !strings.Contains(strings.Join(uitest.VisibleTexts(v.actions.groupsBox), " "), "no source groups yet") {
+		t.Errorf("a host without groups does not say how to get a Run now button: %v", uitest.VisibleTexts(v.actions.groupsBox))
 	}
 }
 
 func TestJobsProgressShowsTheResultOfABackupARestoreAndAFailure(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "result")
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "result", "")
 	t0 := time.Now().Add(-time.Hour)
-	e.apply(t, hostID,
+	applyEvents(t, e.st, hostID, time.Now(),
 		&protocol.JobStarted{JobID: "ok", Kind: protocol.KindBackup, StartedAt: t0},
 		&protocol.JobFinished{JobID: "ok", Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: t0.Add(12 * time.Second),
-			Stats: jobsJSON(t, map[string]any{"files_new": 5, "files_changed": 2, "files_unmodified": 10, "data_added": 3 << 20,
+			Stats: mustJSON(t, map[string]any{"files_new": 5, "files_changed": 2, "files_unmodified": 10, "data_added": 3 << 20,
 				"total_files_processed": 17, "total_bytes_processed": 9 << 20, "snapshot_id": "0123abcd"})},
 		&protocol.JobStarted{JobID: "rest", Kind: protocol.KindRestore, StartedAt: t0},
 		&protocol.JobFinished{JobID: "rest", Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: t0.Add(3 * time.Second),
-			Stats: jobsJSON(t, map[string]any{"total_files": 4, "files_restored": 3, "files_skipped": 1, "total_bytes": 4096, "bytes_restored": 3072, "measured_by": "agent"})},
+			Stats: mustJSON(t, map[string]any{"total_files": 4, "files_restored": 3, "files_skipped": 1, "total_bytes": 4096, "bytes_restored": 3072, "measured_by": "agent"})},
 		&protocol.JobStarted{JobID: "bad", Kind: protocol.KindPrune, StartedAt: t0},
 		&protocol.JobFinished{JobID: "bad", Status: protocol.StatusFailed, ExitCode: 12, FinishedAt: t0.Add(time.Second), Error: "restic exit 12: wrong password"},
 	)
-	p := newJobProgress(e.UI, e.newScope(), "ok").(*jobProgress)
+	p := newJobProgress(e.UI, e.newScope(), "ok")
 	if p.bar.Value != 1 || !strings.Contains(p.status.Text, "succeeded") {
 		t.Errorf("succeeded backup: bar %.2f, status %q", p.bar.Value, p.status.Text)
 	}
-	for row, want := range map[*jobsFormRow]string{
+	for row, want := range map[*formRow]string{
 		p.files:   "5 new, 2 changed, 10 unmodified (17 processed)",
 		p.data:    "3.0 MiB added (9.0 MiB processed)",
 		p.snap:    "0123abcd",
@@ -352,23 +173,23 @@ func TestJobsProgressShowsTheResultOfABackupARestoreAndAFailure(t *testing.T) {
 		t.Error("a finished job still shows speed, time left or an error")
 	}
 
-	r := newJobProgress(e.UI, e.newScope(), "rest").(*jobProgress)
+	r := newJobProgress(e.UI, e.newScope(), "rest")
 	if r.files.val.Text != "3 of 4 restored, 1 skipped" || r.data.val.Text != "3.0 KiB of 4.0 KiB restored" || r.snap.val.Visible() {
 		t.Errorf("restore result: files %q, data %q, snapshot shown %v", r.files.val.Text, r.data.val.Text, r.snap.val.Visible())
 	}
 
-	f := newJobProgress(e.UI, e.newScope(), "bad").(*jobProgress)
+	f := newJobProgress(e.UI, e.newScope(), "bad")
 	if !strings.Contains(f.status.Text, "failed") || f.exit.val.Text != "12" || f.errRow.val.Text != "restic exit 12: wrong password" {
 		t.Errorf("failed prune: status %q, exit %q, error %q", f.status.Text, f.exit.val.Text, f.errRow.val.Text)
 	}
 }
 
 func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "biglog")
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "biglog", "")
 	t0 := time.Now().Add(-time.Hour)
 	const job = "log-job"
-	e.apply(t, hostID, &protocol.JobStarted{JobID: job, Kind: protocol.KindBackup, StartedAt: t0})
+	applyEvents(t, e.st, hostID, time.Now(), &protocol.JobStarted{JobID: job, Kind: protocol.KindBackup, StartedAt: t0})
 	// 30 more lines come below: all of it within the 20,000 lines a job
 	// keeps (the manager counts, and does not store, lines past that).
 	const n = 20000 - 30
@@ -383,7 +204,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 		}
 		batch = append(batch, ln)
 		if len(batch) == 2000 || i == n {
-			e.apply(t, hostID, batch...)
+			applyEvents(t, e.st, hostID, time.Now(), batch...)
 			batch = batch[:0]
 		}
 	}
@@ -405,13 +226,13 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 		t.Errorf("event line reads %q, want the compact change", l.lines[2].text)
 	}
 	// Virtualised: only the visible rows exist as widgets.
-	if rows := len(jobsTexts(l.list)); rows == 0 || rows > 200 {
+	if rows := len(uitest.VisibleTexts(l.list)); rows == 0 || rows > 200 {
 		t.Errorf("the list renders %d rows for %d lines; want only what is visible", rows, n)
 	}
 	if !l.atEnd() || l.list.GetScrollOffset() == 0 {
 		t.Fatalf("a new log view does not start at its end (offset %.0f)", l.list.GetScrollOffset())
 	}
-	if !strings.Contains(strings.Join(jobsTexts(l.list), " "), fmt.Sprintf("line %d of the log", n)) {
+	if !strings.Contains(strings.Join(uitest.VisibleTexts(l.list), " "), fmt.Sprintf("line %d of the log", n)) {
 		t.Error("the last line is not on screen")
 	}
 
@@ -420,7 +241,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 		for i := from; i < from+uint64(k); i++ {
 			ps = append(ps, &protocol.LogStream{JobID: job, Seq: i, TS: time.Now(), Stream: protocol.StreamStdout, Payload: fmt.Sprintf("line %d of the log", i)})
 		}
-		e.apply(t, hostID, ps...)
+		applyEvents(t, e.st, hostID, time.Now(), ps...)
 		l.fetch() // what a ChangeJobLog for the job does
 	}
 	more(n+1, 10)
@@ -445,7 +266,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 
 	// A tapped line opens whole, to read or copy; "Copy log" copies all.
 	l.list.Select(1)
-	if got := jobsOverlayText(e.UI); !strings.Contains(got, "Log line (stderr)") || !strings.Contains(got, "unable to open /etc/shadow") {
+	if got := overlayText(e.UI); !strings.Contains(got, "Log line (stderr)") || !strings.Contains(got, "unable to open /etc/shadow") {
 		t.Errorf("tapping a stderr line shows %q", got)
 	}
 	e.win.Canvas().Overlays().Top().Hide()
@@ -456,91 +277,91 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 }
 
 func TestJobsCheckSubsetRefusesWhatTheAgentWould(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "check")
-	v := newJobsTabView(e.UI, e.newScope(), hostID)
-	e.show(v)
-	test.Tap(v.checkBtn)
-	if v.checkEntry == nil || v.checkRun == nil {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "check", "")
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
+	test.Tap(v.actions.checkBtn)
+	if v.actions.checkEntry == nil || v.actions.checkRun == nil {
 		t.Fatal("Check… opened no dialog")
 	}
-	if v.checkRun.Disabled() {
+	if v.actions.checkRun.Disabled() {
 		t.Error("an empty subset (metadata-only check) is refused")
 	}
-	test.Type(v.checkEntry, "abc")
-	if v.checkEntry.Validate() == nil || !v.checkRun.Disabled() {
-		t.Errorf(`subset "abc": validation %v, Run check disabled %v; want refused`, v.checkEntry.Validate(), v.checkRun.Disabled())
+	test.Type(v.actions.checkEntry, "abc")
+	if v.actions.checkEntry.Validate() == nil || !v.actions.checkRun.Disabled() {
+		t.Errorf(`subset "abc": validation %v, Run check disabled %v; want refused`, v.actions.checkEntry.Validate(), v.actions.checkRun.Disabled())
 	}
-	test.Tap(v.checkRun) // refused: nothing runs
-	if len(v.jobs) != 0 {
-		t.Fatalf("a refused subset started %d job(s)", len(v.jobs))
+	test.Tap(v.actions.checkRun) // refused: nothing runs
+	if len(v.history.jobs) != 0 {
+		t.Fatalf("a refused subset started %d job(s)", len(v.history.jobs))
 	}
-	v.checkEntry.SetText("")
-	test.Type(v.checkEntry, "1/10")
-	if err := v.checkEntry.Validate(); err != nil || v.checkRun.Disabled() {
-		t.Fatalf(`subset "1/10": validation %v, disabled %v; want accepted`, err, v.checkRun.Disabled())
+	v.actions.checkEntry.SetText("")
+	test.Type(v.actions.checkEntry, "1/10")
+	if err := v.actions.checkEntry.Validate(); err != nil || v.actions.checkRun.Disabled() {
+		t.Fatalf(`subset "1/10": validation %v, disabled %v; want accepted`, err, v.actions.checkRun.Disabled())
 	}
-	test.Tap(v.checkRun)
-	e.wait(t, 5*time.Second, "the check job", func() bool { return len(v.jobs) == 1 })
+	test.Tap(v.actions.checkRun)
+	e.app.WaitFor(t, "the check job", func() bool { return len(v.history.jobs) == 1 })
 	var cmd protocol.CommandRun
-	if err := json.Unmarshal(v.jobs[0].Command, &cmd); err != nil || cmd.Kind != protocol.KindCheck || len(cmd.Args) != 1 || cmd.Args[0] != "1/10" {
-		t.Errorf("check command %s (%v), want args [1/10]", v.jobs[0].Command, err)
+	if err := json.Unmarshal(v.history.jobs[0].Command, &cmd); err != nil || cmd.Kind != protocol.KindCheck || len(cmd.Args) != 1 || cmd.Args[0] != "1/10" {
+		t.Errorf("check command %s (%v), want args [1/10]", v.history.jobs[0].Command, err)
 	}
 }
 
 func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "sleepy")
-	if err := e.h.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "sleepy", "")
+	if err := e.hub.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
 		t.Fatal(err)
 	}
-	v := newJobsTabView(e.UI, e.newScope(), hostID)
-	e.show(v)
-	b := v.runNow["docs"]
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
+	b := v.actions.runNow["docs"]
 	if b == nil {
-		t.Fatalf("no Run now button for group docs; buttons: %v", jobsTexts(v.groupsBox))
+		t.Fatalf("no Run now button for group docs; buttons: %v", uitest.VisibleTexts(v.actions.groupsBox))
 	}
 	test.Tap(b)
 	if !v.notice.Visible() || !strings.Contains(v.notice.Text, "queued") || !strings.Contains(v.notice.Text, "offline") {
 		t.Errorf("notice after Run now on an offline host: %q", v.notice.Text)
 	}
-	if len(v.jobs) != 1 || v.jobs[0].Status != protocol.StatusQueued || v.jobs[0].Tag != "docs" || v.jobs[0].Origin != hub.OriginOperator {
-		t.Fatalf("history after Run now: %+v", v.jobs)
+	if len(v.history.jobs) != 1 || v.history.jobs[0].Status != protocol.StatusQueued || v.history.jobs[0].Tag != "docs" || v.history.jobs[0].Origin != hub.OriginOperator {
+		t.Fatalf("history after Run now: %+v", v.history.jobs)
 	}
-	if v.selected != v.jobs[0].ID || v.progress == nil || !strings.Contains(v.progress.status.Text, "offline") {
-		t.Errorf("the new job is not selected with its queued state (selected %q)", v.selected)
+	if v.detail.selected != v.history.jobs[0].ID || v.detail.progress == nil || !strings.Contains(v.detail.progress.status.Text, "offline") {
+		t.Errorf("the new job is not selected with its queued state (selected %q)", v.detail.selected)
 	}
-	if out, _ := v.outcome(v.jobs[0]); out != "queued until the host connects" {
+	if out, _ := v.history.outcome(v.history.jobs[0]); out != "queued until the host connects" {
 		t.Errorf("queued row outcome %q", out)
 	}
 
 	// Cancel needs the agent: the refusal says so.
-	if v.cancelBtn.Disabled() {
+	if v.detail.cancelBtn.Disabled() {
 		t.Fatal("Cancel is disabled on a queued job")
 	}
-	test.Tap(v.cancelBtn)
-	if got := jobsOverlayText(e.UI); !strings.Contains(got, "offline") {
+	test.Tap(v.detail.cancelBtn)
+	if got := overlayText(e.UI); !strings.Contains(got, "offline") {
 		t.Errorf("cancel on an offline host shows %q, want it to say the host is offline", got)
 	}
 }
 
 func TestJobsRefusedRequestShowsTheHubsError(t *testing.T) {
-	e := newJobsEnv(t)
-	hostID := e.host(t, "noretention")
-	if err := e.h.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "noretention", "")
+	if err := e.hub.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
 		t.Fatal(err)
 	}
-	v := newJobsTabView(e.UI, e.newScope(), hostID)
-	e.show(v)
-	test.Tap(v.forgetBtn)
-	if v.confirmOK == nil {
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
+	test.Tap(v.actions.forgetBtn)
+	if v.actions.confirmOK == nil {
 		t.Fatal("Forget… asked nothing")
 	}
-	test.Tap(v.confirmOK)
-	if got := jobsOverlayText(e.UI); !strings.Contains(got, "no source group has a retention policy") {
+	test.Tap(v.actions.confirmOK)
+	if got := overlayText(e.UI); !strings.Contains(got, "no source group has a retention policy") {
 		t.Errorf("refused forget shows %q, want the hub's reason", got)
 	}
-	if len(v.jobs) != 0 {
-		t.Errorf("a refused request left %d job(s)", len(v.jobs))
+	if len(v.history.jobs) != 0 {
+		t.Errorf("a refused request left %d job(s)", len(v.history.jobs))
 	}
 }

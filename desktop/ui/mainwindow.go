@@ -16,103 +16,20 @@ import (
 	"restic-manager/protocol/mesh"
 )
 
-// shellAgeTick is how often ages ("2 h ago") and staleness are recomputed
+// ageTick is how often ages ("2 h ago") and staleness are recomputed
 // while nothing else changes: the one thing the window does on a timer.
-const shellAgeTick = 30 * time.Second
+const ageTick = 30 * time.Second
 
-// Job statuses as the store spells them (the wire literals).
-const (
-	shellJobRunning = "running"
-	shellJobFailed  = "failed"
-)
-
-// shellState is a host's one status in the sidebar, by priority: waiting
-// for approval, then a failed last backup, then a running job, then
-// online, then offline.
-type shellState string
-
-const (
-	shellPending shellState = "pending"
-	shellFailing shellState = "failing"
-	shellRunning shellState = "running"
-	shellOnline  shellState = "online"
-	shellOffline shellState = "offline"
-)
-
-func shellStateOf(v hub.HostView) shellState {
-	switch {
-	case v.Pending:
-		return shellPending
-	case v.Failing:
-		return shellFailing
-	case v.RunningJobs > 0:
-		return shellRunning
-	case v.Online:
-		return shellOnline
-	}
-	return shellOffline
-}
-
-func (s shellState) icon() fyne.Resource {
-	switch s {
-	case shellPending:
-		return icons.Pending
-	case shellFailing:
-		return icons.Failed
-	case shellRunning:
-		return icons.Running
-	case shellOnline:
-		return icons.Online
-	}
-	return icons.Offline
-}
-
-// shellStale reports whether an approved host has had no successful backup
-// within after. A host that never backed up counts from when it was first
-// seen: one enrolled a minute ago is new, not stale.
-func shellStale(v hub.HostView, now time.Time, after time.Duration) bool {
-	return shellStaleAt(v.Host.Status == hub.StatusApproved, v.LastBackupAt, v.Host.FirstSeen, now, after)
-}
-
-// shellAgo is humanAge, with anything under a minute said as "just now":
-// ages are recomputed every shellAgeTick, so a count of seconds would be
-// wrong most of the time. A time slightly in the future (an agent's clock
-// ahead of this one) is "just now" too, rather than "— ago".
-func shellAgo(now time.Time, t *time.Time) string {
-	if t != nil && !t.IsZero() && now.Sub(*t) < time.Minute {
-		return "just now"
-	}
-	return humanAge(now, t)
-}
-
-// shellSpan says a StaleAfter for people: "24 hours", "1 hour", "90
-// minutes".
-func shellSpan(d time.Duration) string {
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
-	case d >= time.Minute && d%time.Minute == 0:
-		return plural(int(d/time.Minute), "minute")
-	}
-	return humanDuration(d)
-}
-
-// shellMatches reports whether the sidebar filter matches a host: every
+// filterMatches reports whether the sidebar filter matches a host: every
 // word of query must occur in the host's name, OS, architecture or state
 // ("online", "offline", "pending", "failing", "running", "rejected").
-func shellMatches(v hub.HostView, query string) bool {
+func filterMatches(v hub.HostView, query string) bool {
 	words := strings.Fields(strings.ToLower(query))
 	if len(words) == 0 {
 		return true
 	}
 	hay := []string{strings.ToLower(v.Host.DisplayName()), strings.ToLower(v.Host.NodeName),
-		strings.ToLower(v.Host.OS), strings.ToLower(v.Host.Arch), string(shellStateOf(v))}
+		strings.ToLower(v.Host.OS), strings.ToLower(v.Host.Arch), string(hostStateOf(v))}
 	if v.Online {
 		hay = append(hay, "online")
 	} else {
@@ -136,17 +53,17 @@ func shellMatches(v hub.HostView, query string) bool {
 	return true
 }
 
-// shellRow is what one sidebar row shows.
-type shellRow struct {
-	State   shellState
+// sidebarRow is what one sidebar row shows.
+type sidebarRow struct {
+	State   hostState
 	Name    string
 	Age     string // last successful backup: "2 h ago", "never"
 	Badge   string // "pending", "rejected" or ""
 	Tooltip string
 }
 
-func shellRowOf(v hub.HostView, now time.Time) shellRow {
-	r := shellRow{State: shellStateOf(v), Name: v.Host.DisplayName(), Age: "last backup " + shellAgo(now, v.LastBackupAt)}
+func sidebarRowOf(v hub.HostView, now time.Time) sidebarRow {
+	r := sidebarRow{State: hostStateOf(v), Name: v.Host.DisplayName(), Age: "last backup " + ago(now, v.LastBackupAt)}
 	switch {
 	case v.Pending:
 		r.Badge, r.Age = "pending", "waiting for approval"
@@ -159,9 +76,8 @@ func shellRowOf(v hub.HostView, now time.Time) shellRow {
 // mainWindow is the sidebar of hosts and the area right of it (dashboard
 // or a host view).
 type mainWindow struct {
-	u    *UI
-	sc   *scope
-	gate shellBatchGate
+	u  *UI
+	sc *scope
 
 	hosts    []hub.HostView // every host, by name, as the hub lists them
 	shown    []hub.HostView // the hosts passing the filter
@@ -175,14 +91,14 @@ type mainWindow struct {
 	loadErr *widget.Label
 
 	content *fyne.Container
-	dash    *shellDashboard
+	dash    *dashboard
 	host    *hostView // nil while the dashboard shows
 
 	obj fyne.CanvasObject
 }
 
 func newMainWindow(u *UI) *mainWindow {
-	m := &mainWindow{u: u, sc: u.newScope(), gate: shellBatchGate{b: u.bus}}
+	m := &mainWindow{u: u, sc: u.newScope()}
 	m.filter = widget.NewEntry()
 	m.filter.SetPlaceHolder("Filter: name, OS, state…")
 	m.filter.ActionItem = widget.NewIcon(theme.SearchIcon())
@@ -197,7 +113,7 @@ func newMainWindow(u *UI) *mainWindow {
 		}
 	}
 
-	m.addHost = widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), u.showAddHost)
+	m.addHost = widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), func() { newAddHostDialog(u) })
 	m.addHost.Importance = widget.HighImportance
 	m.loadErr = widget.NewLabel("")
 	m.loadErr.Importance = widget.DangerImportance
@@ -219,8 +135,8 @@ func newMainWindow(u *UI) *mainWindow {
 	}
 	sidebar := container.NewBorder(m.filter, footer, nil, nil, m.list)
 
-	m.dash = newShellDashboard(m)
-	m.content = container.NewStack(m.dash.obj)
+	m.dash = newDashboard(m)
+	m.content = container.NewStack(m.dash.object())
 	split := container.NewHSplit(sidebar, m.content)
 	split.Offset = 0.24
 	m.obj = split
@@ -234,34 +150,21 @@ func newMainWindow(u *UI) *mainWindow {
 
 func (m *mainWindow) object() fyne.CanvasObject { return m.obj }
 
-func (m *mainWindow) changed(c change) {
-	switch c.Kind {
-	case hub.ChangeHosts, hub.ChangeHost, hub.ChangeJob, hub.ChangeAll:
-		if m.gate.first() {
-			m.reload()
+// changed re-reads the host list once per batch that may have changed
+// it, and moves the dashboard's bars.
+func (m *mainWindow) changed(batch []change) {
+	reload := false
+	for _, c := range batch {
+		switch c.Kind {
+		case hub.ChangeHosts, hub.ChangeHost, hub.ChangeJob, hub.ChangeAll:
+			reload = true
+		case hub.ChangeProgress:
+			m.dash.progress(c.JobID)
 		}
-	case hub.ChangeProgress:
-		m.dash.progress(c.JobID)
 	}
-}
-
-// shellBatchGate lets a listener act once per batch of the bus: the store
-// already holds every change of a batch when it is delivered, so one
-// re-read at its first change sees them all, and a batch about a hundred
-// hosts costs one read, not a hundred.
-type shellBatchGate struct {
-	b    *bus
-	last uint64
-	used bool
-}
-
-func (g *shellBatchGate) first() bool {
-	n := g.b.batches() // counts batches delivered before the current one
-	if g.used && n == g.last {
-		return false
+	if reload {
+		m.reload()
 	}
-	g.last, g.used = n, true
-	return true
 }
 
 // reload re-reads the whole host list.
@@ -287,7 +190,7 @@ func (m *mainWindow) applyFilter() {
 	q := m.filter.Text
 	m.shown = m.shown[:0]
 	for _, v := range m.hosts {
-		if shellMatches(v, q) {
+		if filterMatches(v, q) {
 			m.shown = append(m.shown, v)
 		}
 	}
@@ -321,7 +224,7 @@ func (m *mainWindow) show(hostID string) {
 	}
 	m.selected = hostID
 	if hostID == "" {
-		m.content.Objects = []fyne.CanvasObject{m.dash.obj}
+		m.content.Objects = []fyne.CanvasObject{m.dash.object()}
 		m.dash.render()
 	} else {
 		m.host = newHostView(m.u, hostID)
@@ -342,7 +245,7 @@ func (m *mainWindow) newRow() fyne.CanvasObject {
 	badge := widget.NewLabel("pending")
 	badge.Importance = widget.WarningImportance
 	badge.SizeName = theme.SizeNameCaptionText
-	return container.NewBorder(nil, nil, icon, badge, container.New(shellTightVBox{}, name, age))
+	return container.NewBorder(nil, nil, icon, badge, container.New(tightVBox{}, name, age))
 }
 
 func (m *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -362,14 +265,14 @@ func (m *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if id == 0 {
 		icon.SetResource(theme.HomeIcon())
 		name.SetText("All hosts")
-		age.SetText(shellFleetLine(m.hosts))
+		age.SetText(fleetLine(m.hosts))
 		badge.Hide()
 		return
 	}
 	if id-1 >= len(m.shown) {
 		return
 	}
-	r := shellRowOf(m.shown[id-1], m.u.opts.Now())
+	r := sidebarRowOf(m.shown[id-1], m.u.opts.Now())
 	icon.SetResource(r.State.icon())
 	name.SetText(r.Name)
 	age.SetText(r.Age)
@@ -386,8 +289,8 @@ func (m *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 }
 
-// shellFleetLine is the "All hosts" row's second line.
-func shellFleetLine(hosts []hub.HostView) string {
+// fleetLine is the "All hosts" row's second line.
+func fleetLine(hosts []hub.HostView) string {
 	n, online, pending := 0, 0, 0
 	for _, v := range hosts {
 		switch v.Host.Status {
@@ -419,7 +322,7 @@ func shellFleetLine(hosts []hub.HostView) string {
 
 // tickAges recomputes ages and staleness on a slow timer.
 func (m *mainWindow) tickAges() {
-	t := time.NewTicker(shellAgeTick)
+	t := time.NewTicker(ageTick)
 	defer t.Stop()
 	for {
 		select {
@@ -454,8 +357,8 @@ func (m *mainWindow) watchTailnet(tn Tailnet) {
 	}()
 }
 
-// shellTailnetLine is the footer's text for a tailnet status.
-func shellTailnetLine(st mesh.Status) string {
+// tailnetLine is the footer's text for a tailnet status.
+func tailnetLine(st mesh.Status) string {
 	var s string
 	switch st.State {
 	case mesh.StateStarting:
@@ -484,7 +387,7 @@ func shellTailnetLine(st mesh.Status) string {
 }
 
 func (m *mainWindow) showTailnet(st mesh.Status) {
-	m.tailnet.SetText(shellTailnetLine(st))
+	m.tailnet.SetText(tailnetLine(st))
 	if st.State == mesh.StateRunning {
 		m.tailnet.Importance = widget.LowImportance
 	} else {
@@ -496,40 +399,5 @@ func (m *mainWindow) showTailnet(st mesh.Status) {
 		m.login.Show()
 	} else {
 		m.login.Hide()
-	}
-}
-
-// shellTightVBox stacks objects so that neighbours share their inner
-// padding: a sidebar row's two lines read as one item.
-type shellTightVBox struct{}
-
-func (shellTightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var s fyne.Size
-	n := 0
-	for _, o := range objs {
-		if !o.Visible() {
-			continue
-		}
-		ms := o.MinSize()
-		s.Width = max(s.Width, ms.Width)
-		s.Height += ms.Height
-		n++
-	}
-	if n > 1 {
-		s.Height -= float32(n-1) * theme.InnerPadding()
-	}
-	return s
-}
-
-func (shellTightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	y := float32(0)
-	for _, o := range objs {
-		if !o.Visible() {
-			continue
-		}
-		h := o.MinSize().Height
-		o.Move(fyne.NewPos(0, y))
-		o.Resize(fyne.NewSize(size.Width, h))
-		y += h - theme.InnerPadding()
 	}
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,39 +10,39 @@ import (
 	"restic-manager/desktop/hub"
 )
 
-// shellNotifyRecheck is how often staleness is re-evaluated while no hub
+// notifyRecheck is how often staleness is re-evaluated while no hub
 // change comes (a host turns stale by time passing, not by an event).
-const shellNotifyRecheck = time.Minute
+const notifyRecheck = time.Minute
 
-// shellNotifyJobs is how many of each host's latest jobs the notifier
+// notifyJobs is how many of each host's latest jobs the notifier
 // reads when it cannot know which job changed (at start, after a fire, or
 // after the bus overflowed).
-const shellNotifyJobs = 20
+const notifyJobs = 20
 
-// shellNotifyHost is what the notifier knows of a host.
-type shellNotifyHost struct {
+// notifyHost is what the notifier knows of a host.
+type notifyHost struct {
 	Name         string
 	Approved     bool
 	LastBackupAt *time.Time // latest successful backup; nil: none
 	FirstSeen    time.Time
 }
 
-// shellNotifyJob is a failed job.
-type shellNotifyJob struct {
+// notifyJob is a failed job.
+type notifyJob struct {
 	HostID, Kind, Group, Error string
 }
 
-// shellNotifyFacts is the notifier's picture at one moment. Failed holds
+// notifyFacts is the notifier's picture at one moment. Failed holds
 // every failed job seen since the window opened, including those that had
 // already failed then: a job is notified when it first appears here.
-type shellNotifyFacts struct {
+type notifyFacts struct {
 	Now    time.Time
-	Hosts  map[string]shellNotifyHost
-	Failed map[string]shellNotifyJob // by job id
+	Hosts  map[string]notifyHost
+	Failed map[string]notifyJob // by job id
 }
 
-func (f shellNotifyFacts) clone() shellNotifyFacts {
-	n := shellNotifyFacts{Now: f.Now, Hosts: make(map[string]shellNotifyHost, len(f.Hosts)), Failed: make(map[string]shellNotifyJob, len(f.Failed))}
+func (f notifyFacts) clone() notifyFacts {
+	n := notifyFacts{Now: f.Now, Hosts: make(map[string]notifyHost, len(f.Hosts)), Failed: make(map[string]notifyJob, len(f.Failed))}
 	for k, v := range f.Hosts {
 		n.Hosts[k] = v
 	}
@@ -53,33 +52,20 @@ func (f shellNotifyFacts) clone() shellNotifyFacts {
 	return n
 }
 
-// shellStaleAt: an approved host is stale when its last successful backup
-// is older than after; one that never backed up, once it has existed that
-// long.
-func shellStaleAt(approved bool, last *time.Time, firstSeen, now time.Time, after time.Duration) bool {
-	if !approved {
-		return false
-	}
-	if last != nil && !last.IsZero() {
-		return now.Sub(*last) > after
-	}
-	return now.Sub(firstSeen) > after
-}
-
-// shellNotifier decides which desktop notifications a change of facts
+// notifier decides which desktop notifications a change of facts
 // deserves: one per job that failed, and one per stale episode of a host
 // (again only after a successful backup ended the episode).
-type shellNotifier struct {
+type notifier struct {
 	StaleAfter time.Duration
 }
 
-func (n shellNotifier) stale(h shellNotifyHost, now time.Time) bool {
-	return shellStaleAt(h.Approved, h.LastBackupAt, h.FirstSeen, now, n.StaleAfter)
+func (n notifier) stale(h notifyHost, now time.Time) bool {
+	return staleAt(h.Approved, h.LastBackupAt, h.FirstSeen, now, n.StaleAfter)
 }
 
 // decide returns the notifications for going from prev to next, failed
 // jobs first (by host name, then job id), then stale hosts (by name).
-func (n shellNotifier) decide(prev, next shellNotifyFacts) []*fyne.Notification {
+func (n notifier) decide(prev, next notifyFacts) []*fyne.Notification {
 	name := func(hostID string) string {
 		if h, ok := next.Hosts[hostID]; ok && h.Name != "" {
 			return h.Name
@@ -102,7 +88,7 @@ func (n shellNotifier) decide(prev, next shellNotifyFacts) []*fyne.Notification 
 	var out []*fyne.Notification
 	for _, id := range jobIDs {
 		j := next.Failed[id]
-		out = append(out, fyne.NewNotification(shellFailedTitle(j.Kind, name(j.HostID)), shellFailedContent(j)))
+		out = append(out, fyne.NewNotification(failedTitle(j.Kind, name(j.HostID)), failedContent(j)))
 	}
 
 	var stale []string
@@ -114,29 +100,29 @@ func (n shellNotifier) decide(prev, next shellNotifyFacts) []*fyne.Notification 
 	sort.Slice(stale, func(a, b int) bool { return name(stale[a]) < name(stale[b]) })
 	for _, id := range stale {
 		h := next.Hosts[id]
-		title := fmt.Sprintf("%s: no backup in %s", h.Name, shellSpan(n.StaleAfter))
+		title := fmt.Sprintf("%s: no backup in %s", h.Name, spanText(n.StaleAfter))
 		var content string
 		if h.LastBackupAt != nil {
-			content = "Its last successful backup finished " + shellAgo(next.Now, h.LastBackupAt) + "."
+			content = "Its last successful backup finished " + ago(next.Now, h.LastBackupAt) + "."
 		} else {
-			content = "It has never backed up since it was added " + shellAgo(next.Now, &h.FirstSeen) + "."
+			content = "It has never backed up since it was added " + ago(next.Now, &h.FirstSeen) + "."
 		}
 		out = append(out, fyne.NewNotification(title, content))
 	}
 	return out
 }
 
-// shellFailedTitle: "Backup failed on office-pc".
-func shellFailedTitle(kind, host string) string {
+// failedTitle: "Backup failed on office-pc".
+func failedTitle(kind, host string) string {
 	if kind == "" {
 		kind = "job"
 	}
-	return strings.ToUpper(kind[:1]) + kind[1:] + " failed on " + host
+	return capitalize(kind) + " failed on " + host
 }
 
-// shellFailedContent: "Group docs: repository is locked".
-func shellFailedContent(j shellNotifyJob) string {
-	e := shellFirstLine(j.Error)
+// failedContent: "Group docs: repository is locked".
+func failedContent(j notifyJob) string {
+	e := hub.FirstLine(j.Error)
 	if e == "" {
 		e = "no error message; see the job's log"
 	}
@@ -146,44 +132,20 @@ func shellFailedContent(j shellNotifyJob) string {
 	return e
 }
 
-// shellNotifyWatch feeds the notifier from the hub.
-type shellNotifyWatch struct {
-	u    *UI
-	n    shellNotifier
-	cur  shellNotifyFacts
-	gate shellBatchGate
+// notifyWatch feeds the notifier from the hub.
+type notifyWatch struct {
+	u   *UI
+	n   notifier
+	cur notifyFacts
 	// send delivers a notification (u.app.SendNotification).
 	send func(*fyne.Notification)
 }
 
-// startNotifier sends desktop notifications for failed jobs and stale hosts.
-func (u *UI) startNotifier() { u.shellStartNotifier() }
-
-func (u *UI) shellStartNotifier() *shellNotifyWatch {
-	w := newShellNotifyWatch(u)
-	sc := u.newScope()
-	sc.on(w.changed)
-	go func() {
-		t := time.NewTicker(shellNotifyRecheck)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				fyne.Do(w.recheck)
-			case <-u.bus.closed:
-				return
-			}
-		}
-	}()
-	return w
-}
-
-// newShellNotifyWatch reads the baseline: what is already in the store
-// when the window opens is history, never notified.
-func newShellNotifyWatch(u *UI) *shellNotifyWatch {
-	w := &shellNotifyWatch{u: u, n: shellNotifier{StaleAfter: u.opts.StaleAfter}, gate: shellBatchGate{b: u.bus},
-		send: u.app.SendNotification}
-	w.cur = shellNotifyFacts{Now: u.opts.Now(), Hosts: map[string]shellNotifyHost{}, Failed: map[string]shellNotifyJob{}}
+// newNotifyWatch reads the baseline: what is already in the store when
+// the window opens is history, never notified. It listens once started.
+func newNotifyWatch(u *UI) *notifyWatch {
+	w := &notifyWatch{u: u, n: notifier{StaleAfter: u.opts.StaleAfter}, send: u.app.SendNotification}
+	w.cur = notifyFacts{Now: u.opts.Now(), Hosts: map[string]notifyHost{}, Failed: map[string]notifyJob{}}
 	w.readHosts(&w.cur)
 	for id := range w.cur.Hosts {
 		w.readLatestJobs(&w.cur, id)
@@ -191,32 +153,56 @@ func newShellNotifyWatch(u *UI) *shellNotifyWatch {
 	return w
 }
 
-func (w *shellNotifyWatch) changed(c change) {
-	switch c.Kind {
-	case hub.ChangeJob, hub.ChangeAll:
-	case hub.ChangeHosts, hub.ChangeHost:
-		if !w.gate.first() {
-			return
+// start sends desktop notifications for failed jobs and stale hosts from
+// now on, until the window closes.
+func (w *notifyWatch) start() {
+	sc := w.u.newScope()
+	sc.on(w.changed)
+	go func() {
+		t := time.NewTicker(notifyRecheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				fyne.Do(w.recheck)
+			case <-w.u.bus.closed:
+				return
+			}
 		}
-	default:
-		return
-	}
+	}()
+}
+
+// changed reads what a batch may have changed (each job named, the host
+// list once) and notifies what is new.
+func (w *notifyWatch) changed(batch []change) {
 	next := w.cur.clone()
 	next.Now = w.u.opts.Now()
-	switch c.Kind {
-	case hub.ChangeJob:
-		if c.JobID == "" {
-			w.readLatestJobs(&next, c.HostID)
-		} else if j, err := w.u.hub.Job(c.JobID); err == nil && j.Status == shellJobFailed {
-			next.Failed[j.ID] = shellNotifyJob{HostID: j.HostID, Kind: j.Kind, Group: j.Tag, Error: j.Error}
+	var relevant, hosts, all bool
+	for _, c := range batch {
+		switch c.Kind {
+		case hub.ChangeJob:
+			relevant = true
+			if c.JobID == "" {
+				w.readLatestJobs(&next, c.HostID)
+			} else if j, err := w.u.hub.Job(c.JobID); err == nil && j.Status == hub.JobFailed {
+				next.Failed[j.ID] = notifyJob{HostID: j.HostID, Kind: j.Kind, Group: j.Tag, Error: j.Error}
+			}
+			if _, ok := next.Hosts[c.HostID]; !ok && c.HostID != "" {
+				hosts = true
+			}
+		case hub.ChangeHosts, hub.ChangeHost:
+			relevant, hosts = true, true
+		case hub.ChangeAll:
+			relevant, hosts, all = true, true, true
 		}
-		if _, ok := next.Hosts[c.HostID]; !ok && c.HostID != "" {
-			w.readHosts(&next)
-		}
-	case hub.ChangeHosts, hub.ChangeHost:
+	}
+	if !relevant {
+		return
+	}
+	if hosts {
 		w.readHosts(&next)
-	case hub.ChangeAll:
-		w.readHosts(&next)
+	}
+	if all {
 		for id := range next.Hosts {
 			w.readLatestJobs(&next, id)
 		}
@@ -225,45 +211,45 @@ func (w *shellNotifyWatch) changed(c change) {
 }
 
 // recheck re-evaluates staleness as time passes.
-func (w *shellNotifyWatch) recheck() {
+func (w *notifyWatch) recheck() {
 	next := w.cur.clone()
 	next.Now = w.u.opts.Now()
 	w.readHosts(&next)
 	w.apply(next)
 }
 
-func (w *shellNotifyWatch) apply(next shellNotifyFacts) {
+func (w *notifyWatch) apply(next notifyFacts) {
 	for _, n := range w.n.decide(w.cur, next) {
 		w.send(n)
 	}
 	w.cur = next
 }
 
-func (w *shellNotifyWatch) readHosts(f *shellNotifyFacts) {
+func (w *notifyWatch) readHosts(f *notifyFacts) {
 	hosts, err := w.u.hub.Hosts()
 	if err != nil {
 		w.u.log.Warn("notifier: read the host list", "err", err)
 		return
 	}
-	f.Hosts = make(map[string]shellNotifyHost, len(hosts))
+	f.Hosts = make(map[string]notifyHost, len(hosts))
 	for _, v := range hosts {
-		f.Hosts[v.Host.ID] = shellNotifyHost{Name: v.Host.DisplayName(), Approved: v.Host.Status == hub.StatusApproved,
+		f.Hosts[v.Host.ID] = notifyHost{Name: v.Host.DisplayName(), Approved: v.Host.Status == hub.StatusApproved,
 			LastBackupAt: v.LastBackupAt, FirstSeen: v.Host.FirstSeen}
 	}
 }
 
-func (w *shellNotifyWatch) readLatestJobs(f *shellNotifyFacts, hostID string) {
+func (w *notifyWatch) readLatestJobs(f *notifyFacts, hostID string) {
 	if hostID == "" {
 		return
 	}
-	page, err := w.u.hub.Jobs(hostID, "", shellNotifyJobs)
+	page, err := w.u.hub.Jobs(hostID, "", notifyJobs)
 	if err != nil {
 		w.u.log.Warn("notifier: read jobs", "host", hostID, "err", err)
 		return
 	}
 	for _, j := range page.Jobs {
-		if j.Status == shellJobFailed {
-			f.Failed[j.ID] = shellNotifyJob{HostID: j.HostID, Kind: j.Kind, Group: j.Tag, Error: j.Error}
+		if j.Status == hub.JobFailed {
+			f.Failed[j.ID] = notifyJob{HostID: j.HostID, Kind: j.Kind, Group: j.Tag, Error: j.Error}
 		}
 	}
 }

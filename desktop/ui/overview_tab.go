@@ -35,11 +35,7 @@ type overviewTab struct {
 	obj         fyne.CanvasObject
 }
 
-func newOverviewTab(u *UI, sc *scope, hostID string) fyne.CanvasObject {
-	return newOverviewView(u, sc, hostID).obj
-}
-
-func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
+func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 	o := &overviewTab{u: u, hostID: hostID}
 	val := func() *widget.Label {
 		l := widget.NewLabel("—")
@@ -49,7 +45,7 @@ func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
 	o.total, o.raw, o.files, o.snapshots = val(), val(), val(), val()
 	o.check, o.prune, o.lock, o.updated = val(), val(), val(), val()
 	o.lockIcon = widget.NewIcon(nil)
-	o.statsNote = formsNote("")
+	o.statsNote = noteLabel("")
 	key := func(s string) *widget.Label {
 		l := widget.NewLabel(s)
 		l.TextStyle.Bold = true
@@ -68,7 +64,7 @@ func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
 	repoCard := widget.NewCard("Repository", "", container.NewVBox(figures, o.statsNote))
 
 	o.groupsBox = container.NewVBox()
-	o.groupsEmpty = formsNote("No source groups yet. Add one in the Source groups tab, then give it a schedule or run a backup from the Jobs tab.")
+	o.groupsEmpty = noteLabel("No source groups yet. Add one in the Source groups tab, then give it a schedule or run a backup from the Jobs tab.")
 	groupsCard := widget.NewCard("Latest backups", "", container.NewVBox(o.groupsEmpty, o.groupsBox))
 
 	o.chart = newSizeChart()
@@ -82,27 +78,33 @@ func newOverviewView(u *UI, sc *scope, hostID string) *overviewTab {
 	o.refreshStats()
 	o.refreshGroups()
 	o.refreshChart()
-	sc.on(func(c change) {
-		if !about(c, hostID) {
-			return
+	sc.on(func(batch []change) {
+		var stats, groups bool
+		for _, c := range batch {
+			if !about(c, hostID) {
+				continue
+			}
+			switch c.Kind {
+			case hub.ChangeRepoStats, hub.ChangeSnapshots:
+				stats = true
+			case hub.ChangeHost, hub.ChangeSchedules:
+				groups = true
+			case hub.ChangeAll:
+				stats, groups = true, true
+			}
 		}
-		switch c.Kind {
-		case hub.ChangeRepoStats:
+		if stats {
 			o.refreshStats()
 			o.refreshChart()
-		case hub.ChangeSnapshots:
-			o.refreshStats()
-			o.refreshChart()
-		case hub.ChangeHost, hub.ChangeSchedules:
+		}
+		if groups {
 			o.refreshGroups()
-		case hub.ChangeAll:
-			o.refreshStats()
-			o.refreshGroups()
-			o.refreshChart()
 		}
 	})
 	return o
 }
+
+func (o *overviewTab) object() fyne.CanvasObject { return o.obj }
 
 func (o *overviewTab) now() time.Time { return o.u.opts.Now() }
 

@@ -7,12 +7,10 @@ package ui
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -37,16 +35,9 @@ var restoreStepTitles = [restoreStepCount]string{
 	"Restoring",
 }
 
-// The destination choices.
-const (
-	restoreModeNew     = "To a new folder"
-	restoreModeInPlace = "In place (overwrite the original files)"
-)
-
-// restoreInPlaceNameMax is how many selected paths the in-place
-// confirmation names in its own text; more are listed above it.
-const restoreInPlaceNameMax = 3
-
+// restoreWizard is the restore window: a step at a time, Back and Next,
+// then the restore's progress. Steps 1, 2 and the frame are here; step 3 is
+// restore_destination.go, steps 4 and 5 restore_run.go.
 type restoreWizard struct {
 	u      *UI
 	sc     *scope
@@ -56,26 +47,16 @@ type restoreWizard struct {
 	step   int
 	closed bool
 
-	snaps      []hub.Snapshot
-	snap       hub.Snapshot
-	snapSelect *widget.Select
-	snapInfo   *widget.Label
+	snaps          []hub.Snapshot
+	snap           hub.Snapshot
+	snapshotSelect *widget.Select
+	snapshotInfo   *widget.Label
 
 	tree     *snapshotTree
 	treeBox  *fyne.Container
 	filesTop *widget.Label
 
-	modeRadio    *widget.RadioGroup
-	targetEntry  *widget.Entry
-	pickBtn      *widget.Button
-	targetForm   *widget.Form
-	newBox       *fyne.Container
-	inPlaceList  *widget.Label
-	inPlaceCheck *widget.Check
-	inPlaceNote  *widget.Label
-	inPlaceBox   *fyne.Container
-	targetErr    *widget.Label
-	destBox      *fyne.Container
+	dest *restoreDestination
 
 	review *widget.Label
 
@@ -93,10 +74,9 @@ type restoreWizard struct {
 	cancelBtn *widget.Button
 }
 
-// showRestoreWizard opens the restore wizard on one snapshot.
-func (u *UI) showRestoreWizard(hostID string, snap hub.Snapshot) { u.openRestoreWizard(hostID, snap) }
-
-func (u *UI) openRestoreWizard(hostID string, snap hub.Snapshot) *restoreWizard {
+// newRestoreWizard opens the restore wizard on one snapshot, in its own
+// window.
+func newRestoreWizard(u *UI, hostID string, snap hub.Snapshot) *restoreWizard {
 	w := &restoreWizard{u: u, sc: u.newScope(), hostID: hostID, snap: snap}
 	w.host, _ = u.hub.Host(hostID)
 	name := w.host.Host.Hostname
@@ -110,7 +90,8 @@ func (u *UI) openRestoreWizard(hostID string, snap hub.Snapshot) *restoreWizard 
 	w.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.pages[restoreStepSnapshot] = w.buildSnapshotPage()
 	w.pages[restoreStepFiles] = w.buildFilesPage()
-	w.pages[restoreStepDestination] = w.buildDestinationPage()
+	w.dest = newRestoreDestination(w)
+	w.pages[restoreStepDestination] = w.dest.object()
 	w.pages[restoreStepReview] = w.buildReviewPage()
 	w.pages[restoreStepProgress] = w.buildProgressPage()
 	w.content = container.NewStack()
@@ -146,7 +127,13 @@ func (w *restoreWizard) close() {
 	}
 }
 
-func (w *restoreWizard) changed(c change) {
+func (w *restoreWizard) changed(batch []change) {
+	for _, c := range batch {
+		w.change(c)
+	}
+}
+
+func (w *restoreWizard) change(c change) {
 	switch {
 	case c.Kind == hub.ChangeAll:
 		w.reloadSnapshots()
@@ -169,7 +156,7 @@ func (w *restoreWizard) show(step int) {
 	w.heading.SetText(fmt.Sprintf("Step %d of %d — %s", step+1, restoreStepCount, restoreStepTitles[step]))
 	switch step {
 	case restoreStepDestination:
-		w.updateInPlace()
+		w.dest.updateInPlace()
 	case restoreStepReview:
 		w.review.SetText(w.reviewText())
 	}
@@ -206,7 +193,7 @@ func (w *restoreWizard) canNext() bool {
 	case restoreStepFiles:
 		return w.tree != nil && len(w.tree.selection()) > 0
 	case restoreStepDestination:
-		return w.destinationError() == nil
+		return w.dest.err() == nil
 	}
 	return true
 }
@@ -239,21 +226,21 @@ func (w *restoreWizard) updateButtons() {
 // --- (1) snapshot ---
 
 func (w *restoreWizard) buildSnapshotPage() fyne.CanvasObject {
-	w.snapSelect = widget.NewSelect(nil, func(title string) {
+	w.snapshotSelect = widget.NewSelect(nil, func(title string) {
 		for _, s := range w.snaps {
-			if snapTitle(s) == title && s.ID != w.snap.ID {
+			if snapshotTitle(s) == title && s.ID != w.snap.ID {
 				w.useSnapshot(s)
 				w.updateButtons()
 				return
 			}
 		}
 	})
-	w.snapInfo = widget.NewLabel("")
-	w.snapInfo.Wrapping = fyne.TextWrapWord
+	w.snapshotInfo = widget.NewLabel("")
+	w.snapshotInfo.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(
 		widget.NewLabel("Restore files from this snapshot:"),
-		w.snapSelect,
-		widget.NewCard("", "", w.snapInfo),
+		w.snapshotSelect,
+		widget.NewCard("", "", w.snapshotInfo),
 	)
 }
 
@@ -266,25 +253,25 @@ func (w *restoreWizard) reloadSnapshots() {
 	found := false
 	opts := make([]string, 0, len(snaps)+1)
 	for _, s := range snaps {
-		opts = append(opts, snapTitle(s))
+		opts = append(opts, snapshotTitle(s))
 		found = found || s.ID == w.snap.ID
 	}
 	if !found && w.snap.ID != "" {
 		// Forgotten since the wizard opened: still shown, restic will say
 		// whether it still exists.
-		opts = append(opts, snapTitle(w.snap))
+		opts = append(opts, snapshotTitle(w.snap))
 	}
-	w.snapSelect.Options = opts
-	w.snapSelect.Refresh()
+	w.snapshotSelect.Options = opts
+	w.snapshotSelect.Refresh()
 }
 
 // useSnapshot makes s the snapshot to restore from: a fresh tree, an empty
 // selection.
 func (w *restoreWizard) useSnapshot(s hub.Snapshot) {
 	w.snap = s
-	w.snapSelect.SetSelected(snapTitle(s))
+	w.snapshotSelect.SetSelected(snapshotTitle(s))
 	info := []string{
-		"Time: " + snapTime(s.Time),
+		"Time: " + snapshotTime(s.Time),
 		"ID: " + s.ID,
 		"Host name in the snapshot: " + s.Hostname,
 		"Paths: " + strings.Join(s.Paths, ", "),
@@ -298,14 +285,14 @@ func (w *restoreWizard) useSnapshot(s hub.Snapshot) {
 	if s.FileCount != nil {
 		info = append(info, fmt.Sprintf("Files: %d", *s.FileCount))
 	}
-	w.snapInfo.SetText(strings.Join(info, "\n"))
+	w.snapshotInfo.SetText(strings.Join(info, "\n"))
 	if w.tree != nil {
 		w.tree.close()
 	}
-	w.tree = newSnapshotTree(w.u, w.hostID, s.ID, w.updateButtons)
-	w.treeBox.Objects = []fyne.CanvasObject{w.tree.obj}
+	w.tree = newSnapshotTree(w.u.hub, w.hostID, s.ID, w.updateButtons)
+	w.treeBox.Objects = []fyne.CanvasObject{w.tree.object()}
 	w.treeBox.Refresh()
-	w.filesTop.SetText(fmt.Sprintf("Snapshot %s of %s. Tick the files and folders to restore; a ticked folder is restored whole.", snapShortID(s), snapTime(s.Time)))
+	w.filesTop.SetText(fmt.Sprintf("Snapshot %s of %s. Tick the files and folders to restore; a ticked folder is restored whole.", shortSnapshotID(s), snapshotTime(s.Time)))
 }
 
 // --- (2) files ---
@@ -317,8 +304,6 @@ func (w *restoreWizard) buildFilesPage() fyne.CanvasObject {
 	return container.NewBorder(w.filesTop, nil, nil, nil, w.treeBox)
 }
 
-// --- (3) destination ---
-
 func (w *restoreWizard) hostOS() string { return w.host.Host.OS }
 
 func (w *restoreWizard) hostName() string {
@@ -326,271 +311,4 @@ func (w *restoreWizard) hostName() string {
 		return w.host.Host.Hostname
 	}
 	return w.hostID
-}
-
-func (w *restoreWizard) buildDestinationPage() fyne.CanvasObject {
-	w.targetEntry = widget.NewEntry()
-	example := "/srv/restore"
-	if w.hostOS() == "windows" {
-		example = `D:\Restore`
-	}
-	w.targetEntry.SetPlaceHolder(example)
-	w.targetEntry.Validator = func(s string) error { return hub.ValidateRestoreTarget(w.hostOS(), s) }
-	w.targetEntry.OnChanged = func(string) {
-		w.showTargetError()
-		w.updateButtons()
-	}
-	w.pickBtn = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), w.pickFolder)
-	if !w.hostIsThisComputer() {
-		// The picker browses this computer's disks; the path is on the host.
-		w.pickBtn.Disable()
-	}
-	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", w.hostName())
-	if w.pickBtn.Disabled() {
-		hint += " Choose… browses this computer, so it works only when the host is this computer."
-	}
-	w.targetForm = widget.NewForm(&widget.FormItem{Text: "Folder on host", HintText: hint,
-		Widget: container.NewBorder(nil, nil, nil, w.pickBtn, w.targetEntry)})
-	w.targetErr = widget.NewLabel("")
-	w.targetErr.Wrapping = fyne.TextWrapWord
-	w.targetErr.Importance = widget.DangerImportance
-	w.targetErr.Hide()
-	w.newBox = container.NewVBox(w.targetForm, w.targetErr)
-
-	w.inPlaceList = widget.NewLabel("")
-	w.inPlaceList.Wrapping = fyne.TextWrapWord
-	w.inPlaceCheck = widget.NewCheck("", func(bool) { w.updateButtons() })
-	w.inPlaceNote = widget.NewLabel("")
-	w.inPlaceNote.Wrapping = fyne.TextWrapWord
-	w.inPlaceNote.Importance = widget.WarningImportance
-	w.inPlaceBox = container.NewVBox(w.inPlaceNote, w.inPlaceList, w.inPlaceCheck)
-	w.inPlaceBox.Hide()
-
-	w.modeRadio = widget.NewRadioGroup([]string{restoreModeNew, restoreModeInPlace}, func(string) {
-		w.updateMode()
-		w.updateButtons()
-	})
-	w.modeRadio.Required = true
-	w.modeRadio.Selected = restoreModeNew // not SetSelected: the buttons do not exist yet
-	w.destBox = container.NewVBox(w.modeRadio, widget.NewSeparator(), w.newBox, w.inPlaceBox)
-	return container.NewVScroll(w.destBox)
-}
-
-// showTargetError says, as the admin types, why the folder is refused
-// (nothing while the entry is empty: the disabled Next says enough).
-func (w *restoreWizard) showTargetError() {
-	err := hub.ValidateRestoreTarget(w.hostOS(), w.targetEntry.Text)
-	if err == nil || w.targetEntry.Text == "" {
-		w.targetErr.Hide()
-	} else {
-		msg := strings.TrimPrefix(err.Error(), hub.ErrInvalid.Error()+": ")
-		w.targetErr.SetText(strings.ToUpper(msg[:1]) + msg[1:] + ".")
-		w.targetErr.Show()
-	}
-	w.newBox.Refresh()
-}
-
-func (w *restoreWizard) hostIsThisComputer() bool {
-	me, err := os.Hostname()
-	return err == nil && w.host.Host.Hostname != "" && strings.EqualFold(me, w.host.Host.Hostname)
-}
-
-func (w *restoreWizard) pickFolder() {
-	d := dialog.NewFolderOpen(func(uri fyne.ListableURI, err error) {
-		if err != nil {
-			w.u.showError("Choose folder", err)
-			return
-		}
-		if uri != nil {
-			w.targetEntry.SetText(uri.Path())
-		}
-	}, w.win)
-	d.Resize(fyne.NewSize(760, 520))
-	d.Show()
-}
-
-func (w *restoreWizard) inPlace() bool { return w.modeRadio.Selected == restoreModeInPlace }
-
-func (w *restoreWizard) updateMode() {
-	if w.inPlace() {
-		w.newBox.Hide()
-		w.inPlaceBox.Show()
-		w.updateInPlace()
-	} else {
-		w.inPlaceBox.Hide()
-		w.newBox.Show()
-	}
-	w.destBox.Refresh() // Show and Hide alone do not lay the box out again
-}
-
-// updateInPlace names the paths an in-place restore overwrites; a changed
-// selection needs a fresh confirmation.
-func (w *restoreWizard) updateInPlace() {
-	paths := w.hostPaths()
-	text := restoreInPlaceConfirmText(w.hostName(), paths)
-	if w.inPlaceCheck.Text != text {
-		w.inPlaceCheck.SetChecked(false)
-		w.inPlaceCheck.SetText(text)
-	}
-	w.inPlaceList.SetText("These paths on " + w.hostName() + " will be replaced by the snapshot's version:\n" + strings.Join(paths, "\n"))
-	if w.hostOS() == "windows" {
-		w.inPlaceNote.SetText("In-place restore is not supported on Windows hosts yet: restore into a folder instead.")
-		w.inPlaceNote.Show()
-		w.inPlaceCheck.Disable()
-	} else {
-		w.inPlaceNote.SetText("Files restored in place overwrite what is there now; newer changes to them are lost.")
-		w.inPlaceNote.Show()
-		w.inPlaceCheck.Enable()
-	}
-	w.inPlaceBox.Refresh()
-}
-
-// restoreInPlaceConfirmText is the confirmation's text: it names every
-// path, or, for many, points at the list of them shown above it.
-func restoreInPlaceConfirmText(host string, paths []string) string {
-	if len(paths) <= restoreInPlaceNameMax {
-		return "Overwrite " + strings.Join(paths, ", ") + " on " + host
-	}
-	return fmt.Sprintf("Overwrite the %d paths listed above on %s", len(paths), host)
-}
-
-// hostPaths are the selected paths as the host names them.
-func (w *restoreWizard) hostPaths() []string {
-	var out []string
-	if w.tree != nil {
-		for _, p := range w.tree.selection() {
-			out = append(out, hub.HostPath(w.hostOS(), p))
-		}
-	}
-	return out
-}
-
-func (w *restoreWizard) destinationError() error {
-	if w.inPlace() {
-		if w.hostOS() == "windows" {
-			return fmt.Errorf("in-place restore is not supported on Windows hosts")
-		}
-		if !w.inPlaceCheck.Checked || w.inPlaceCheck.Text != restoreInPlaceConfirmText(w.hostName(), w.hostPaths()) {
-			return fmt.Errorf("confirm the overwrite")
-		}
-		return nil
-	}
-	return hub.ValidateRestoreTarget(w.hostOS(), w.targetEntry.Text)
-}
-
-// --- (4) review ---
-
-func (w *restoreWizard) buildReviewPage() fyne.CanvasObject {
-	w.review = widget.NewLabel("")
-	w.review.Wrapping = fyne.TextWrapWord
-	return container.NewVScroll(w.review)
-}
-
-func (w *restoreWizard) reviewText() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Host: %s\n", w.hostName())
-	fmt.Fprintf(&b, "Snapshot: %s (%s)\n\n", snapTitle(w.snap), w.snap.ID)
-	sel := []string{}
-	if w.tree != nil {
-		sel = w.tree.selection()
-	}
-	fmt.Fprintf(&b, "%s:\n", snapPlural(len(sel), "path"))
-	for _, p := range sel {
-		fmt.Fprintf(&b, "    %s\n", p)
-	}
-	b.WriteString("\n")
-	if w.inPlace() {
-		fmt.Fprintf(&b, "Destination: in place on %s — the files above are overwritten with the snapshot's version.\n", w.hostName())
-	} else {
-		t := w.targetEntry.Text
-		fmt.Fprintf(&b, "Destination: %s on %s\n", t, w.hostName())
-		if len(sel) > 0 {
-			fmt.Fprintf(&b, "restic recreates each path inside it: %s is restored as %s\n", sel[0], hub.RestoredPath(w.hostOS(), t, sel[0]))
-		}
-	}
-	if !w.host.Online {
-		b.WriteString("\nThe host is offline: the restore is queued and starts when its agent connects.\n")
-	}
-	return b.String()
-}
-
-// --- (5) progress ---
-
-func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
-	w.progressBox = container.NewStack()
-	w.result = widget.NewLabel("")
-	w.result.Wrapping = fyne.TextWrapWord
-	w.cancelJob = widget.NewButtonWithIcon("Cancel restore", theme.CancelIcon(), func() {
-		if err := w.u.hub.CancelJob(w.jobID); err != nil {
-			showErrorDialog(w.win, "Cancel restore", err)
-		}
-	})
-	w.progressPage = container.NewVBox(w.progressBox, w.result, container.NewHBox(w.cancelJob))
-	return w.progressPage
-}
-
-func (w *restoreWizard) restoreRequest() hub.RestoreRequest {
-	r := hub.RestoreRequest{SnapshotID: w.snap.ID, Paths: w.tree.selection(), InPlace: w.inPlace()}
-	if !r.InPlace {
-		r.TargetDir = w.targetEntry.Text
-	}
-	return r
-}
-
-func (w *restoreWizard) startRestore() {
-	id, err := w.u.hub.Restore(w.hostID, w.restoreRequest())
-	if err != nil {
-		showErrorDialog(w.win, "Restore", err)
-		return
-	}
-	w.jobID = id
-	w.progressBox.Objects = []fyne.CanvasObject{newJobProgress(w.u, w.sc, id)}
-	w.progressBox.Refresh()
-	w.show(restoreStepProgress)
-	w.refreshResult()
-}
-
-// refreshResult shows the job's outcome once it has ended.
-func (w *restoreWizard) refreshResult() {
-	if w.jobID == "" {
-		return
-	}
-	j, err := w.u.hub.Job(w.jobID)
-	if err != nil {
-		w.result.SetText("Could not read the restore job: " + err.Error())
-		return
-	}
-	if !j.Terminal() {
-		w.result.Importance = widget.MediumImportance
-		w.result.SetText("The restore runs on " + w.hostName() + ". You may close this window; the job stays in the Jobs tab.")
-		w.cancelJob.Show()
-		return
-	}
-	w.cancelJob.Hide()
-	w.heading.SetText(fmt.Sprintf("Step %d of %d — Restore %s", restoreStepCount, restoreStepCount, j.Status))
-	defer w.progressPage.Refresh()
-	switch j.Status {
-	case "succeeded":
-		w.result.Importance = widget.SuccessImportance
-		text := "Restore succeeded"
-		if s, ok := hub.ParseRestoreStats(j.Stats); ok && (s.FilesRestored > 0 || s.BytesRestored > 0) {
-			text += fmt.Sprintf(": %s (%s) restored", snapPlural(int(s.FilesRestored), "file"), humanBytes(s.BytesRestored))
-		}
-		if w.inPlace() {
-			text += " in place on " + w.hostName() + "."
-		} else {
-			text += " into " + w.targetEntry.Text + " on " + w.hostName() + "."
-		}
-		w.result.SetText(text)
-	case "cancelled":
-		w.result.Importance = widget.WarningImportance
-		w.result.SetText("Restore cancelled. " + j.Error)
-	default:
-		w.result.Importance = widget.DangerImportance
-		msg := j.Error
-		if msg == "" {
-			msg = "no reason given; see the job's log in the Jobs tab"
-		}
-		w.result.SetText("Restore failed: " + msg)
-	}
 }

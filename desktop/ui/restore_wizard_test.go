@@ -9,43 +9,44 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 )
 
-// snapOfflineWizard opens the wizard on an offline host's snapshot and
+// offlineWizard opens the wizard on an offline host's snapshot and
 // moves to the files step.
-func snapOfflineWizard(t *testing.T, hostOS string) (*restoreWizard, *hub.Hub, string) {
+func offlineWizard(t *testing.T, hostOS string) (*restoreWizard, *hub.Hub, string, *uitest.App) {
 	t.Helper()
-	h, st := snapStoreHub(t)
-	hostID := snapOfflineHost(t, st, "web-1", hostOS)
-	snap := snapTestSnapshot("dddd4444", time.Now().Add(-time.Hour), "docs", "/srv/data")
+	h, st := storeHub(t, hub.Options{}, nil)
+	hostID := enrollHost(t, st, testHost("web-1", hostOS), time.Now())
+	snap := testSnapshot("dddd4444", time.Now().Add(-time.Hour), "docs", "/srv/data")
 	if err := st.ReplaceSnapshots(hostID, []hub.Snapshot{snap}); err != nil {
 		t.Fatal(err)
 	}
-	u := snapUI(t, h)
-	w := u.openRestoreWizard(hostID, snap)
-	if w.step != restoreStepSnapshot || w.snapSelect.Selected != snapTitle(snap) || w.nextBtn.Disabled() {
-		t.Fatalf("wizard opened on step %d with %q selected (Next disabled: %v); want step 1, the snapshot preselected", w.step, w.snapSelect.Selected, w.nextBtn.Disabled())
+	u, app := newTestUI(t, h, Options{})
+	w := newRestoreWizard(u, hostID, snap)
+	if w.step != restoreStepSnapshot || w.snapshotSelect.Selected != snapshotTitle(snap) || w.nextBtn.Disabled() {
+		t.Fatalf("wizard opened on step %d with %q selected (Next disabled: %v); want step 1, the snapshot preselected", w.step, w.snapshotSelect.Selected, w.nextBtn.Disabled())
 	}
 	test.Tap(w.nextBtn)
 	if w.step != restoreStepFiles {
 		t.Fatalf("step = %d after Next; want the files step", w.step)
 	}
-	return w, h, hostID
+	return w, h, hostID, app
 }
 
 // TestRestoreWizardOnAnOfflineHostShowsTheErrorInsteadOfHanging: the tree
 // of a host with no connection fails at once with a line under the tree
 // (and a Retry), not a spinner forever.
 func TestRestoreWizardOnAnOfflineHostShowsTheErrorInsteadOfHanging(t *testing.T) {
-	w, _, _ := snapOfflineWizard(t, "linux")
-	snapWait(t, 5*time.Second, "the tree's error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
+	w, _, _, app := offlineWizard(t, "linux")
+	app.WaitFor(t, "the tree's error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
 	if got := w.tree.errorText(); !strings.Contains(got, "offline") {
 		t.Errorf("error line = %q; want it to say the host is offline", got)
 	}
 	if !w.tree.errBox.Visible() || !w.tree.retry.Visible() {
 		t.Error("the error line and its Retry must be shown under the tree")
 	}
-	if uids := w.tree.childUIDs("/"); len(uids) != 1 || !strings.HasPrefix(uids[0], snapTreeErrorPrefix) {
+	if uids := w.tree.childUIDs("/"); len(uids) != 1 || !strings.HasPrefix(uids[0], treeErrorPrefix) {
 		t.Errorf("root children = %q; want only the error node", uids)
 	}
 	if !w.nextBtn.Disabled() {
@@ -53,32 +54,32 @@ func TestRestoreWizardOnAnOfflineHostShowsTheErrorInsteadOfHanging(t *testing.T)
 	}
 	// Retry asks again and fails again, just as fast.
 	test.Tap(w.tree.retry)
-	snapWait(t, 5*time.Second, "the retried error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
+	app.WaitFor(t, "the retried error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
 }
 
 func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
-	w, _, _ := snapOfflineWizard(t, "linux")
+	w, _, _, _ := offlineWizard(t, "linux")
 	w.tree.setChecked("/srv/data/a.txt", true) // the tree is offline; tick as the checkbox would
 	if w.nextBtn.Disabled() || w.tree.count.Text != "1 item selected" {
 		t.Fatalf("one path ticked: Next disabled %v, count %q", w.nextBtn.Disabled(), w.tree.count.Text)
 	}
 	test.Tap(w.nextBtn)
-	if w.step != restoreStepDestination || w.modeRadio.Selected != restoreModeNew {
-		t.Fatalf("step %d, mode %q; want the destination step, a new folder", w.step, w.modeRadio.Selected)
+	if w.step != restoreStepDestination || w.dest.modeRadio.Selected != restoreModeNew {
+		t.Fatalf("step %d, mode %q; want the destination step, a new folder", w.step, w.dest.modeRadio.Selected)
 	}
 	if !w.nextBtn.Disabled() {
 		t.Error("empty folder: Next must be disabled")
 	}
 	for _, bad := range []string{"restore/here", "/", `C:\Restore`} {
-		w.targetEntry.SetText("")
-		test.Type(w.targetEntry, bad)
-		if err := w.targetEntry.Validate(); err == nil {
+		w.dest.targetEntry.SetText("")
+		test.Type(w.dest.targetEntry, bad)
+		if err := w.dest.targetEntry.Validate(); err == nil {
 			t.Errorf("%q accepted by the form; want it refused", bad)
 		}
 		if !w.nextBtn.Disabled() {
 			t.Errorf("%q: Next must stay disabled", bad)
 		}
-		if !w.targetErr.Visible() || w.targetErr.Text == "" {
+		if !w.dest.targetErr.Visible() || w.dest.targetErr.Text == "" {
 			t.Errorf("%q: no message under the folder says why it is refused", bad)
 		}
 		test.Tap(w.nextBtn)
@@ -86,53 +87,53 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 			t.Fatalf("%q: Next moved on to step %d", bad, w.step)
 		}
 	}
-	w.targetEntry.SetText("")
-	test.Type(w.targetEntry, "/tmp/restore")
-	if err := w.targetEntry.Validate(); err != nil || w.nextBtn.Disabled() || w.targetErr.Visible() {
-		t.Fatalf("/tmp/restore: %v, Next disabled %v, message %q; want accepted", err, w.nextBtn.Disabled(), w.targetErr.Text)
+	w.dest.targetEntry.SetText("")
+	test.Type(w.dest.targetEntry, "/tmp/restore")
+	if err := w.dest.targetEntry.Validate(); err != nil || w.nextBtn.Disabled() || w.dest.targetErr.Visible() {
+		t.Fatalf("/tmp/restore: %v, Next disabled %v, message %q; want accepted", err, w.nextBtn.Disabled(), w.dest.targetErr.Text)
 	}
 	test.Tap(w.nextBtn)
 	if w.step != restoreStepReview || !strings.Contains(w.review.Text, "/srv/data/a.txt is restored as /tmp/restore/srv/data/a.txt") {
 		t.Errorf("review (step %d) = %q; want the path and where restic puts it", w.step, w.review.Text)
 	}
 	test.Tap(w.backBtn)
-	if w.step != restoreStepDestination || w.targetEntry.Text != "/tmp/restore" {
-		t.Errorf("Back: step %d, folder %q; want the destination kept", w.step, w.targetEntry.Text)
+	if w.step != restoreStepDestination || w.dest.targetEntry.Text != "/tmp/restore" {
+		t.Errorf("Back: step %d, folder %q; want the destination kept", w.step, w.dest.targetEntry.Text)
 	}
 }
 
 func TestRestoreWizardOnWindowsTakesDrivePaths(t *testing.T) {
-	w, _, _ := snapOfflineWizard(t, "windows")
+	w, _, _, _ := offlineWizard(t, "windows")
 	w.tree.setChecked("/C/Users/ann/report.docx", true)
 	test.Tap(w.nextBtn)
 	for text, ok := range map[string]bool{`D:\Restore`: true, `d:/restore`: true, "/restore": false, `C:\`: false, "Restore": false} {
-		w.targetEntry.SetText(text)
+		w.dest.targetEntry.SetText(text)
 		if got := !w.nextBtn.Disabled(); got != ok {
 			t.Errorf("%q on a Windows host: Next enabled %v; want %v", text, got, ok)
 		}
 	}
-	w.modeRadio.SetSelected(restoreModeInPlace)
-	if !w.inPlaceCheck.Disabled() || !w.nextBtn.Disabled() {
+	w.dest.modeRadio.SetSelected(restoreModeInPlace)
+	if !w.dest.inPlaceCheck.Disabled() || !w.nextBtn.Disabled() {
 		t.Error("in place on Windows is not supported by the agent: the confirmation and Next must be disabled")
 	}
-	if !strings.Contains(w.inPlaceCheck.Text, `C:\Users\ann\report.docx`) {
-		t.Errorf("confirmation %q; want the path as Windows names it", w.inPlaceCheck.Text)
+	if !strings.Contains(w.dest.inPlaceCheck.Text, `C:\Users\ann\report.docx`) {
+		t.Errorf("confirmation %q; want the path as Windows names it", w.dest.inPlaceCheck.Text)
 	}
 }
 
 func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
-	w, h, hostID := snapOfflineWizard(t, "linux")
+	w, h, hostID, _ := offlineWizard(t, "linux")
 	w.tree.setChecked("/srv/data/a.txt", true)
 	w.tree.setChecked("/srv/data/sub", true)
 	test.Tap(w.nextBtn)
-	w.modeRadio.SetSelected(restoreModeInPlace)
-	if !w.nextBtn.Disabled() || w.inPlaceCheck.Checked {
+	w.dest.modeRadio.SetSelected(restoreModeInPlace)
+	if !w.nextBtn.Disabled() || w.dest.inPlaceCheck.Checked {
 		t.Fatal("in place, unconfirmed: Next must be disabled")
 	}
-	if want := "Overwrite /srv/data/a.txt, /srv/data/sub on web-1"; w.inPlaceCheck.Text != want {
-		t.Errorf("confirmation = %q; want %q", w.inPlaceCheck.Text, want)
+	if want := "Overwrite /srv/data/a.txt, /srv/data/sub on web-1"; w.dest.inPlaceCheck.Text != want {
+		t.Errorf("confirmation = %q; want %q", w.dest.inPlaceCheck.Text, want)
 	}
-	test.Tap(w.inPlaceCheck)
+	test.Tap(w.dest.inPlaceCheck)
 	if w.nextBtn.Disabled() {
 		t.Fatal("confirmed: Next must be enabled")
 	}
@@ -141,25 +142,25 @@ func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
 	test.Tap(w.backBtn)
 	w.tree.setChecked("/srv/data/b.txt", true)
 	test.Tap(w.nextBtn)
-	if w.inPlaceCheck.Checked || !w.nextBtn.Disabled() {
+	if w.dest.inPlaceCheck.Checked || !w.nextBtn.Disabled() {
 		t.Error("selection changed after confirming: the confirmation must be cleared")
 	}
-	if !strings.Contains(w.inPlaceCheck.Text, "/srv/data/b.txt") {
-		t.Errorf("confirmation %q does not name the new path", w.inPlaceCheck.Text)
+	if !strings.Contains(w.dest.inPlaceCheck.Text, "/srv/data/b.txt") {
+		t.Errorf("confirmation %q does not name the new path", w.dest.inPlaceCheck.Text)
 	}
 	// Many paths: the text points at the exact list shown above it.
 	test.Tap(w.backBtn)
 	w.tree.setChecked("/srv/data/c.txt", true)
 	test.Tap(w.nextBtn)
-	if want := "Overwrite the 4 paths listed above on web-1"; w.inPlaceCheck.Text != want {
-		t.Errorf("confirmation = %q; want %q", w.inPlaceCheck.Text, want)
+	if want := "Overwrite the 4 paths listed above on web-1"; w.dest.inPlaceCheck.Text != want {
+		t.Errorf("confirmation = %q; want %q", w.dest.inPlaceCheck.Text, want)
 	}
 	for _, p := range []string{"/srv/data/a.txt", "/srv/data/b.txt", "/srv/data/c.txt", "/srv/data/sub"} {
-		if !strings.Contains(w.inPlaceList.Text, p) {
-			t.Errorf("list above the confirmation %q lacks %s", w.inPlaceList.Text, p)
+		if !strings.Contains(w.dest.inPlaceList.Text, p) {
+			t.Errorf("list above the confirmation %q lacks %s", w.dest.inPlaceList.Text, p)
 		}
 	}
-	test.Tap(w.inPlaceCheck)
+	test.Tap(w.dest.inPlaceCheck)
 	test.Tap(w.nextBtn)
 	if !strings.Contains(w.review.Text, "in place on web-1") || !strings.Contains(w.review.Text, "queued") {
 		t.Errorf("review = %q; want in place, and that the offline host gets it when it connects", w.review.Text)
@@ -190,7 +191,7 @@ func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
 }
 
 func TestSnapshotTreeTickingAFolderSelectsItWhole(t *testing.T) {
-	w, _, _ := snapOfflineWizard(t, "linux")
+	w, _, _, _ := offlineWizard(t, "linux")
 	tr := w.tree
 	tr.setChecked("/srv/data/sub/x.txt", true)
 	tr.setChecked("/srv/data/sub/y.txt", true)

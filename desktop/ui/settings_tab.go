@@ -25,13 +25,13 @@ type settingsTab struct {
 	url       *widget.Entry
 	hookShell *widget.Entry
 	secrets   []*settingsSecret
-	form      formsForm
+	form      checkedForm
 	saveBtn   *widget.Button
 	revertBtn *widget.Button
-	status    *formsStatus
+	status    *statusLine
 	online    *widget.Label
 
-	limits *formsLimits
+	limits *limitsCard
 	loaded hub.RepositorySettings
 	obj    fyne.CanvasObject
 }
@@ -44,19 +44,15 @@ type settingsSecret struct {
 	state  *widget.Label
 	icon   *widget.Icon
 	remove *widget.Button
-	field  *formsField
+	field  *checkedField
 	isSet  func(hub.RepositorySettings) bool
 	// assign puts v into the update's field for this secret.
 	assign func(*hub.RepositoryUpdate, *string)
 }
 
-func newSettingsTab(u *UI, sc *scope, hostID string) fyne.CanvasObject {
-	return newSettingsView(u, sc, hostID).obj
-}
-
-func newSettingsView(u *UI, sc *scope, hostID string) *settingsTab {
-	s := &settingsTab{u: u, hostID: hostID, status: newFormsStatus()}
-	s.online = formsNote("")
+func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
+	s := &settingsTab{u: u, hostID: hostID, status: newStatusLine()}
+	s.online = noteLabel("")
 
 	s.url = widget.NewEntry()
 	s.url.SetPlaceHolder("rest:https://backup.example:8000/alpha")
@@ -123,27 +119,31 @@ func newSettingsView(u *UI, sc *scope, hostID string) *settingsTab {
 	s.revertBtn = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), s.revert)
 
 	repoCard := widget.NewCard("Repository", "", container.NewVBox(
-		formsRows(urlF), settingsSecretRows(repoSecrets),
-		formsNote("The password opens the repository (restic's RESTIC_PASSWORD). The REST username and credential are a rest-server's HTTP login.")))
+		fieldRows(urlF), settingsSecretRows(repoSecrets),
+		noteLabel("The password opens the repository (restic's RESTIC_PASSWORD). The REST username and credential are a rest-server's HTTP login.")))
 	adminCard := widget.NewCard("Admin credentials", "", container.NewVBox(
-		formsNote("Only prune uses these: an append-only rest-server refuses deletes to the everyday login. Unset: prune uses the repository credentials."),
+		noteLabel("Only prune uses these: an append-only rest-server refuses deletes to the everyday login. Unset: prune uses the repository credentials."),
 		settingsSecretRows(adminSecrets)))
-	hookCard := widget.NewCard("Hooks", "", formsRows(hookF))
+	hookCard := widget.NewCard("Hooks", "", fieldRows(hookF))
 	buttons := container.NewHBox(s.saveBtn, s.revertBtn)
-	s.limits = newFormsLimits(u, hostID)
+	s.limits = newLimitsCard(u, hostID)
 
 	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.status.label, s.limits.object()))
 
 	s.reload()
-	sc.on(func(c change) {
-		if !about(c, hostID) || (c.Kind != hub.ChangeHost && c.Kind != hub.ChangeAll) {
-			return
+	sc.on(func(batch []change) {
+		for _, c := range batch {
+			if about(c, hostID) && (c.Kind == hub.ChangeHost || c.Kind == hub.ChangeAll) {
+				s.reload()
+				s.limits.reload()
+				return
+			}
 		}
-		s.reload()
-		s.limits.reload()
 	})
 	return s
 }
+
+func (s *settingsTab) object() fyne.CanvasObject { return s.obj }
 
 func settingsCheckSecret(v string) error {
 	switch {
@@ -261,7 +261,7 @@ func (s *settingsTab) revert() {
 
 func (s *settingsTab) save() {
 	if err := s.form.firstError(); err != nil {
-		s.status.fail(formsMessage(err))
+		s.status.fail(fieldMessage(err))
 		return
 	}
 	upd, changed := s.update()
@@ -290,7 +290,7 @@ func (s *settingsTab) save() {
 		saved = append(saved, "the hook shell")
 	}
 	s.reload()
-	s.status.ok("Saved " + settingsJoin(saved) + ". " + formsOfflineNote(s.u, s.hostID))
+	s.status.ok("Saved " + settingsJoin(saved) + ". " + offlineNote(s.u, s.hostID))
 }
 
 func settingsJoin(items []string) string {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 
@@ -24,18 +23,18 @@ import (
 	"restic-manager/desktop/hub"
 )
 
-// snapTreePageSize is how many entries one TreeList page asks for.
-const snapTreePageSize = 1000
+// treePageSize is how many entries one TreeList page asks for.
+const treePageSize = 1000
 
 // Placeholder node ids start with a NUL byte, which no restic path holds.
 const (
-	snapTreeLoadingPrefix = "\x00loading\x00"
-	snapTreeMorePrefix    = "\x00more\x00"
-	snapTreeErrorPrefix   = "\x00error\x00"
+	treeLoadingPrefix = "\x00loading\x00"
+	treeMorePrefix    = "\x00more\x00"
+	treeErrorPrefix   = "\x00error\x00"
 )
 
-// snapTreeDir is one directory's cached listing.
-type snapTreeDir struct {
+// treeDir is one directory's cached listing.
+type treeDir struct {
 	children []string // full paths, in the agent's order
 	uids     []string // children plus the placeholder, what ChildUIDs returns
 	loading  bool
@@ -44,15 +43,17 @@ type snapTreeDir struct {
 	errAt    int   // the offset that failed, fetched again by Retry
 }
 
+// snapshotTree is the restore wizard's tree of one snapshot, with a tick
+// box on every file and folder (snapshot_tree_node.go).
 type snapshotTree struct {
-	u              *UI
-	hostID, snapID string
-	ctx            context.Context
-	cancel         context.CancelFunc
-	onChange       func() // the selection changed (UI goroutine)
+	browser            SnapshotBrowser
+	hostID, snapshotID string
+	ctx                context.Context
+	cancel             context.CancelFunc
+	onChange           func() // the selection changed (UI goroutine)
 
 	mu      sync.Mutex
-	dirs    map[string]*snapTreeDir
+	dirs    map[string]*treeDir
 	entries map[string]hub.TreeEntry
 	// autoOpen marks the folders on the chain from the root where each
 	// holds a single folder (/home/ann/Documents): opened by themselves, so
@@ -71,10 +72,10 @@ type snapshotTree struct {
 	obj      fyne.CanvasObject
 }
 
-func newSnapshotTree(u *UI, hostID, snapID string, onChange func()) *snapshotTree {
+func newSnapshotTree(browser SnapshotBrowser, hostID, snapshotID string, onChange func()) *snapshotTree {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &snapshotTree{u: u, hostID: hostID, snapID: snapID, ctx: ctx, cancel: cancel, onChange: onChange,
-		dirs: map[string]*snapTreeDir{}, entries: map[string]hub.TreeEntry{}, checked: map[string]bool{},
+	t := &snapshotTree{browser: browser, hostID: hostID, snapshotID: snapshotID, ctx: ctx, cancel: cancel, onChange: onChange,
+		dirs: map[string]*treeDir{}, entries: map[string]hub.TreeEntry{}, checked: map[string]bool{},
 		autoOpen: map[string]bool{"/": true}}
 	// The tree's root is "" (Fyne does not draw it); it stands for "/".
 	t.tree = widget.NewTree(t.childUIDs, t.isBranch, t.createNode, t.updateNode)
@@ -99,14 +100,14 @@ func newSnapshotTree(u *UI, hostID, snapID string, onChange func()) *snapshotTre
 // close stops fetches in flight; their results are dropped.
 func (t *snapshotTree) close() { t.cancel() }
 
-func snapTreeJoin(dir, name string) string {
+func treeJoin(dir, name string) string {
 	if dir == "/" {
 		return "/" + name
 	}
 	return dir + "/" + name
 }
 
-func snapTreePlaceholder(uid string) bool { return strings.HasPrefix(uid, "\x00") }
+func treePlaceholder(uid string) bool { return strings.HasPrefix(uid, "\x00") }
 
 // childUIDs serves widget.Tree from the cache only; a directory not asked
 // for yet is fetched (once) and shows "Loading…" meanwhile.
@@ -114,7 +115,7 @@ func (t *snapshotTree) childUIDs(uid string) []string {
 	if uid == "" {
 		uid = "/"
 	}
-	if snapTreePlaceholder(uid) {
+	if treePlaceholder(uid) {
 		return nil
 	}
 	t.mu.Lock()
@@ -138,7 +139,7 @@ func (t *snapshotTree) isBranch(uid string) bool {
 	if uid == "" || uid == "/" {
 		return true
 	}
-	if snapTreePlaceholder(uid) {
+	if treePlaceholder(uid) {
 		return false
 	}
 	t.mu.Lock()
@@ -153,7 +154,7 @@ func (t *snapshotTree) ensureLoaded(dir string) {
 		t.mu.Unlock()
 		return
 	}
-	t.dirs[dir] = &snapTreeDir{}
+	t.dirs[dir] = &treeDir{}
 	t.mu.Unlock()
 	t.fetch(dir, 0)
 }
@@ -172,7 +173,7 @@ func (t *snapshotTree) fetch(dir string, offset int) {
 	t.mu.Unlock()
 	t.showBusy()
 	go func() {
-		page, err := t.u.hub.TreeList(t.ctx, t.hostID, t.snapID, dir, offset, snapTreePageSize)
+		page, err := t.browser.TreeList(t.ctx, t.hostID, t.snapshotID, dir, offset, treePageSize)
 		fyne.Do(func() { t.fetched(dir, offset, page, err) })
 	}()
 }
@@ -191,7 +192,7 @@ func (t *snapshotTree) fetched(dir string, offset int, page hub.TreePage, err er
 		t.lastErr = fmt.Errorf("%s: %w", dir, err)
 	} else {
 		for _, e := range page.Entries {
-			p := snapTreeJoin(dir, e.Name)
+			p := treeJoin(dir, e.Name)
 			if _, dup := t.entries[p]; !dup {
 				d.children = append(d.children, p)
 			}
@@ -216,16 +217,16 @@ func (t *snapshotTree) fetched(dir string, offset int, page hub.TreePage, err er
 }
 
 // rebuild recomputes what ChildUIDs returns for d. Caller holds t.mu.
-func (t *snapshotTree) rebuild(dir string, d *snapTreeDir) {
+func (t *snapshotTree) rebuild(dir string, d *treeDir) {
 	uids := make([]string, 0, len(d.children)+1)
 	uids = append(uids, d.children...)
 	switch {
 	case d.loading:
-		uids = append(uids, snapTreeLoadingPrefix+dir)
+		uids = append(uids, treeLoadingPrefix+dir)
 	case d.err != nil:
-		uids = append(uids, snapTreeErrorPrefix+dir)
+		uids = append(uids, treeErrorPrefix+dir)
 	case d.next > 0:
-		uids = append(uids, snapTreeMorePrefix+dir)
+		uids = append(uids, treeMorePrefix+dir)
 	}
 	d.uids = uids
 }
@@ -269,11 +270,11 @@ func (t *snapshotTree) retryFailed() {
 func (t *snapshotTree) selected(uid string) {
 	t.tree.Unselect(uid)
 	switch {
-	case strings.HasPrefix(uid, snapTreeMorePrefix):
-		t.loadMore(strings.TrimPrefix(uid, snapTreeMorePrefix))
-	case strings.HasPrefix(uid, snapTreeErrorPrefix):
+	case strings.HasPrefix(uid, treeMorePrefix):
+		t.loadMore(strings.TrimPrefix(uid, treeMorePrefix))
+	case strings.HasPrefix(uid, treeErrorPrefix):
 		t.retryFailed()
-	case snapTreePlaceholder(uid):
+	case treePlaceholder(uid):
 	default:
 		if t.isBranch(uid) {
 			t.tree.ToggleBranch(uid)
@@ -295,7 +296,7 @@ func (t *snapshotTree) showBusy() {
 }
 
 // errorText explains a TreeList failure to the admin.
-func snapTreeErrorText(err error) string {
+func treeErrorText(err error) string {
 	switch {
 	case errors.Is(err, hub.ErrHostOffline):
 		return "The host is offline: its snapshots can be browsed while its agent is connected. (" + err.Error() + ")"
@@ -317,7 +318,7 @@ func (t *snapshotTree) showError() {
 		t.errBox.Hide()
 		return
 	}
-	t.errLabel.SetText(snapTreeErrorText(err))
+	t.errLabel.SetText(treeErrorText(err))
 	t.errBox.Show()
 }
 
@@ -328,74 +329,10 @@ func (t *snapshotTree) errorText() string {
 	if t.lastErr == nil {
 		return ""
 	}
-	return snapTreeErrorText(t.lastErr)
+	return treeErrorText(t.lastErr)
 }
 
-// --- selection ---
-
-// covered reports whether p or one of its ancestors is checked, and
-// whether it is an ancestor (p itself cannot be unticked then). Caller
-// holds t.mu.
-func (t *snapshotTree) covered(p string) (on, byAncestor bool) {
-	if t.checked[p] {
-		return true, false
-	}
-	for q := path.Dir(p); q != "/" && q != "."; q = path.Dir(q) {
-		if t.checked[q] {
-			return true, true
-		}
-	}
-	return false, false
-}
-
-// setChecked ticks or unticks p. Ticking a folder selects it whole: the
-// ticks of anything inside it are folded into it.
-func (t *snapshotTree) setChecked(p string, on bool) {
-	t.mu.Lock()
-	if on {
-		prefix := p + "/"
-		for q := range t.checked {
-			if strings.HasPrefix(q, prefix) {
-				delete(t.checked, q)
-			}
-		}
-		t.checked[p] = true
-	} else {
-		delete(t.checked, p)
-	}
-	t.mu.Unlock()
-	t.updateCount()
-	t.tree.Refresh()
-	if t.onChange != nil {
-		t.onChange()
-	}
-}
-
-// selection returns the ticked paths, sorted.
-func (t *snapshotTree) selection() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]string, 0, len(t.checked))
-	for p := range t.checked {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (t *snapshotTree) updateCount() {
-	n := len(t.selection())
-	switch n {
-	case 0:
-		t.count.SetText("Nothing selected: tick the files and folders to restore.")
-	case 1:
-		t.count.SetText("1 item selected")
-	default:
-		t.count.SetText(fmt.Sprintf("%d items selected", n))
-	}
-}
-
-// --- state for tests ---
+// The cache as the tests and the screenshot tour read it.
 
 // loaded reports whether dir's first page is in the cache.
 func (t *snapshotTree) loaded(dir string) bool {
@@ -427,89 +364,7 @@ func (t *snapshotTree) idle() bool {
 	return t.loads == 0
 }
 
-// --- rows ---
+func (t *snapshotTree) object() fyne.CanvasObject { return t.obj }
 
-// snapTreeRow is one tree line: tick, spinner, icon, name, size.
-type snapTreeRow struct {
-	widget.BaseWidget
-	check *widget.Check
-	busy  *widget.Activity
-	icon  *widget.Icon
-	name  *widget.Label
-	size  *widget.Label
-	obj   fyne.CanvasObject
-}
-
-func newSnapTreeRow() *snapTreeRow {
-	r := &snapTreeRow{check: widget.NewCheck("", nil), busy: widget.NewActivity(), icon: widget.NewIcon(theme.FileIcon()),
-		name: widget.NewLabel(""), size: widget.NewLabel("")}
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.size.Importance = widget.LowImportance
-	r.busy.Hide()
-	r.obj = container.NewBorder(nil, nil, container.NewHBox(r.check, r.busy, r.icon), r.size, r.name)
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-func (r *snapTreeRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.obj) }
-
-func (t *snapshotTree) createNode(bool) fyne.CanvasObject { return newSnapTreeRow() }
-
-func (t *snapshotTree) updateNode(uid string, _ bool, obj fyne.CanvasObject) {
-	r := obj.(*snapTreeRow)
-	r.check.OnChanged = nil
-	r.size.SetText("")
-	if snapTreePlaceholder(uid) {
-		r.check.Hide()
-		switch {
-		case strings.HasPrefix(uid, snapTreeLoadingPrefix):
-			r.icon.Hide()
-			r.busy.Show()
-			r.busy.Start()
-			r.name.SetText("Loading…")
-		case strings.HasPrefix(uid, snapTreeMorePrefix):
-			r.busy.Stop()
-			r.busy.Hide()
-			r.icon.SetResource(theme.MoreHorizontalIcon())
-			r.icon.Show()
-			dir := strings.TrimPrefix(uid, snapTreeMorePrefix)
-			t.mu.Lock()
-			n := len(t.dirs[dir].children)
-			t.mu.Unlock()
-			r.name.SetText(fmt.Sprintf("Load more (%d shown)", n))
-		default:
-			r.busy.Stop()
-			r.busy.Hide()
-			r.icon.SetResource(theme.ErrorIcon())
-			r.icon.Show()
-			r.name.SetText("Could not list this folder — Retry")
-		}
-		return
-	}
-	r.busy.Stop()
-	r.busy.Hide()
-	t.mu.Lock()
-	e := t.entries[uid]
-	on, byAncestor := t.covered(uid)
-	t.mu.Unlock()
-	switch e.Type {
-	case "dir":
-		r.icon.SetResource(theme.FolderIcon())
-	case "symlink":
-		r.icon.SetResource(theme.FileApplicationIcon())
-		r.size.SetText("link")
-	default:
-		r.icon.SetResource(theme.FileIcon())
-		r.size.SetText(humanBytes(e.Size))
-	}
-	r.icon.Show()
-	r.name.SetText(e.Name)
-	r.check.Show()
-	r.check.SetChecked(on)
-	if byAncestor {
-		r.check.Disable() // the whole folder above is selected
-	} else {
-		r.check.Enable()
-	}
-	r.check.OnChanged = func(v bool) { t.setChecked(uid, v) }
-}
+// open opens folder dir (fetching it first if needed).
+func (t *snapshotTree) open(dir string) { t.tree.OpenBranch(dir) }

@@ -20,62 +20,63 @@ import (
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/testfleet"
+	"restic-manager/desktop/internal/uitest"
 )
 
-// snapCountingHub is the real hub, counting the directory listings asked
+// countingHub is the real hub, counting the directory listings asked
 // of the agent.
-type snapCountingHub struct {
+type countingHub struct {
 	*hub.Hub
 	mu    sync.Mutex
 	lists map[string]int // "path@offset" → calls
 }
 
-func (c *snapCountingHub) TreeList(ctx context.Context, hostID, snapshotID, p string, offset, limit int) (hub.TreePage, error) {
+func (c *countingHub) TreeList(ctx context.Context, hostID, snapshotID, p string, offset, limit int) (hub.TreePage, error) {
 	c.mu.Lock()
 	c.lists[fmt.Sprintf("%s@%d", p, offset)]++
 	c.mu.Unlock()
 	return c.Hub.TreeList(ctx, hostID, snapshotID, p, offset, limit)
 }
 
-func (c *snapCountingHub) listCalls() map[string]int {
+func (c *countingHub) listCalls() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return maps.Clone(c.lists)
 }
 
-// snapWaitSnapshots waits until the host reports at least n snapshots and
+// waitSnapshots waits until the host reports at least n snapshots and
 // returns them, newest first.
-func snapWaitSnapshots(t *testing.T, h *hub.Hub, hostID string, n int) []hub.Snapshot {
+func waitSnapshots(t *testing.T, app *uitest.App, h *hub.Hub, hostID string, n int) []hub.Snapshot {
 	t.Helper()
 	var snaps []hub.Snapshot
-	snapWait(t, snapWaitTimeout, fmt.Sprintf("%d snapshots reported", n), func() bool {
+	app.WaitFor(t, fmt.Sprintf("%d snapshots reported", n), func() bool {
 		snaps, _ = h.Snapshots(hostID)
 		return len(snaps) >= n
 	})
 	return snaps
 }
 
-// snapOpenPath expands the tree down to dir, checking each level lists the
+// openPath expands the tree down to dir, checking each level lists the
 // next one, and waits until dir's children are cached.
-func snapOpenPath(t *testing.T, tr *snapshotTree, dir string) {
+func openPath(t *testing.T, app *uitest.App, tr *snapshotTree, dir string) {
 	t.Helper()
 	parent := "/"
 	for _, part := range strings.Split(strings.Trim(dir, "/"), "/") {
-		snapWait(t, snapWaitTimeout, parent+" listed", func() bool { return tr.loaded(parent) })
+		app.WaitFor(t, parent+" listed", func() bool { return tr.loaded(parent) })
 		if !slices.Contains(tr.childNames(parent), part) {
 			t.Fatalf("%s lists %v; want %s in it (error line: %q)", parent, tr.childNames(parent), part, tr.errorText())
 		}
-		p := snapTreeJoin(parent, part)
-		tr.tree.OpenBranch(p)
+		p := treeJoin(parent, part)
+		tr.open(p)
 		parent = p
 	}
-	snapWait(t, snapWaitTimeout, dir+" listed", func() bool { return tr.loaded(dir) })
+	app.WaitFor(t, dir+" listed", func() bool { return tr.loaded(dir) })
 }
 
-// snapTreeRowFor finds the rendered tree line showing name.
-func snapTreeRowFor(w *restoreWizard, name string) *snapTreeRow {
+// treeRowFor finds the rendered tree line showing name.
+func treeRowFor(w *restoreWizard, name string) *treeRow {
 	for _, o := range test.LaidOutObjects(w.win.Content()) {
-		if r, ok := o.(*snapTreeRow); ok && r.Visible() && r.name.Text == name && r.check.Visible() {
+		if r, ok := o.(*treeRow); ok && r.Visible() && r.name.Text == name && r.check.Visible() {
 			return r
 		}
 	}
@@ -89,32 +90,32 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 		files[fmt.Sprintf("many/f%04d.txt", i)] = "x"
 	}
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc", Files: files})
-	ch := &snapCountingHub{Hub: f.Hub, lists: map[string]int{}}
-	u := snapUI(t, ch)
+	ch := &countingHub{Hub: f.Hub, lists: map[string]int{}}
+	u, app := newTestUI(t, ch, Options{})
 
 	// The tab shows the snapshot when the agent reports it.
-	tab := newSnapshotsView(u, u.newScope(), a.HostID)
+	tab := newSnapshotsTab(u, u.newScope(), a.HostID)
 	a.Backup(t)
-	snaps := snapWaitSnapshots(t, f.Hub, a.HostID, 1)
-	snapWait(t, snapWaitTimeout, "the tab to list the snapshot", func() bool { return !tab.empty.Visible() && tab.table.Visible() })
+	snaps := waitSnapshots(t, app, f.Hub, a.HostID, 1)
+	app.WaitFor(t, "the tab to list the snapshot", func() bool { return !tab.empty.Visible() && tab.table.Visible() })
 
-	w := u.openRestoreWizard(a.HostID, snaps[0])
+	w := newRestoreWizard(u, a.HostID, snaps[0])
 	test.Tap(w.nextBtn)
 	tr := w.tree
 	// Until the agent's answer is handled, the root shows "Loading…" with
 	// a spinner.
-	if uids := tr.childUIDs("/"); len(uids) != 1 || uids[0] != snapTreeLoadingPrefix+"/" || !tr.busy.Visible() {
+	if uids := tr.childUIDs("/"); len(uids) != 1 || uids[0] != treeLoadingPrefix+"/" || !tr.busy.Visible() {
 		t.Errorf("before the first answer: root children %q, spinner shown %v; want the Loading… node and the spinner", uids, tr.busy.Visible())
 	}
 
 	// Expand down to the backed-up folder, then docs/.
-	snapOpenPath(t, tr, a.Files)
+	openPath(t, app, tr, a.Files)
 	if got := strings.Join(tr.childNames(a.Files), " "); got != "README.txt docs many photos" {
 		t.Errorf("%s lists %q; want README.txt docs many photos", a.Files, got)
 	}
 	docs := a.Files + "/docs"
-	tr.tree.OpenBranch(docs)
-	snapWait(t, snapWaitTimeout, "docs listed", func() bool { return tr.loaded(docs) })
+	tr.open(docs)
+	app.WaitFor(t, "docs listed", func() bool { return tr.loaded(docs) })
 	if got := strings.Join(tr.childNames(docs), " "); got != "notes report.txt" {
 		t.Errorf("docs lists %q; want notes report.txt", got)
 	}
@@ -134,8 +135,8 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 
 	// Tick report.txt with its checkbox.
 	report := docs + "/report.txt"
-	var row *snapTreeRow
-	snapWait(t, snapWaitTimeout, "the report.txt line", func() bool { row = snapTreeRowFor(w, "report.txt"); return row != nil })
+	var row *treeRow
+	app.WaitFor(t, "the report.txt line", func() bool { row = treeRowFor(w, "report.txt"); return row != nil })
 	if row.size.Text != "17 B" {
 		t.Errorf("report.txt shows size %q; want 17 B", row.size.Text)
 	}
@@ -149,15 +150,15 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 
 	// A big folder comes a page at a time, with "Load more".
 	many := a.Files + "/many"
-	tr.tree.OpenBranch(many)
-	snapWait(t, snapWaitTimeout, "many/ listed", func() bool { return tr.loaded(many) })
+	tr.open(many)
+	app.WaitFor(t, "many/ listed", func() bool { return tr.loaded(many) })
 	uids := tr.childUIDs(many)
-	if len(uids) != 1001 || uids[1000] != snapTreeMorePrefix+many {
+	if len(uids) != 1001 || uids[1000] != treeMorePrefix+many {
 		t.Fatalf("many/ has %d children, last %q; want 1000 and Load more", len(uids), uids[len(uids)-1])
 	}
-	tr.tree.Select(snapTreeMorePrefix + many)
-	snapWait(t, snapWaitTimeout, "the second page of many/", func() bool { return tr.idle() && len(tr.childNames(many)) == 1005 })
-	if uids := tr.childUIDs(many); len(uids) != 1005 || snapTreePlaceholder(uids[len(uids)-1]) {
+	tr.tree.Select(treeMorePrefix + many)
+	app.WaitFor(t, "the second page of many/", func() bool { return tr.idle() && len(tr.childNames(many)) == 1005 })
+	if uids := tr.childUIDs(many); len(uids) != 1005 || treePlaceholder(uids[len(uids)-1]) {
 		t.Errorf("after Load more: %d children, last %q; want 1005 and no placeholder", len(uids), uids[len(uids)-1])
 	}
 	if n := ch.listCalls()[many+"@1000"]; n != 1 {
@@ -167,9 +168,9 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 	// Destination: a new folder.
 	test.Tap(w.nextBtn)
 	target := filepath.Join(t.TempDir(), "restored")
-	test.Type(w.targetEntry, target)
+	test.Type(w.dest.targetEntry, target)
 	if w.nextBtn.Disabled() {
-		t.Fatalf("%s refused: %v", target, w.targetEntry.Validate())
+		t.Fatalf("%s refused: %v", target, w.dest.targetEntry.Validate())
 	}
 	test.Tap(w.nextBtn)
 	for _, want := range []string{snaps[0].ID, report, target, "restored as " + target + report} {
@@ -182,7 +183,7 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 		t.Fatal("no restore job started")
 	}
 	f.WaitJob(t, w.jobID, "succeeded")
-	snapWait(t, snapWaitTimeout, "the result line", func() bool { return strings.Contains(w.result.Text, "Restore succeeded") })
+	app.WaitFor(t, "the result line", func() bool { return strings.Contains(w.result.Text, "Restore succeeded") })
 	if !strings.Contains(w.result.Text, target) {
 		t.Errorf("result %q; want where the files went", w.result.Text)
 	}
@@ -200,7 +201,7 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 		t.Errorf("README.txt was not ticked but exists under the target (%v)", err)
 	}
 	test.Tap(w.nextBtn) // Close
-	if snapWindow(u, w.win.Title()) != nil {
+	if app.Window(w.win.Title()) != nil {
 		t.Error("Close left the wizard open")
 	}
 }
@@ -208,8 +209,9 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 func TestDiffDialogListsAddedRemovedAndModifiedFilesWithTotals(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "differ"})
+	u, app := newTestUI(t, f.Hub, Options{})
 	a.Backup(t)
-	snapWaitSnapshots(t, f.Hub, a.HostID, 1)
+	waitSnapshots(t, app, f.Hub, a.HostID, 1)
 	testfleet.WriteFiles(t, a.Files, map[string]string{"docs/new-plan.txt": "plan B\n", "docs/report.txt": "quarterly report, revised\n"})
 	if err := os.Remove(filepath.Join(a.Files, "photos", "cat.jpg")); err != nil {
 		t.Fatal(err)
@@ -218,23 +220,22 @@ func TestDiffDialogListsAddedRemovedAndModifiedFilesWithTotals(t *testing.T) {
 	later := time.Now().Add(2 * time.Second)
 	_ = os.Chtimes(filepath.Join(a.Files, "docs", "report.txt"), later, later)
 	a.Backup(t)
-	snaps := snapWaitSnapshots(t, f.Hub, a.HostID, 2)
+	snaps := waitSnapshots(t, app, f.Hub, a.HostID, 2)
 	older, newer := snaps[1], snaps[0]
 
-	u := snapUI(t, f.Hub)
-	d := u.openDiffDialog(a.HostID, older, newer)
+	d := newDiffDialog(u, a.HostID, older, newer)
 	if d.jobID == "" {
 		t.Fatalf("no diff job: %s", d.status.Text)
 	}
-	if !d.runningBox.Visible() || !d.bar.Visible() || d.resultBox.Visible() {
+	if !d.runningBox.Visible() || !d.bar.Visible() || d.table.obj.Visible() {
 		t.Error("while the diff runs: want the progress bar, not the result")
 	}
-	snapWait(t, snapWaitTimeout, "the diff result and its sizes", d.done)
-	if d.runningBox.Visible() || !d.resultBox.Visible() {
+	app.WaitFor(t, "the diff result and its sizes", d.done)
+	if d.runningBox.Visible() || !d.table.obj.Visible() {
 		t.Error("the diff ended: want the result instead of the progress bar")
 	}
 
-	rows := d.rowTexts()
+	rows := d.table.rowTexts()
 	for _, want := range []string{
 		"+ added\t" + path.Join(a.Files, "docs/new-plan.txt") + "\t7 B",
 		"− removed\t" + path.Join(a.Files, "photos/cat.jpg") + "\t18 B",
@@ -245,36 +246,36 @@ func TestDiffDialogListsAddedRemovedAndModifiedFilesWithTotals(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"Modified: 1 file", "Added: 1 file", "Removed: 1 file"} {
-		if !strings.Contains(d.totals.Text, want) {
-			t.Errorf("totals %q lack %q", d.totals.Text, want)
+		if !strings.Contains(d.table.totals.Text, want) {
+			t.Errorf("totals %q lack %q", d.table.totals.Text, want)
 		}
 	}
-	if d.sizeStatus.Text != "" {
-		t.Errorf("size status %q; want every size found", d.sizeStatus.Text)
+	if d.table.sizeStatus.Text != "" {
+		t.Errorf("size status %q; want every size found", d.table.sizeStatus.Text)
 	}
 
 	// Filter by text, then by kind.
-	test.Type(d.filter, "CAT")
-	if rows := d.rowTexts(); len(rows) != 1 || !strings.HasPrefix(rows[0], "− removed") {
+	test.Type(d.table.filter, "CAT")
+	if rows := d.table.rowTexts(); len(rows) != 1 || !strings.HasPrefix(rows[0], "− removed") {
 		t.Errorf("filtered by cat: %q; want the removed cat.jpg only", rows)
 	}
-	d.filter.SetText("")
-	test.Tap(d.showKind[hub.DiffAdded])
-	for _, r := range d.rowTexts() {
+	d.table.filter.SetText("")
+	test.Tap(d.table.showKind[hub.DiffAdded])
+	for _, r := range d.table.rowTexts() {
 		if strings.HasPrefix(r, "+") {
 			t.Errorf("added entries hidden, yet shown: %q", r)
 		}
 	}
-	if !strings.Contains(d.shown.Text, "of") {
-		t.Errorf("shown count %q; want n of total", d.shown.Text)
+	if !strings.Contains(d.table.shown.Text, "of") {
+		t.Errorf("shown count %q; want n of total", d.table.shown.Text)
 	}
 
 	// A diff restic refuses ends with its error, not a spinner.
-	gone := snapTestSnapshot("deadbeef", older.Time.Add(-time.Hour), "files", a.Files)
-	bad := u.openDiffDialog(a.HostID, gone, newer)
+	gone := testSnapshot("deadbeef", older.Time.Add(-time.Hour), "files", a.Files)
+	bad := newDiffDialog(u, a.HostID, gone, newer)
 	f.WaitJob(t, bad.jobID, "failed")
-	snapWait(t, snapWaitTimeout, "the failed diff's message", func() bool { return strings.Contains(bad.status.Text, "The diff failed") })
-	if bad.bar.Visible() || bad.resultBox.Visible() {
+	app.WaitFor(t, "the failed diff's message", func() bool { return strings.Contains(bad.status.Text, "The diff failed") })
+	if bad.bar.Visible() || bad.table.obj.Visible() {
 		t.Error("a failed diff still shows the progress bar or a result")
 	}
 }
@@ -285,14 +286,14 @@ func TestDiffDialogListsAddedRemovedAndModifiedFilesWithTotals(t *testing.T) {
 func TestRestoreWizardTreeOfAHostThatDoesNotAnswer(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{Hub: func(o *hub.Options) { o.RPCTimeout = 400 * time.Millisecond }})
 	p := f.PendingPeer(t, "silent")
-	snap := snapTestSnapshot("eeee5555", time.Now(), "docs", "/srv")
+	snap := testSnapshot("eeee5555", time.Now(), "docs", "/srv")
 	if err := f.Store.ReplaceSnapshots(p.HostID, []hub.Snapshot{snap}); err != nil {
 		t.Fatal(err)
 	}
-	u := snapUI(t, f.Hub)
+	u, app := newTestUI(t, f.Hub, Options{})
 
-	w := u.openRestoreWizard(p.HostID, snap)
-	snapWait(t, 5*time.Second, "the pending host's error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
+	w := newRestoreWizard(u, p.HostID, snap)
+	app.WaitFor(t, "the pending host's error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
 	if got := w.tree.errorText(); !strings.Contains(got, "waiting for approval") {
 		t.Errorf("pending host: error line %q; want it to say it awaits approval", got)
 	}
@@ -302,9 +303,9 @@ func TestRestoreWizardTreeOfAHostThatDoesNotAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.WaitOnline(t, p.HostID)
-	w = u.openRestoreWizard(p.HostID, snap)
+	w = newRestoreWizard(u, p.HostID, snap)
 	start := time.Now()
-	snapWait(t, 10*time.Second, "the timeout's error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
+	app.WaitFor(t, "the timeout's error line", func() bool { return w.tree.idle() && w.tree.errorText() != "" })
 	if got := w.tree.errorText(); !strings.Contains(got, "did not answer in time") {
 		t.Errorf("silent agent: error line %q; want the timeout explained", got)
 	}

@@ -20,24 +20,26 @@ import (
 
 // Columns of the snapshots table.
 const (
-	snapColPick = iota
-	snapColTime
-	snapColID
-	snapColTags
-	snapColPaths
-	snapColSize
-	snapColFiles
-	snapColCount
+	snapshotColPick = iota
+	snapshotColTime
+	snapshotColID
+	snapshotColTags
+	snapshotColPaths
+	snapshotColSize
+	snapshotColFiles
+	snapshotColCount
 )
 
-var snapColumns = [snapColCount]struct {
+var snapshotColumns = [snapshotColCount]struct {
 	title string
 	width float32
 }{
 	{"", 36}, {"Time", 190}, {"ID", 90}, {"Source group", 140}, {"Paths", 320}, {"Size", 90}, {"Files", 80},
 }
 
-type snapshotsView struct {
+// snapshotsTab is a host's snapshots, newest first: tick one to browse
+// and restore it (restore_wizard.go), two to compare them (diff_dialog.go).
+type snapshotsTab struct {
 	u      *UI
 	hostID string
 
@@ -54,25 +56,21 @@ type snapshotsView struct {
 	obj        fyne.CanvasObject
 }
 
-func newSnapshotsTab(u *UI, sc *scope, hostID string) fyne.CanvasObject {
-	return newSnapshotsView(u, sc, hostID).obj
-}
-
-func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
-	v := &snapshotsView{u: u, hostID: hostID, marked: map[string]bool{}}
+func newSnapshotsTab(u *UI, sc *scope, hostID string) *snapshotsTab {
+	v := &snapshotsTab{u: u, hostID: hostID, marked: map[string]bool{}}
 	v.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(v.snaps), snapColCount },
+		func() (int, int) { return len(v.snaps), snapshotColCount },
 		v.createCell, v.updateCell)
 	v.table.ShowHeaderColumn = false
 	v.table.CreateHeader = func() fyne.CanvasObject {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 && id.Col < snapColCount {
-			o.(*widget.Label).SetText(snapColumns[id.Col].title)
+		if id.Col >= 0 && id.Col < snapshotColCount {
+			o.(*widget.Label).SetText(snapshotColumns[id.Col].title)
 		}
 	}
-	for i, c := range snapColumns {
+	for i, c := range snapshotColumns {
 		v.table.SetColumnWidth(i, c.width)
 	}
 	v.table.OnSelected = func(id widget.TableCellID) {
@@ -107,18 +105,23 @@ func newSnapshotsView(u *UI, sc *scope, hostID string) *snapshotsView {
 	v.body = container.NewStack(v.table, v.empty)
 	v.obj = container.NewBorder(nil, bar, nil, nil, v.body)
 
-	sc.on(func(c change) {
-		if (c.Kind == hub.ChangeSnapshots || c.Kind == hub.ChangeAll) && about(c, hostID) {
-			v.reload()
+	sc.on(func(batch []change) {
+		for _, c := range batch {
+			if (c.Kind == hub.ChangeSnapshots || c.Kind == hub.ChangeAll) && about(c, hostID) {
+				v.reload()
+				return
+			}
 		}
 	})
 	v.reload()
 	return v
 }
 
+func (v *snapshotsTab) object() fyne.CanvasObject { return v.obj }
+
 // reload re-reads the host's snapshots (local store), keeping the ticks of
 // snapshots that are still there.
-func (v *snapshotsView) reload() {
+func (v *snapshotsTab) reload() {
 	snaps, err := v.u.hub.Snapshots(v.hostID)
 	if err != nil {
 		v.status.SetText("Could not read the snapshots: " + err.Error())
@@ -147,7 +150,7 @@ func (v *snapshotsView) reload() {
 	v.updateActions()
 }
 
-func (v *snapshotsView) setMarked(id string, on bool) {
+func (v *snapshotsTab) setMarked(id string, on bool) {
 	if on {
 		v.marked[id] = true
 	} else {
@@ -158,7 +161,7 @@ func (v *snapshotsView) setMarked(id string, on bool) {
 }
 
 // picked returns the ticked snapshots, oldest first.
-func (v *snapshotsView) picked() []hub.Snapshot {
+func (v *snapshotsTab) picked() []hub.Snapshot {
 	var out []hub.Snapshot
 	for _, s := range v.snaps {
 		if v.marked[s.ID] {
@@ -169,7 +172,7 @@ func (v *snapshotsView) picked() []hub.Snapshot {
 	return out
 }
 
-func (v *snapshotsView) updateActions() {
+func (v *snapshotsTab) updateActions() {
 	n := len(v.picked())
 	enableIf(v.restoreBtn, n == 1)
 	enableIf(v.diffBtn, n == 2)
@@ -181,7 +184,7 @@ func (v *snapshotsView) updateActions() {
 	case len(v.snaps) == 0:
 		v.status.SetText("")
 	case n == 0:
-		v.status.SetText(fmt.Sprintf("%s. Tick one to browse or restore it, two to compare them.", snapPlural(len(v.snaps), "snapshot")))
+		v.status.SetText(fmt.Sprintf("%s. Tick one to browse or restore it, two to compare them.", plural(len(v.snaps), "snapshot")))
 	case n == 1:
 		v.status.SetText("1 snapshot ticked: Browse / Restore…, or tick a second one to compare.")
 	case n == 2:
@@ -191,46 +194,46 @@ func (v *snapshotsView) updateActions() {
 	}
 }
 
-func (v *snapshotsView) openRestore() {
+func (v *snapshotsTab) openRestore() {
 	if p := v.picked(); len(p) == 1 {
-		v.u.showRestoreWizard(v.hostID, p[0])
+		newRestoreWizard(v.u, v.hostID, p[0])
 	}
 }
 
-func (v *snapshotsView) openDiff() {
+func (v *snapshotsTab) openDiff() {
 	if p := v.picked(); len(p) == 2 {
-		v.u.showDiffDialog(v.hostID, p[0], p[1])
+		newDiffDialog(v.u, v.hostID, p[0], p[1])
 	}
 }
 
-// snapCell is one table cell: a tick box in the first column, text in the
+// snapshotCell is one table cell: a tick box in the first column, text in the
 // others.
-type snapCell struct {
+type snapshotCell struct {
 	widget.BaseWidget
 	check *widget.Check
 	label *widget.Label
 	obj   fyne.CanvasObject
 }
 
-func newSnapCell() *snapCell {
-	c := &snapCell{check: widget.NewCheck("", nil), label: widget.NewLabel("")}
+func newSnapshotCell() *snapshotCell {
+	c := &snapshotCell{check: widget.NewCheck("", nil), label: widget.NewLabel("")}
 	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.obj = container.NewStack(c.check, c.label)
 	c.ExtendBaseWidget(c)
 	return c
 }
 
-func (c *snapCell) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.obj) }
+func (c *snapshotCell) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.obj) }
 
-func (v *snapshotsView) createCell() fyne.CanvasObject { return newSnapCell() }
+func (v *snapshotsTab) createCell() fyne.CanvasObject { return newSnapshotCell() }
 
-func (v *snapshotsView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
-	c := o.(*snapCell)
+func (v *snapshotsTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	c := o.(*snapshotCell)
 	if id.Row < 0 || id.Row >= len(v.snaps) {
 		return
 	}
 	s := v.snaps[id.Row]
-	if id.Col == snapColPick {
+	if id.Col == snapshotColPick {
 		c.label.Hide()
 		c.check.OnChanged = nil
 		c.check.SetChecked(v.marked[s.ID])
@@ -244,25 +247,25 @@ func (v *snapshotsView) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	c.label.SetText(v.cellText(s, id.Col))
 }
 
-func (v *snapshotsView) cellText(s hub.Snapshot, col int) string {
+func (v *snapshotsTab) cellText(s hub.Snapshot, col int) string {
 	switch col {
-	case snapColTime:
-		return snapTime(s.Time)
-	case snapColID:
-		return snapShortID(s)
-	case snapColTags:
+	case snapshotColTime:
+		return snapshotTime(s.Time)
+	case snapshotColID:
+		return shortSnapshotID(s)
+	case snapshotColTags:
 		if len(s.Tags) == 0 {
 			return "—"
 		}
 		return strings.Join(s.Tags, ", ")
-	case snapColPaths:
+	case snapshotColPaths:
 		return strings.Join(s.Paths, ", ")
-	case snapColSize:
+	case snapshotColSize:
 		if s.SizeBytes == nil {
 			return "—"
 		}
 		return humanBytes(*s.SizeBytes)
-	case snapColFiles:
+	case snapshotColFiles:
 		if s.FileCount == nil {
 			return "—"
 		}
@@ -271,10 +274,10 @@ func (v *snapshotsView) cellText(s hub.Snapshot, col int) string {
 	return ""
 }
 
-// snapTime shows a snapshot's time in the manager's zone.
-func snapTime(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
+// snapshotTime shows a snapshot's time in the manager's zone.
+func snapshotTime(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
 
-func snapShortID(s hub.Snapshot) string {
+func shortSnapshotID(s hub.Snapshot) string {
 	if s.ShortID != "" {
 		return s.ShortID
 	}
@@ -284,22 +287,11 @@ func snapShortID(s hub.Snapshot) string {
 	return s.ID
 }
 
-// snapTitle names a snapshot in one line: time, id, source group.
-func snapTitle(s hub.Snapshot) string {
-	t := snapTime(s.Time) + " · " + snapShortID(s)
+// snapshotTitle names a snapshot in one line: time, id, source group.
+func snapshotTitle(s hub.Snapshot) string {
+	t := snapshotTime(s.Time) + " · " + shortSnapshotID(s)
 	if len(s.Tags) > 0 {
 		t += " · " + strings.Join(s.Tags, ", ")
 	}
 	return t
-}
-
-// snapPlural is "1 snapshot", "3 snapshots", "2 entries".
-func snapPlural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	if strings.HasSuffix(word, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -13,26 +13,26 @@ import (
 )
 
 func TestSnapshotsTabListsNewestFirstAndOpensRestoreAndDiff(t *testing.T) {
-	h, st := snapStoreHub(t)
-	hostID := snapOfflineHost(t, st, "web-1", "linux")
+	h, st := storeHub(t, hub.Options{}, nil)
+	hostID := enrollHost(t, st, testHost("web-1", "linux"), time.Now())
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	old := snapTestSnapshot("aaaa1111", t0, "docs", "/srv/docs")
-	mid := snapTestSnapshot("bbbb2222", t0.Add(time.Hour), "docs", "/srv/docs")
-	newest := snapTestSnapshot("cccc3333", t0.Add(2*time.Hour), "mail", "/srv/mail", "/srv/maildir")
+	old := testSnapshot("aaaa1111", t0, "docs", "/srv/docs")
+	mid := testSnapshot("bbbb2222", t0.Add(time.Hour), "docs", "/srv/docs")
+	newest := testSnapshot("cccc3333", t0.Add(2*time.Hour), "mail", "/srv/mail", "/srv/maildir")
 	if err := st.ReplaceSnapshots(hostID, []hub.Snapshot{mid, old, newest}); err != nil {
 		t.Fatal(err)
 	}
-	u := snapUI(t, h)
-	v := newSnapshotsView(u, u.newScope(), hostID)
+	u, app := newTestUI(t, h, Options{})
+	v := newSnapshotsTab(u, u.newScope(), hostID)
 
 	if len(v.snaps) != 3 || v.snaps[0].ShortID != "cccc3333" || v.snaps[2].ShortID != "aaaa1111" {
 		t.Fatalf("rows = %v; want newest first", v.snaps)
 	}
-	wantRow := map[int]string{snapColID: "cccc3333", snapColTags: "mail", snapColPaths: "/srv/mail, /srv/maildir", snapColSize: "2.0 KiB", snapColFiles: "3",
-		snapColTime: newest.Time.Local().Format("2006-01-02 15:04:05")}
+	wantRow := map[int]string{snapshotColID: "cccc3333", snapshotColTags: "mail", snapshotColPaths: "/srv/mail, /srv/maildir", snapshotColSize: "2.0 KiB", snapshotColFiles: "3",
+		snapshotColTime: newest.Time.Local().Format("2006-01-02 15:04:05")}
 	for col, want := range wantRow {
 		if got := v.cellText(v.snaps[0], col); got != want {
-			t.Errorf("column %s = %q; want %q", snapColumns[col].title, got, want)
+			t.Errorf("column %s = %q; want %q", snapshotColumns[col].title, got, want)
 		}
 	}
 	if !v.restoreBtn.Disabled() || !v.diffBtn.Disabled() {
@@ -40,23 +40,23 @@ func TestSnapshotsTabListsNewestFirstAndOpensRestoreAndDiff(t *testing.T) {
 	}
 
 	// A click on a row ticks it: one ticked restores.
-	v.table.Select(widget.TableCellID{Row: 0, Col: snapColTime})
+	v.table.Select(widget.TableCellID{Row: 0, Col: snapshotColTime})
 	if v.restoreBtn.Disabled() || !v.diffBtn.Disabled() {
 		t.Error("one ticked: want Browse / Restore… enabled, Diff… disabled")
 	}
 	test.Tap(v.restoreBtn)
-	if snapWindow(u, "Restore from web-1") == nil {
-		t.Errorf("Browse / Restore… opened no restore window; windows: %s", snapWindowTitles(u))
+	if app.Window("Restore from web-1") == nil {
+		t.Errorf("Browse / Restore… opened no restore window; windows: %s", app.WindowTitles())
 	}
 
 	// Two ticked compare, older as a, newer as b, whatever the tick order.
-	v.table.Select(widget.TableCellID{Row: 2, Col: snapColPaths})
+	v.table.Select(widget.TableCellID{Row: 2, Col: snapshotColPaths})
 	if !v.restoreBtn.Disabled() || v.diffBtn.Disabled() {
 		t.Error("two ticked: want Diff… enabled, Browse / Restore… disabled")
 	}
 	test.Tap(v.diffBtn)
-	if snapWindow(u, "Diff aaaa1111 → cccc3333") == nil {
-		t.Fatalf("Diff… opened no window comparing the older with the newer; windows: %s", snapWindowTitles(u))
+	if app.Window("Diff aaaa1111 → cccc3333") == nil {
+		t.Fatalf("Diff… opened no window comparing the older with the newer; windows: %s", app.WindowTitles())
 	}
 	page, _ := h.Jobs(hostID, "", 10)
 	if len(page.Jobs) != 1 || page.Jobs[0].Kind != "diff" {
@@ -95,10 +95,10 @@ func TestSnapshotsTabListsNewestFirstAndOpensRestoreAndDiff(t *testing.T) {
 }
 
 func TestSnapshotsTabEmptyStateSaysWhatToDo(t *testing.T) {
-	h, st := snapStoreHub(t)
-	hostID := snapOfflineHost(t, st, "fresh", "linux")
-	u := snapUI(t, h)
-	v := newSnapshotsView(u, u.newScope(), hostID)
+	h, st := storeHub(t, hub.Options{}, nil)
+	hostID := enrollHost(t, st, testHost("fresh", "linux"), time.Now())
+	u, _ := newTestUI(t, h, Options{})
+	v := newSnapshotsTab(u, u.newScope(), hostID)
 	if !v.empty.Visible() || v.table.Visible() {
 		t.Fatal("no snapshots: want the empty state instead of the table")
 	}
@@ -111,4 +111,11 @@ func TestSnapshotsTabEmptyStateSaysWhatToDo(t *testing.T) {
 	if got := strings.Join(text, " "); !strings.Contains(got, "Run a backup") {
 		t.Errorf("empty state says %q; want it to say how to get a snapshot", got)
 	}
+}
+
+// testSnapshot makes a snapshot record as an agent reports it.
+func testSnapshot(id string, at time.Time, tag string, paths ...string) hub.Snapshot {
+	size, files := uint64(2048), uint64(3)
+	return hub.Snapshot{ID: id + strings.Repeat("0", 64-len(id)), ShortID: id, Time: at, Hostname: "web-1",
+		Paths: paths, Tags: []string{tag}, SizeBytes: &size, FileCount: &files}
 }

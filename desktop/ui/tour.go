@@ -1,3 +1,5 @@
+//go:build tour
+
 package ui
 
 // The screenshot tour (restic-manager --screenshot-tour DIR, make
@@ -8,7 +10,12 @@ package ui
 // only navigates, waits until the view shows what the picture needs, and
 // captures. Widgets are touched on the UI goroutine only (fyne.DoAndWait);
 // the waiting happens on the caller's goroutine, with the caller's
-// deadline.
+// deadline. It drives the views through the small methods they offer
+// (mainWindow.show, hostView.showTab, dashboard.barValue, …), never their
+// widgets.
+//
+// Built only with -tags tour, as desktop/tour.go that runs it: the shipped
+// app has no tour.
 
 import (
 	"context"
@@ -53,11 +60,11 @@ func (t *Tour) Dashboard(ctx context.Context, jobID string) error {
 	m := t.u.main
 	fyne.DoAndWait(func() {
 		t.u.win.Resize(tourMainSize)
-		m.list.Select(0)
+		m.show("")
 	})
 	err := t.until(ctx, "the dashboard's bar of the running job", func() bool {
-		bar, ok := m.dash.bars[jobID]
-		return ok && bar.Value > 0.05
+		v, ok := m.dash.barValue(jobID)
+		return ok && v > 0.05
 	})
 	if err != nil {
 		return err
@@ -71,30 +78,20 @@ func (t *Tour) RunningJob(ctx context.Context, hostID, jobID string) error {
 	m := t.u.main
 	var jobs *jobsTab
 	fyne.DoAndWait(func() {
-		for i, v := range m.shown {
-			if v.Host.ID == hostID {
-				m.list.Select(i + 1)
-			}
-		}
+		m.show(hostID)
 		if m.host == nil || m.host.hostID != hostID {
 			return
 		}
-		for i, tab := range shellTabs {
-			if tab.name == "Jobs" {
-				m.host.tabs.SelectIndex(i)
-				jobs, _ = m.host.holders[i].Objects[0].(*jobsTab)
-			}
-		}
-		if jobs != nil {
-			jobs.selectJob(jobID)
+		if jobs, _ = m.host.showTab("Jobs").(*jobsTab); jobs != nil {
+			jobs.detail.show(jobID)
 		}
 	})
 	if jobs == nil {
 		return fmt.Errorf("screenshot tour: no Jobs tab for host %s", hostID)
 	}
 	err := t.until(ctx, "the job's progress bar partway", func() bool {
-		p := jobs.progress
-		return p != nil && p.job.Status == hub.JobRunning && p.bar.Visible() && p.bar.Value > 0.02 && p.bar.Value < 0.98
+		v, ok := jobs.detail.progress.runningValue()
+		return ok && v > 0.02 && v < 0.98
 	})
 	if err != nil {
 		return err
@@ -108,12 +105,12 @@ func (t *Tour) RunningJob(ctx context.Context, hostID, jobID string) error {
 func (t *Tour) RestoreWizard(ctx context.Context, hostID string, snap hub.Snapshot, open, tick []string) error {
 	var w *restoreWizard
 	fyne.DoAndWait(func() {
-		w = t.u.openRestoreWizard(hostID, snap)
+		w = newRestoreWizard(t.u, hostID, snap)
 		w.next()
 	})
 	defer fyne.DoAndWait(func() { w.win.Close() })
 	for _, dir := range open {
-		fyne.DoAndWait(func() { w.tree.tree.OpenBranch(dir) })
+		fyne.DoAndWait(func() { w.tree.open(dir) })
 		if err := t.until(ctx, "the listing of "+dir, func() bool { return w.tree.loaded(dir) }); err != nil {
 			return err
 		}
@@ -133,7 +130,7 @@ func (t *Tour) RestoreWizard(ctx context.Context, hostID string, snap hub.Snapsh
 // result and sizes, captures diff-dialog.png, and closes it.
 func (t *Tour) Diff(ctx context.Context, hostID string, a, b hub.Snapshot) error {
 	var d *diffDialog
-	fyne.DoAndWait(func() { d = t.u.openDiffDialog(hostID, a, b) })
+	fyne.DoAndWait(func() { d = newDiffDialog(t.u, hostID, a, b) })
 	defer fyne.DoAndWait(func() { d.win.Close() })
 	if err := t.until(ctx, "the diff's result and sizes", d.done); err != nil {
 		return err

@@ -10,19 +10,19 @@ import (
 	"restic-manager/icons"
 )
 
-// shellFleet is the whole fleet's state as the tray shows it: failing
+// fleetState is the whole fleet's state as the tray shows it: failing
 // outranks running, which outranks all well.
-type shellFleet int
+type fleetState int
 
 const (
-	shellFleetOK shellFleet = iota
-	shellFleetRunning
-	shellFleetFailing
+	fleetOK fleetState = iota
+	fleetRunning
+	fleetFailing
 )
 
-// shellFleetOf reads the fleet's state from the host list, with a line
+// fleetStateOf reads the fleet's state from the host list, with a line
 // for the tray menu.
-func shellFleetOf(hosts []hub.HostView) (shellFleet, string) {
+func fleetStateOf(hosts []hub.HostView) (fleetState, string) {
 	failing, running := 0, 0
 	for _, v := range hosts {
 		if v.Host.Status != hub.StatusApproved {
@@ -35,41 +35,41 @@ func shellFleetOf(hosts []hub.HostView) (shellFleet, string) {
 	}
 	switch {
 	case failing > 0:
-		return shellFleetFailing, fmt.Sprintf("%s failing", shellHosts(failing))
+		return fleetFailing, plural(failing, "host") + " failing"
 	case running == 1:
-		return shellFleetRunning, "1 job running"
+		return fleetRunning, "1 job running"
 	case running > 1:
-		return shellFleetRunning, fmt.Sprintf("%d jobs running", running)
+		return fleetRunning, fmt.Sprintf("%d jobs running", running)
 	}
-	return shellFleetOK, "All backups OK"
+	return fleetOK, "All backups OK"
 }
 
-func (f shellFleet) icon() fyne.Resource {
+func (f fleetState) icon() fyne.Resource {
 	switch f {
-	case shellFleetFailing:
+	case fleetFailing:
 		return icons.Failed
-	case shellFleetRunning:
+	case fleetRunning:
 		return icons.Running
 	}
 	return icons.App
 }
 
-// shellTray is the tray menu and its state.
-type shellTray struct {
+// trayMenu is the tray menu and its state.
+type trayMenu struct {
 	u     *UI
 	menu  *fyne.Menu
 	state *fyne.MenuItem // disabled: "2 hosts failing"
 	open  *fyne.MenuItem
 	pause *fyne.MenuItem // checked while every schedule is paused
 	quit  *fyne.MenuItem
-	fleet shellFleet
+	fleet fleetState
 	// onChange, when set, is told after the menu or icon changed.
 	onChange func()
 }
 
-// newShellTray builds the tray menu (no tray needed: tests drive it).
-func newShellTray(u *UI) *shellTray {
-	t := &shellTray{u: u}
+// newTrayMenu builds the tray menu (no tray needed: tests drive it).
+func newTrayMenu(u *UI) *trayMenu {
+	t := &trayMenu{u: u}
 	t.state = fyne.NewMenuItem("", nil)
 	t.state.Disabled = true
 	t.open = fyne.NewMenuItem("Open Restic Manager", func() {
@@ -85,7 +85,7 @@ func newShellTray(u *UI) *shellTray {
 	return t
 }
 
-func (t *shellTray) togglePause() {
+func (t *trayMenu) togglePause() {
 	if err := t.u.hub.PauseAllSchedules(!t.pause.Checked); err != nil {
 		t.u.win.Show()
 		t.u.showError("Pause all schedules", err)
@@ -94,7 +94,7 @@ func (t *shellTray) togglePause() {
 }
 
 // refresh re-reads the pause switch and the fleet's state.
-func (t *shellTray) refresh() {
+func (t *trayMenu) refresh() {
 	paused, err := t.u.hub.AllSchedulesPaused()
 	if err != nil {
 		t.u.log.Warn("read the pause-all switch", "err", err)
@@ -105,7 +105,7 @@ func (t *shellTray) refresh() {
 		t.u.log.Warn("read the host list", "err", err)
 	}
 	var line string
-	t.fleet, line = shellFleetOf(hosts)
+	t.fleet, line = fleetStateOf(hosts)
 	if paused {
 		line += " · schedules paused"
 	}
@@ -123,7 +123,7 @@ func (u *UI) setupTray() {
 	if !ok || u.opts.NoTray {
 		return
 	}
-	t := newShellTray(u)
+	t := newTrayMenu(u)
 	shown := t.fleet
 	da.SetSystemTrayIcon(shown.icon())
 	da.SetSystemTrayMenu(t.menu)
@@ -139,13 +139,13 @@ func (u *UI) setupTray() {
 			t.menu.Refresh()
 		}
 	}
-	gate := shellBatchGate{b: u.bus}
 	sc := u.newScope()
-	sc.on(func(c change) {
-		switch c.Kind {
-		case hub.ChangeHosts, hub.ChangeHost, hub.ChangeAll:
-			if gate.first() {
-				t.refresh()
+	sc.on(func(batch []change) {
+		for _, c := range batch {
+			switch c.Kind {
+			case hub.ChangeHosts, hub.ChangeHost, hub.ChangeAll:
+				t.refresh() // re-reads every host: once a batch
+				return
 			}
 		}
 	})

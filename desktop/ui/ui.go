@@ -72,7 +72,7 @@ func New(app fyne.App, h Hub, o Options) *UI {
 	u.main = newMainWindow(u)
 	u.win.SetContent(u.main.object())
 	u.setupTray()
-	u.startNotifier()
+	newNotifyWatch(u).start()
 	return u
 }
 

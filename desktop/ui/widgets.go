@@ -2,15 +2,17 @@ package ui
 
 import (
 	"fmt"
-	"math"
-	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
-// Small shared helpers of the views. Keep view-specific widgets in the
-// view's own file.
+// Small widgets and helpers more than one view uses. Keep a widget only
+// one view has in that view's file.
 
 // enableIf enables w when on holds and disables it otherwise.
 func enableIf(w fyne.Disableable, on bool) {
@@ -21,70 +23,93 @@ func enableIf(w fyne.Disableable, on bool) {
 	}
 }
 
+// showIf shows o when show holds and hides it otherwise.
+func showIf(o fyne.CanvasObject, show bool) {
+	if show {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
 // showErrorDialog shows "what: err" on w.
 func showErrorDialog(w fyne.Window, what string, err error) {
 	dialog.ShowError(fmt.Errorf("%s: %w", what, err), w)
 }
 
-// humanBytes formats a byte count with binary units: "512 B", "1.5 KiB",
-// "3.2 GiB".
-func humanBytes[T ~int | ~int64 | ~uint64 | ~float64](n T) string {
-	f := float64(n)
-	if f < 0 {
-		return "-" + humanBytes(-f)
+// confirmDiscard runs next at once when nothing is edited, else after the
+// admin agreed to drop the edit of what ("the new group", "this
+// schedule"); cancelled, when set, runs when they did not.
+func confirmDiscard(w fyne.Window, dirty bool, what string, next, cancelled func()) {
+	if !dirty {
+		next()
+		return
 	}
-	const unit = 1024
-	if f < unit {
-		return fmt.Sprintf("%.0f B", f)
-	}
-	exp := int(math.Log(f) / math.Log(unit))
-	exp = min(exp, 6)
-	return fmt.Sprintf("%.1f %ciB", f/math.Pow(unit, float64(exp)), "KMGTPE"[exp-1])
-}
-
-// humanDuration formats a span for people: "45 s", "3 min", "2 h 5 min",
-// "3 d 4 h".
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "—"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 24*time.Hour:
-		h := int(d.Hours())
-		if m := int(d.Minutes()) % 60; m != 0 {
-			return fmt.Sprintf("%d h %d min", h, m)
+	dialog.ShowConfirm("Discard changes?", "Your changes to "+what+" are not saved.", func(ok bool) {
+		if ok {
+			next()
+		} else if cancelled != nil {
+			cancelled()
 		}
-		return fmt.Sprintf("%d h", h)
-	default:
-		days := int(d.Hours()) / 24
-		if h := int(d.Hours()) % 24; h != 0 {
-			return fmt.Sprintf("%d d %d h", days, h)
+	}, w)
+}
+
+// noteLabel is a wrapped, low-key explanatory line.
+func noteLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.LowImportance
+	return l
+}
+
+// banner is a highlighted strip: an icon, a message and buttons.
+func banner(icon fyne.Resource, msg fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+	var right fyne.CanvasObject
+	if len(buttons) > 0 {
+		right = container.NewHBox(buttons...)
+	}
+	return widget.NewCard("", "", container.NewBorder(nil, nil, widget.NewIcon(icon), right, msg))
+}
+
+// centeredLabel centres a word-wrapped label vertically at the full
+// width. In a Center container it would get its narrowest size, one word
+// a line, and stretch the window to thousands of pixels.
+func centeredLabel(l *widget.Label) fyne.CanvasObject {
+	return container.NewPadded(container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()))
+}
+
+// tightVBox stacks objects so that neighbours share their inner padding:
+// a sidebar row's two lines, or a figure and its caption, read as one
+// item.
+type tightVBox struct{}
+
+func (tightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
 		}
-		return fmt.Sprintf("%d d", days)
+		ms := o.MinSize()
+		s.Width = max(s.Width, ms.Width)
+		s.Height += ms.Height
+		n++
 	}
+	if n > 1 {
+		s.Height -= float32(n-1) * theme.InnerPadding()
+	}
+	return s
 }
 
-// humanPercent formats a fraction 0–1 as "65 %", rounded down as Fyne's
-// progress bar rounds its own "65%": the text beside a bar never says more
-// than the bar, nor "100 %" before the end.
-func humanPercent(f float64) string {
-	switch {
-	case f < 0 || f != f:
-		f = 0
-	case f > 1:
-		f = 1
+func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - theme.InnerPadding()
 	}
-	return fmt.Sprintf("%d %%", int(f*100))
-}
-
-// humanAge is humanDuration(now-t) + " ago", or "never" for a nil or zero
-// time.
-func humanAge(now time.Time, t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return "never"
-	}
-	return humanDuration(now.Sub(*t)) + " ago"
 }

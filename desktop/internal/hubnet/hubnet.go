@@ -1,7 +1,8 @@
-// Package hubnet puts the manager's embedded tailnet node (protocol/mesh)
-// in front of the hub: the agent listener on the node's tailnet port, each
-// connection's peer named by the node's WhoIs. It is the one place the two
-// meet, so restic-manager and the tailnet system tests serve agents the
+// Package hubnet opens the listeners the hub serves agents on: the
+// plain-TCP one (hosts prove themselves with tokens), and the embedded
+// tailnet node's (protocol/mesh) agent port, each connection's peer named
+// by the node's WhoIs. It is the one place the hub meets the network, so
+// restic-manager, the test fleet and the system tests serve agents the
 // same way, and desktop/hub (with the UI and its tests) never links tsnet.
 //
 // Imported by desktop/main.go (manager.go) and tests under desktop/.
@@ -9,13 +10,31 @@ package hubnet
 
 import (
 	"context"
+	"fmt"
+	"net"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/protocol/mesh"
 )
 
-// Name is the listener's name in the hub's logs and host events.
+// Name is the tailnet listener's name in the hub's logs and host events.
 const Name = "tailnet"
+
+// DefaultTCPAddr is the plain-TCP listener's default address: this
+// machine only, until the admin opens it to the LAN with --listen.
+const DefaultTCPAddr = "127.0.0.1:8931"
+
+// TCP opens the plain-TCP listener on addr ("" means DefaultTCPAddr).
+func TCP(addr string) (hub.Listener, error) {
+	if addr == "" {
+		addr = DefaultTCPAddr
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return hub.Listener{}, fmt.Errorf("listen for agents on %s: %w", addr, err)
+	}
+	return hub.Listener{Name: "tcp " + l.Addr().String(), L: l}, nil
+}
 
 // Listener opens node's agent port (mesh.AgentPort) as a hub listener whose
 // peers are identified by the tailnet, never by what they send.

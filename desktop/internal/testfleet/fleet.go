@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/hubnet"
 	"restic-manager/desktop/secrets"
 	"restic-manager/protocol"
 	"restic-manager/storage"
@@ -108,7 +109,7 @@ func (f *Fleet) shutdown() {
 // time; the same ports after that).
 func (f *Fleet) open(t testing.TB) {
 	t.Helper()
-	st, err := hub.OpenStore(f.StoreDir())
+	st, err := storage.OpenDir(f.StoreDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +140,12 @@ func (f *Fleet) open(t testing.TB) {
 			}
 		}()
 	}
-	tcp, err := hub.ListenTCP(f.Addr)
+	tcp, err := hubnet.TCP(f.Addr)
 	if err != nil {
 		stop()
 		t.Fatal(err)
 	}
-	tail, err := hub.ListenTCP(f.tailAddr)
+	tail, err := hubnet.TCP(f.tailAddr)
 	if err != nil {
 		tcp.L.Close()
 		stop()

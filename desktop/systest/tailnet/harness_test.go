@@ -69,7 +69,7 @@ type manager struct {
 func startManager(t testing.TB, ctl *meshtest.Control, dir string, sec *secrets.Memory) *manager {
 	t.Helper()
 	m := &manager{Dir: dir, Tap: &wireTap{}, sec: sec, logs: &testfleet.LogBuffer{}}
-	st, err := hub.OpenStore(dir)
+	st, err := storage.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func startManager(t testing.TB, ctl *meshtest.Control, dir string, sec *secrets.
 		t.Fatal(err)
 	}
 	l.L = m.Tap.listen(l.L)
-	plain, err := hub.ListenTCP("127.0.0.1:0")
+	plain, err := hubnet.TCP("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

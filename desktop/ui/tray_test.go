@@ -9,11 +9,11 @@ import (
 	"restic-manager/protocol"
 )
 
-func TestShellTrayPauseAllSchedulesTogglesTheHub(t *testing.T) {
-	h, st := shellHub(t, nil)
-	shellEnroll(t, st, "office-pc", "linux", time.Now().Add(-time.Hour))
-	u, _ := shellUI(t, h, Options{})
-	tr := newShellTray(u)
+func TestTrayPauseAllSchedulesTogglesTheHub(t *testing.T) {
+	h, st := storeHub(t, hub.Options{}, nil)
+	enrollHost(t, st, testHost("office-pc", "linux"), time.Now().Add(-time.Hour))
+	u, _ := newTestUI(t, h, Options{})
+	tr := newTrayMenu(u)
 	if tr.pause.Checked {
 		t.Fatal("Pause all schedules starts checked")
 	}
@@ -40,39 +40,39 @@ func TestShellTrayPauseAllSchedulesTogglesTheHub(t *testing.T) {
 	}
 }
 
-func TestShellTrayIconFollowsTheFleet(t *testing.T) {
-	h, st := shellHub(t, nil)
-	id := shellEnroll(t, st, "office-pc", "linux", time.Now().Add(-time.Hour))
-	u, app := shellUI(t, h, Options{})
-	if app.menu == nil || app.trayIcon() != icons.App {
-		t.Fatalf("tray: menu %v, icon %v; want the menu and the app icon", app.menu != nil, app.trayIcon())
+func TestTrayIconFollowsTheFleet(t *testing.T) {
+	h, st := storeHub(t, hub.Options{}, nil)
+	id := enrollHost(t, st, testHost("office-pc", "linux"), time.Now().Add(-time.Hour))
+	_, app := newTestUI(t, h, Options{})
+	if app.TrayMenu() == nil || app.TrayIcon() != icons.App {
+		t.Fatalf("tray: menu %v, icon %v; want the menu and the app icon", app.TrayMenu() != nil, app.TrayIcon())
 	}
 	// A failing backup: the next hub change turns the icon red. (The
 	// store is written directly, so poke the hub for a change.)
-	shellJob(t, st, id, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "boom", time.Now())
+	recordJob(t, st, id, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "boom", time.Now())
 	if err := h.SetHookShell(id, "/bin/sh"); err != nil { // publishes ChangeHost
 		t.Fatal(err)
 	}
-	shellWait(t, u, "the failed tray icon", func() bool { return app.trayIcon() == icons.Failed })
+	app.WaitFor(t, "the failed tray icon", func() bool { return app.TrayIcon() == icons.Failed })
 }
 
-func TestShellFleetState(t *testing.T) {
+func TestFleetState(t *testing.T) {
 	ok := hub.HostView{Host: hub.Host{Status: hub.StatusApproved}}
 	running := hub.HostView{Host: hub.Host{Status: hub.StatusApproved}, RunningJobs: 2}
 	failing := hub.HostView{Host: hub.Host{Status: hub.StatusApproved}, Failing: true, RunningJobs: 1}
 	pendingFailing := hub.HostView{Host: hub.Host{Status: hub.StatusPending}, Failing: true}
 	for _, c := range []struct {
 		hosts []hub.HostView
-		want  shellFleet
+		want  fleetState
 		line  string
 	}{
-		{nil, shellFleetOK, "All backups OK"},
-		{[]hub.HostView{ok, pendingFailing}, shellFleetOK, "All backups OK"},
-		{[]hub.HostView{ok, running}, shellFleetRunning, "2 jobs running"},
-		{[]hub.HostView{running, failing}, shellFleetFailing, "1 host failing"},
-		{[]hub.HostView{failing, failing}, shellFleetFailing, "2 hosts failing"},
+		{nil, fleetOK, "All backups OK"},
+		{[]hub.HostView{ok, pendingFailing}, fleetOK, "All backups OK"},
+		{[]hub.HostView{ok, running}, fleetRunning, "2 jobs running"},
+		{[]hub.HostView{running, failing}, fleetFailing, "1 host failing"},
+		{[]hub.HostView{failing, failing}, fleetFailing, "2 hosts failing"},
 	} {
-		got, line := shellFleetOf(c.hosts)
+		got, line := fleetStateOf(c.hosts)
 		if got != c.want || line != c.line {
 			t.Errorf("%d hosts: %v %q; want %v %q", len(c.hosts), got, line, c.want, c.line)
 		}

@@ -3,10 +3,11 @@ package ui
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 
+	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/desktop/secrets"
 )
 
@@ -15,11 +16,12 @@ import (
 // password entry, it is emptied on Save, and no widget of the tab, nor of
 // a freshly opened one, carries it.
 func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
-	e := newFormsEnv(t, "eta", "UTC")
-	sc := e.u.newScope()
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "eta", "UTC")
+	sc := e.newScope()
 	defer sc.close()
-	s := newSettingsView(e.u, sc, e.hostID)
-	w := e.u.win
+	s := newSettingsTab(e.UI, sc, hostID)
+	w := e.win
 	w.SetContent(s.obj)
 
 	pw := s.secrets[0]
@@ -36,23 +38,23 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 	const cred = "rest-s3cret-token"
 	test.Type(pw.entry, secret)
 	test.Type(s.secrets[2].entry, cred)
-	formsType(s.url, "rest:https://alice@backup.example:8000/eta")
-	formsType(s.hookShell, "bash -c")
+	uitest.Retype(s.url, "rest:https://alice@backup.example:8000/eta")
+	uitest.Retype(s.hookShell, "bash -c")
 	if s.saveBtn.Disabled() {
 		t.Fatalf("Save should be enabled; form says %v", s.form.firstError())
 	}
 	test.Tap(s.saveBtn)
 
-	formsWait(t, 5*time.Second, "the hub to report the password set", func() bool {
-		rs, _ := e.hub.Repository(e.hostID)
+	e.app.WaitFor(t, "the hub to report the password set", func() bool {
+		rs, _ := e.hub.Repository(hostID)
 		return rs.PasswordSet && rs.CredentialSet
 	})
-	e.pump(t)
-	rs, _ := e.hub.Repository(e.hostID)
+	e.waitChange(t, hub.ChangeHost, hostID)
+	rs, _ := e.hub.Repository(hostID)
 	if rs.URL != "rest:https://alice@backup.example:8000/eta" || rs.HookShell != "bash -c" || rs.UsernameSet || rs.AdminPasswordSet {
 		t.Errorf("hub settings %+v", rs)
 	}
-	if got, err := e.sec.Get(e.hostID, secrets.RepoPassword); err != nil || got != secret {
+	if got, err := e.sec.Get(hostID, secrets.RepoPassword); err != nil || got != secret {
 		t.Errorf("the secret store holds %q (err %v), want the typed password", got, err)
 	}
 	if pw.entry.Text != "" || s.secrets[2].entry.Text != "" {
@@ -67,8 +69,8 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 	for _, obj := range []struct {
 		name string
 		s    *settingsTab
-	}{{"the tab after Save", s}, {"a freshly opened tab", newSettingsView(e.u, sc, e.hostID)}} {
-		for _, txt := range formsTexts(obj.s.obj) {
+	}{{"the tab after Save", s}, {"a freshly opened tab", newSettingsTab(e.UI, sc, hostID)}} {
+		for _, txt := range uitest.Texts(obj.s.obj) {
 			if strings.Contains(txt, secret) || strings.Contains(txt, cred) {
 				t.Errorf("%s shows a secret: %q", obj.name, txt)
 			}
@@ -80,9 +82,9 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 
 	// Remove asks first, then the hub forgets it.
 	test.Tap(pw.remove)
-	formsTapDialogButton(t, w, "Yes")
-	e.pump(t)
-	if rs, _ := e.hub.Repository(e.hostID); rs.PasswordSet {
+	uitest.TapDialogButton(t, w, "Yes")
+	e.waitChange(t, hub.ChangeHost, hostID)
+	if rs, _ := e.hub.Repository(hostID); rs.PasswordSet {
 		t.Error("Remove did not clear the password")
 	}
 	if pw.state.Text != "not set" {
@@ -94,15 +96,16 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 // message points to the credential fields and does not repeat the password,
 // and Save stays disabled.
 func TestSettingsTabRefusesPasswordInURL(t *testing.T) {
-	e := newFormsEnv(t, "theta", "UTC")
-	sc := e.u.newScope()
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "theta", "UTC")
+	sc := e.newScope()
 	defer sc.close()
-	s := newSettingsView(e.u, sc, e.hostID)
-	e.show(t, s.obj)
+	s := newSettingsTab(e.UI, sc, hostID)
+	e.show(s.obj)
 
 	urlField := s.form.fields[0]
 	for _, bad := range []string{"rest:https://alice:hunter2@backup.example/theta", "rest:http://:hunter2@backup.example/theta"} {
-		formsType(s.url, bad)
+		uitest.Retype(s.url, bad)
 		if s.url.Validate() == nil {
 			t.Errorf("%q: the URL entry accepted it", bad)
 		}
@@ -114,12 +117,12 @@ func TestSettingsTabRefusesPasswordInURL(t *testing.T) {
 			t.Errorf("%q: message %q should point to the credential fields without repeating the password", bad, msg)
 		}
 	}
-	formsType(s.url, "rest:https://alice@backup.example/theta")
+	uitest.Retype(s.url, "rest:https://alice@backup.example/theta")
 	if s.saveBtn.Disabled() {
 		t.Fatalf("a URL without a password should be accepted; form says %v", s.form.firstError())
 	}
 	test.Tap(s.saveBtn)
-	if rs, _ := e.hub.Repository(e.hostID); rs.URL != "rest:https://alice@backup.example/theta" {
+	if rs, _ := e.hub.Repository(hostID); rs.URL != "rest:https://alice@backup.example/theta" {
 		t.Errorf("hub URL %q", rs.URL)
 	}
 }

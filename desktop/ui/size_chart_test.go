@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 )
 
 const (
@@ -177,8 +178,8 @@ func TestSizeChartRenders(t *testing.T) {
 	w := test.NewWindow(c)
 	defer w.Close()
 	w.Resize(fyne.NewSize(600, 300))
-	if !formsShows(c, "No size data yet") {
-		t.Errorf("an empty chart should explain itself, shows %q", formsTexts(c))
+	if !uitest.Shows(c, "No size data yet") {
+		t.Errorf("an empty chart should explain itself, shows %q", uitest.Texts(c))
 	}
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	c.setSeries(hub.SizeSeries{Snapshots: []hub.SizePoint{
@@ -200,7 +201,7 @@ func TestSizeChartRenders(t *testing.T) {
 	if dots != 2 || lines < 3 || texts < 4 {
 		t.Errorf("drawn: %d dots, %d lines, %d texts; want 2 dots, a segment and grid lines, tick labels and a legend", dots, lines, texts)
 	}
-	if formsShows(c, "No size data yet") {
+	if uitest.Shows(c, "No size data yet") {
 		t.Error("the empty state is still shown with data")
 	}
 }

@@ -21,9 +21,9 @@ import (
 // entry lost focus); a form's Save button is enabled only while every
 // input is valid.
 
-// formsField is one input with its check and the line under it that shows
+// checkedField is one input with its check and the line under it that shows
 // the hint, or the error while the text is refused.
-type formsField struct {
+type checkedField struct {
 	label string
 	entry *widget.Entry
 	hint  string
@@ -35,7 +35,7 @@ type formsField struct {
 }
 
 // err is the field's current refusal, or nil.
-func (f *formsField) err() error {
+func (f *checkedField) err() error {
 	if f.check == nil {
 		return nil
 	}
@@ -43,12 +43,12 @@ func (f *formsField) err() error {
 }
 
 // show updates the line under the entry.
-func (f *formsField) show() {
+func (f *checkedField) show() {
 	err := f.err()
 	switch {
 	case err != nil && (f.touched || f.entry.Text != ""):
 		f.msg.Importance = widget.DangerImportance
-		f.msg.SetText(formsMessage(err))
+		f.msg.SetText(fieldMessage(err))
 	default:
 		f.msg.Importance = widget.LowImportance
 		f.msg.SetText(f.hint)
@@ -61,17 +61,17 @@ func (f *formsField) show() {
 }
 
 // column is the entry with its message under it.
-func (f *formsField) column() fyne.CanvasObject { return container.NewVBox(f.entry, f.msg) }
+func (f *checkedField) column() fyne.CanvasObject { return container.NewVBox(f.entry, f.msg) }
 
 // cell is the label above the entry and its message (for grids).
-func (f *formsField) cell() fyne.CanvasObject {
+func (f *checkedField) cell() fyne.CanvasObject {
 	return container.NewVBox(widget.NewLabel(f.label), f.entry, f.msg)
 }
 
-// formsForm gathers fields and extra checks (a non-entry input such as a
+// checkedForm gathers fields and extra checks (a non-entry input such as a
 // group checklist), and says whether all pass.
-type formsForm struct {
-	fields []*formsField
+type checkedForm struct {
+	fields []*checkedField
 	extra  []func() error
 	// onChange runs after any input changed and the messages were
 	// updated, with the form's validity.
@@ -81,11 +81,11 @@ type formsForm struct {
 }
 
 // field adds an input. check may be nil (always valid).
-func (ff *formsForm) field(label string, e *widget.Entry, hint string, check func(string) error) *formsField {
+func (ff *checkedForm) field(label string, e *widget.Entry, hint string, check func(string) error) *checkedField {
 	msg := widget.NewLabel(hint)
 	msg.Wrapping = fyne.TextWrapWord
 	msg.SizeName = theme.SizeNameCaptionText
-	f := &formsField{label: label, entry: e, hint: hint, msg: msg, check: check}
+	f := &checkedField{label: label, entry: e, hint: hint, msg: msg, check: check}
 	if check != nil {
 		e.Validator = check
 	}
@@ -102,10 +102,10 @@ func (ff *formsForm) field(label string, e *widget.Entry, hint string, check fun
 
 // check adds a check of a non-entry input; the caller calls changed when
 // that input changes.
-func (ff *formsForm) check(fn func() error) { ff.extra = append(ff.extra, fn) }
+func (ff *checkedForm) check(fn func() error) { ff.extra = append(ff.extra, fn) }
 
 // firstError is the first refusal of the form, or nil.
-func (ff *formsForm) firstError() error {
+func (ff *checkedForm) firstError() error {
 	for _, f := range ff.fields {
 		if err := f.err(); err != nil {
 			return fmt.Errorf("%s: %w", f.label, err)
@@ -119,10 +119,10 @@ func (ff *formsForm) firstError() error {
 	return nil
 }
 
-func (ff *formsForm) valid() bool { return ff.firstError() == nil }
+func (ff *checkedForm) valid() bool { return ff.firstError() == nil }
 
 // changed refreshes every message and tells onChange.
-func (ff *formsForm) changed() {
+func (ff *checkedForm) changed() {
 	for _, f := range ff.fields {
 		f.show()
 	}
@@ -134,7 +134,7 @@ func (ff *formsForm) changed() {
 
 // fill sets entries' texts without counting as an edit: messages are
 // refreshed, onChange is not called (the caller updates its buttons).
-func (ff *formsForm) fill(fn func()) {
+func (ff *checkedForm) fill(fn func()) {
 	ff.quiet = true
 	for _, f := range ff.fields {
 		f.touched = false
@@ -146,8 +146,8 @@ func (ff *formsForm) fill(fn func()) {
 	ff.quiet = false
 }
 
-// formsRows lays fields out as "label: entry / message" rows.
-func formsRows(fields ...*formsField) fyne.CanvasObject {
+// fieldRows lays fields out as "label: entry / message" rows.
+func fieldRows(fields ...*checkedField) fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, f := range fields {
 		l := widget.NewLabel(f.label)
@@ -157,25 +157,20 @@ func formsRows(fields ...*formsField) fyne.CanvasObject {
 	return container.New(layout.NewFormLayout(), objs...)
 }
 
-// formsMessage shortens a hub refusal for the line under an input: the
-// hub's errors read "cron \"61 * * * *\": invalid: minute field …"; the
-// input already shows the text, so only the reason after "invalid: " is
-// kept.
-func formsMessage(err error) string {
+// fieldMessage is a refusal as the line under an input says it: a hub
+// *FieldError by its reason alone (the input already shows the text and
+// its label), anything else whole; capitalised.
+func fieldMessage(err error) string {
 	msg := err.Error()
-	if errors.Is(err, hub.ErrInvalid) {
-		if _, after, ok := strings.Cut(msg, hub.ErrInvalid.Error()+": "); ok {
-			msg = after
-		}
+	var fe *hub.FieldError
+	if errors.As(err, &fe) {
+		msg = fe.Reason
 	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return msg
+	return capitalize(msg)
 }
 
-// formsCount checks an optional non-negative whole number (empty = unset).
-func formsCount(s string) error {
+// checkCount checks an optional non-negative whole number (empty = unset).
+func checkCount(s string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
@@ -183,29 +178,29 @@ func formsCount(s string) error {
 	n, err := strconv.Atoi(s)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%q is not a whole number; use 0 or more, or leave it empty", formsShort(s))
+		return fmt.Errorf("%q is not a whole number; use 0 or more, or leave it empty", shorten(s))
 	case n < 0:
 		return errors.New("must not be negative; use 0 or more, or leave it empty")
 	}
 	return nil
 }
 
-// formsParseCount reads a field formsCount accepted (empty is 0).
-func formsParseCount(s string) int {
+// parseCount reads a field checkCount accepted (empty is 0).
+func parseCount(s string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(s))
 	return max(n, 0)
 }
 
-// formsCountText is the entry text of a count: "" for 0 (unset).
-func formsCountText(n int) string {
+// countText is the entry text of a count: "" for 0 (unset).
+func countText(n int) string {
 	if n == 0 {
 		return ""
 	}
 	return strconv.Itoa(n)
 }
 
-// formsLines splits a multi-line entry into its non-blank lines, trimmed.
-func formsLines(s string) []string {
+// splitLines splits a multi-line entry into its non-blank lines, trimmed.
+func splitLines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -215,34 +210,26 @@ func formsLines(s string) []string {
 	return out
 }
 
-// formsShort cuts user input quoted in a message.
-func formsShort(s string) string {
+// shorten cuts user input quoted in a message.
+func shorten(s string) string {
 	if r := []rune(s); len(r) > 40 {
 		return string(r[:40]) + "…"
 	}
 	return s
 }
 
-// formsNote is a wrapped, low-key explanatory line.
-func formsNote(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.LowImportance
-	return l
-}
-
-// formsStatus is the line under a form's buttons that says what the last
+// statusLine is the line under a form's buttons that says what the last
 // action did (or why it failed).
-type formsStatus struct{ label *widget.Label }
+type statusLine struct{ label *widget.Label }
 
-func newFormsStatus() *formsStatus {
+func newStatusLine() *statusLine {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord
 	l.Hide()
-	return &formsStatus{label: l}
+	return &statusLine{label: l}
 }
 
-func (s *formsStatus) set(text string, imp widget.Importance) {
+func (s *statusLine) set(text string, imp widget.Importance) {
 	s.label.Importance = imp
 	s.label.SetText(text)
 	if text == "" {
@@ -252,12 +239,12 @@ func (s *formsStatus) set(text string, imp widget.Importance) {
 	}
 }
 
-func (s *formsStatus) ok(text string)   { s.set(text, widget.SuccessImportance) }
-func (s *formsStatus) fail(text string) { s.set(text, widget.DangerImportance) }
-func (s *formsStatus) clear()           { s.set("", widget.MediumImportance) }
+func (s *statusLine) ok(text string)   { s.set(text, widget.SuccessImportance) }
+func (s *statusLine) fail(text string) { s.set(text, widget.DangerImportance) }
+func (s *statusLine) clear()           { s.set("", widget.MediumImportance) }
 
-// formsOfflineNote is what a saved change means for the agent now.
-func formsOfflineNote(u *UI, hostID string) string {
+// offlineNote is what a saved change means for the agent now.
+func offlineNote(u *UI, hostID string) string {
 	d, err := u.hub.Host(hostID)
 	if err != nil || d.Online {
 		return "The agent has been sent the change."

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/protocol"
 	"restic-manager/storage"
 )
@@ -14,40 +15,41 @@ import (
 // source group, and the chart fed from the hub's size series; without
 // data it says what will fill it.
 func TestOverviewTabShowsRepository(t *testing.T) {
-	e := newFormsEnv(t, "delta", "UTC")
-	sc := e.u.newScope()
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "delta", "UTC")
+	sc := e.newScope()
 	defer sc.close()
 
-	empty := newOverviewView(e.u, sc, e.hostID)
-	e.show(t, empty.obj)
+	empty := newOverviewTab(e.UI, sc, hostID)
+	e.show(empty.obj)
 	if empty.total.Text != "not reported yet" || empty.check.Text != "never" || !empty.groupsEmpty.Visible() {
 		t.Errorf("empty overview: total %q, check %q, groups hint visible %v", empty.total.Text, empty.check.Text, empty.groupsEmpty.Visible())
 	}
-	if !formsShows(empty.chart, "No size data yet") {
-		t.Errorf("the empty chart should say what fills it, shows %q", formsTexts(empty.chart))
+	if !uitest.Shows(empty.chart, "No size data yet") {
+		t.Errorf("the empty chart should say what fills it, shows %q", uitest.Texts(empty.chart))
 	}
 
 	now := time.Now().UTC()
 	checked, pruned := now.Add(-3*time.Hour), now.Add(-26*time.Hour)
 	u64 := func(v uint64) *uint64 { return &v }
 	count, status, lock := 2, "ok", true
-	if err := e.st.MergeRepoStats(e.hostID, &protocol.RepoStats{TotalSizeBytes: u64(3 << 30), RawSizeBytes: u64(1 << 30),
+	if err := e.st.MergeRepoStats(hostID, &protocol.RepoStats{TotalSizeBytes: u64(3 << 30), RawSizeBytes: u64(1 << 30),
 		UniqueFiles: u64(1234567), SnapshotCount: &count, LastCheckAt: &checked, LastCheckStatus: &status,
 		LockPresent: &lock, LastPruneAt: &pruned, LastPruneFreedBytes: u64(512 << 20)}, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.ReplaceSnapshots(e.hostID, []storage.Snapshot{
+	if err := e.st.ReplaceSnapshots(hostID, []storage.Snapshot{
 		{ID: strings.Repeat("a", 64), ShortID: "aaaaaaaa", Time: now.Add(-48 * time.Hour), Hostname: "delta", Paths: []string{"/srv"}, Tags: []string{"docs"}, SizeBytes: u64(100 << 20)},
 		{ID: strings.Repeat("b", 64), ShortID: "bbbbbbbb", Time: now.Add(-24 * time.Hour), Hostname: "delta", Paths: []string{"/srv"}, Tags: []string{"docs"}, SizeBytes: u64(120 << 20)},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.hub.PutSourceGroup(e.hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv"}}); err != nil {
+	if err := e.hub.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv"}}); err != nil {
 		t.Fatal(err)
 	}
 
-	o := newOverviewView(e.u, sc, e.hostID)
-	e.show(t, o.obj)
+	o := newOverviewTab(e.UI, sc, hostID)
+	e.show(o.obj)
 	for _, c := range []struct{ what, got, want string }{
 		{"restore size", o.total.Text, "3.0 GiB"},
 		{"stored", o.raw.Text, "1.0 GiB"},
@@ -63,20 +65,20 @@ func TestOverviewTabShowsRepository(t *testing.T) {
 	if o.lock.Text != "present" || !strings.Contains(o.statsNote.Text, "A lock is present") || !o.statsNote.Visible() {
 		t.Errorf("lock = %q, note %q: want the lock present and explained", o.lock.Text, o.statsNote.Text)
 	}
-	if o.groupsEmpty.Visible() || !formsShows(o.groupsBox, "docs") || !formsShows(o.groupsBox, "no backup has finished yet") {
-		t.Errorf("groups card shows %q", formsTexts(o.groupsBox))
+	if o.groupsEmpty.Visible() || !uitest.Shows(o.groupsBox, "docs") || !uitest.Shows(o.groupsBox, "no backup has finished yet") {
+		t.Errorf("groups card shows %q", uitest.Texts(o.groupsBox))
 	}
-	d := formsChartModel(o)
+	d := chartModelOf(o)
 	if len(d.Series) != 3 || d.Series[0].Name != sizeChartRestoreName || d.Series[1].Name != sizeChartStoredName ||
 		d.Series[2].Name != "docs" || len(d.Series[2].Points) != 2 {
 		t.Errorf("chart series %+v, want the repository's two lines and docs' two snapshots", d.Series)
 	}
-	if formsShows(o.chart, "No size data yet") {
+	if uitest.Shows(o.chart, "No size data yet") {
 		t.Error("the chart still shows its empty state")
 	}
 }
 
-// formsChartModel is the model the chart last drew.
-func formsChartModel(o *overviewTab) sizeChartData {
+// chartModelOf is the model the chart last drew.
+func chartModelOf(o *overviewTab) sizeChartData {
 	return sizeChartModel(o.chart.series, 4, 4, o.chart.loc)
 }

@@ -8,11 +8,12 @@ import (
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/testfleet"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/icons"
 )
 
-// shellHostStatus is the host's approval state as the hub stores it.
-func shellHostStatus(t *testing.T, h *hub.Hub, id string) string {
+// hostStatus is the host's approval state as the hub stores it.
+func hostStatus(t *testing.T, h *hub.Hub, id string) string {
 	t.Helper()
 	d, err := h.Host(id)
 	if err != nil {
@@ -21,37 +22,37 @@ func shellHostStatus(t *testing.T, h *hub.Hub, id string) string {
 	return d.Host.Status
 }
 
-func TestShellApprovePendingHostFromTheDashboard(t *testing.T) {
+func TestApprovePendingHostFromTheDashboard(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
-	u, _ := shellUI(t, f.Hub, Options{})
+	u, app := newTestUI(t, f.Hub, Options{})
 	d := u.main.dash
 	p := f.PendingPeer(t, "kiosk") // arrives while the window is open
 
-	shellWait(t, u, "the dashboard to offer approving kiosk", func() bool { return d.approve[p.HostID] != nil })
-	if icon, age, badge := shellSidebarRow(t, u.main, "kiosk"); icon != icons.Pending || badge != "pending" || age != "waiting for approval" {
+	app.WaitFor(t, "the dashboard to offer approving kiosk", func() bool { return d.approve[p.HostID] != nil })
+	if icon, age, badge := renderedSidebarRow(t, u.main, "kiosk"); icon != icons.Pending || badge != "pending" || age != "waiting for approval" {
 		t.Errorf("kiosk's sidebar row = %s, %q, badge %q; want the pending icon and badge", icon.Name(), age, badge)
 	}
 	test.Tap(d.approve[p.HostID])
 
 	testfleet.WaitFor(t, testfleet.Wait, "the agent to hear it is approved", func() bool { return p.Status() == hub.StatusApproved })
-	if s := shellHostStatus(t, f.Hub, p.HostID); s != hub.StatusApproved {
+	if s := hostStatus(t, f.Hub, p.HostID); s != hub.StatusApproved {
 		t.Fatalf("hub says kiosk is %s; want approved", s)
 	}
 	hosts, err := f.Hub.Hosts()
 	if err != nil || len(hosts) != 1 || hosts[0].Pending || hosts[0].Host.Status != hub.StatusApproved {
 		t.Fatalf("hub lists %+v, %v; want kiosk approved", hosts, err)
 	}
-	shellWait(t, u, "the pending list to empty", func() bool { return len(d.last.Pending) == 0 && d.approve[p.HostID] == nil })
-	shellWait(t, u, "kiosk's row to lose its badge", func() bool {
-		_, _, badge := shellSidebarRow(t, u.main, "kiosk")
+	app.WaitFor(t, "the pending list to empty", func() bool { return len(d.last.Pending) == 0 && d.approve[p.HostID] == nil })
+	app.WaitFor(t, "kiosk's row to lose its badge", func() bool {
+		_, _, badge := renderedSidebarRow(t, u.main, "kiosk")
 		return badge == ""
 	})
 }
 
-func TestShellApprovePendingHostFromItsHeader(t *testing.T) {
+func TestApprovePendingHostFromItsHeader(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
 	p := f.PendingPeer(t, "kiosk")
-	u, _ := shellUI(t, f.Hub, Options{})
+	u, app := newTestUI(t, f.Hub, Options{})
 	u.main.show(p.HostID)
 	v := u.main.host
 	if !v.pending.Visible() || v.rejected.Visible() {
@@ -62,42 +63,42 @@ func TestShellApprovePendingHostFromItsHeader(t *testing.T) {
 	}
 	test.Tap(v.approve)
 	testfleet.WaitFor(t, testfleet.Wait, "the agent to hear it is approved", func() bool { return p.Status() == hub.StatusApproved })
-	if s := shellHostStatus(t, f.Hub, p.HostID); s != hub.StatusApproved {
+	if s := hostStatus(t, f.Hub, p.HostID); s != hub.StatusApproved {
 		t.Fatalf("hub says kiosk is %s; want approved", s)
 	}
-	shellWait(t, u, "the pending banner to go", func() bool { return !v.pending.Visible() })
+	app.WaitFor(t, "the pending banner to go", func() bool { return !v.pending.Visible() })
 }
 
-func TestShellRejectPendingHost(t *testing.T) {
+func TestRejectPendingHost(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
 	p := f.PendingPeer(t, "intruder")
-	u, _ := shellUI(t, f.Hub, Options{})
+	u, app := newTestUI(t, f.Hub, Options{})
 	u.main.show(p.HostID)
 	v := u.main.host
 
 	// Reject asks first; Cancel leaves the host pending.
 	test.Tap(v.reject)
-	dlg := shellTopOverlay(u)
+	dlg := u.win.Canvas().Overlays().Top()
 	if dlg == nil {
 		t.Fatal("Reject opened no confirmation")
 	}
-	test.Tap(shellButton(dlg, "Cancel"))
-	if s := shellHostStatus(t, f.Hub, p.HostID); s != hub.StatusPending {
+	test.Tap(uitest.Button(dlg, "Cancel"))
+	if s := hostStatus(t, f.Hub, p.HostID); s != hub.StatusPending {
 		t.Fatalf("after Cancel the host is %s; want pending", s)
 	}
 
 	test.Tap(v.reject)
-	confirm := shellButton(shellTopOverlay(u), "Reject")
+	confirm := uitest.Button(u.win.Canvas().Overlays().Top(), "Reject")
 	if confirm == nil {
 		t.Fatal("the confirmation has no Reject button")
 	}
 	test.Tap(confirm)
-	if s := shellHostStatus(t, f.Hub, p.HostID); s != hub.StatusRejected {
+	if s := hostStatus(t, f.Hub, p.HostID); s != hub.StatusRejected {
 		t.Fatalf("hub says the host is %s; want rejected", s)
 	}
-	shellWait(t, u, "the rejected banner", func() bool { return v.rejected.Visible() && !v.pending.Visible() })
-	shellWait(t, u, "the sidebar's rejected badge", func() bool {
-		_, _, badge := shellSidebarRow(t, u.main, "intruder")
+	app.WaitFor(t, "the rejected banner", func() bool { return v.rejected.Visible() && !v.pending.Visible() })
+	app.WaitFor(t, "the sidebar's rejected badge", func() bool {
+		_, _, badge := renderedSidebarRow(t, u.main, "intruder")
 		return badge == "rejected"
 	})
 	// The dashboard no longer offers it.
@@ -107,25 +108,25 @@ func TestShellRejectPendingHost(t *testing.T) {
 	}
 }
 
-func TestShellDashboardShowsRunningJobProgress(t *testing.T) {
+func TestDashboardShowsRunningJobProgress(t *testing.T) {
 	f := testfleet.New(t, testfleet.Options{})
 	a := f.StartAgent(t, testfleet.AgentOptions{Name: "office-pc", BigFileMiB: 16, UploadKbps: 512})
-	u, _ := shellUI(t, f.Hub, Options{})
+	u, app := newTestUI(t, f.Hub, Options{})
 	d := u.main.dash
 	job := f.RunNow(t, a.HostID, hub.RunRequest{Kind: "backup", Group: testfleet.Group})
 
-	shellWait(t, u, "a progress bar for the running backup", func() bool { return d.bars[job] != nil })
+	app.WaitFor(t, "a progress bar for the running backup", func() bool { return d.bars[job] != nil })
 	if len(d.last.Running) != 1 || d.last.Running[0].Title != "office-pc — backup of "+testfleet.Group {
 		t.Errorf("running list %+v; want the backup of %s on office-pc", d.last.Running, testfleet.Group)
 	}
-	shellWait(t, u, "the bar to move", func() bool {
+	app.WaitFor(t, "the bar to move", func() bool {
 		p, ok := f.Hub.Progress(job)
-		bar := d.bars[job]
-		return ok && bar != nil && bar.Value > 0 && bar.Value <= 1 && strings.Contains(d.barText[job].Text, "%") && p.PercentDone > 0
+		v, shown := d.barValue(job)
+		return ok && shown && v > 0 && v <= 1 && strings.Contains(d.barText[job].Text, "%") && p.PercentDone > 0
 	})
 	if err := f.Hub.CancelJob(job); err != nil {
 		t.Fatal(err)
 	}
 	f.WaitJob(t, job, "cancelled")
-	shellWait(t, u, "the running list to empty", func() bool { return len(d.last.Running) == 0 && d.bars[job] == nil })
+	app.WaitFor(t, "the running list to empty", func() bool { return len(d.last.Running) == 0 && d.bars[job] == nil })
 }

@@ -8,17 +8,18 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 )
 
-func TestShellInstallCommands(t *testing.T) {
+func TestInstallCommands(t *testing.T) {
 	for _, c := range []struct {
 		name          string
-		in            shellInstall
+		in            installParams
 		linux, window []string
 	}{
 		{
 			name: "LAN listener, amd64",
-			in:   shellInstall{Manager: "ws://manager.example:8931", Token: "TOKEN", Arch: "amd64", Version: "0.1.0"},
+			in:   installParams{Manager: "ws://manager.example:8931", Token: "TOKEN", Arch: "amd64", Version: "0.1.0"},
 			linux: []string{
 				"sudo install -m 0755 restic-agent_0.1.0_linux_amd64 /usr/local/bin/restic-agent",
 				"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
@@ -56,7 +57,7 @@ func TestShellInstallCommands(t *testing.T) {
 			// PowerShell's '…' strings double a quote (the dialog refuses
 			// quotes in an address; the escaping is the last line of defence).
 			name:  "tailnet name on arm64, with characters to escape",
-			in:    shellInstall{Manager: "restic-manager%1", Token: "ab-_9'z", Arch: "arm64", Version: "0.2.0"},
+			in:    installParams{Manager: "restic-manager%1", Token: "ab-_9'z", Arch: "arm64", Version: "0.2.0"},
 			linux: []string{"sudo install -m 0755 restic-agent_0.2.0_linux_arm64 /usr/local/bin/restic-agent", "ExecStart=/usr/local/bin/restic-agent --manager restic-manager%%1 --enroll ab-_9'z --state /var/lib/restic-agent"},
 			window: []string{
 				`Copy-Item .\restic-agent_0.2.0_windows_arm64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
@@ -65,17 +66,17 @@ func TestShellInstallCommands(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			linux := strings.Split(shellLinuxCommands(c.in), "\n")
-			windows := strings.Split(shellWindowsCommands(c.in), "\n")
-			shellHasLines(t, "linux", linux, c.linux, c.name == "LAN listener, amd64")
-			shellHasLines(t, "windows", windows, c.window, c.name == "LAN listener, amd64")
+			linux := strings.Split(linuxInstallCommands(c.in), "\n")
+			windows := strings.Split(windowsInstallCommands(c.in), "\n")
+			hasLines(t, "linux", linux, c.linux, c.name == "LAN listener, amd64")
+			hasLines(t, "windows", windows, c.window, c.name == "LAN listener, amd64")
 		})
 	}
 }
 
-// shellHasLines checks that got holds want's lines (exactly got, when
+// hasLines checks that got holds want's lines (exactly got, when
 // whole).
-func shellHasLines(t *testing.T, what string, got, want []string, whole bool) {
+func hasLines(t *testing.T, what string, got, want []string, whole bool) {
 	t.Helper()
 	if whole {
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -94,7 +95,7 @@ func shellHasLines(t *testing.T, what string, got, want []string, whole bool) {
 	}
 }
 
-func TestShellTokenFieldsValidate(t *testing.T) {
+func TestTokenFieldsValidate(t *testing.T) {
 	for _, c := range []struct {
 		in   string
 		want time.Duration // 0: refused
@@ -103,7 +104,7 @@ func TestShellTokenFieldsValidate(t *testing.T) {
 		{"48", 48 * time.Hour}, {" 2 h ", 2 * time.Hour}, {"90d", 90 * 24 * time.Hour},
 		{"", 0}, {"soon", 0}, {"0", 0}, {"30s", 0}, {"91d", 0}, {"-1h", 0}, {"d", 0},
 	} {
-		got, err := shellParseTTL(c.in)
+		got, err := parseTokenTTL(c.in)
 		if (err == nil) != (c.want != 0) || got != c.want {
 			t.Errorf("valid for %q = %v, %v; want %v", c.in, got, err, c.want)
 		}
@@ -112,21 +113,21 @@ func TestShellTokenFieldsValidate(t *testing.T) {
 		in   string
 		want int
 	}{{"1", 1}, {" 25 ", 25}, {"1000", 1000}, {"0", 0}, {"1001", 0}, {"-3", 0}, {"two", 0}, {"1.5", 0}} {
-		got, err := shellParseUses(c.in)
+		got, err := parseTokenUses(c.in)
 		if (err == nil) != (c.want != 0) || got != c.want {
 			t.Errorf("uses %q = %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
 }
 
-func TestShellAddHostCreatesTokenAndShowsCommands(t *testing.T) {
-	h, _ := shellHub(t, nil)
-	u, app := shellUI(t, h, Options{AgentURLs: []string{"ws://192.168.1.20:8931", "restic-manager"}})
-	a := u.shellOpenAddHost()
+func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
+	h, _ := storeHub(t, hub.Options{}, nil)
+	u, app := newTestUI(t, h, Options{AgentURLs: []string{"ws://192.168.1.20:8931", "restic-manager"}})
+	a := newAddHostDialog(u)
 	if a.create.Disabled() || a.uses.Text != "1" || a.ttl.Text != "24h" {
 		t.Errorf("defaults: uses %q, valid for %q; want 1 and 24h", a.uses.Text, a.ttl.Text)
 	}
-	if shellButton(a.tokens, "Revoke") != nil {
+	if uitest.Button(a.tokens, "Revoke") != nil {
 		t.Error("a fresh store lists a token")
 	}
 
@@ -200,25 +201,25 @@ func TestShellAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	if _, open := u.bus.listeners[a.sc]; open {
 		t.Error("the closed dialog still listens to the hub")
 	}
-	b := u.shellOpenAddHost()
+	b := newAddHostDialog(u)
 	rev := b.revoke[tok.ID]
 	if rev == nil {
 		t.Fatalf("the token list lacks %s", tok.ID)
 	}
-	if line := shellTokenLine(tok, time.Now()); !strings.Contains(line, "3 of 3 uses left · expires in 1 h 59 min") && !strings.Contains(line, "3 of 3 uses left · expires in 2 h") {
+	if line := tokenLine(tok, time.Now()); !strings.Contains(line, "3 of 3 uses left · expires in 1 h 59 min") && !strings.Contains(line, "3 of 3 uses left · expires in 2 h") {
 		t.Errorf("token line %q; want 3 of 3 uses left, expiring in about 2 h", line)
 	}
 	test.Tap(rev)
 	if toks, _ := h.EnrollTokens(); len(toks) != 0 {
 		t.Fatalf("after Revoke the hub has %+v", toks)
 	}
-	shellWait(t, u, "the revoked token to leave the list", func() bool { return b.revoke[tok.ID] == nil })
+	app.WaitFor(t, "the revoked token to leave the list", func() bool { return b.revoke[tok.ID] == nil })
 }
 
-func TestShellAddHostWithoutListenerNamesThisMachine(t *testing.T) {
-	h, _ := shellHub(t, nil)
-	u, _ := shellUI(t, h, Options{})
-	a := u.shellOpenAddHost()
+func TestAddHostWithoutListenerNamesThisMachine(t *testing.T) {
+	h, _ := storeHub(t, hub.Options{}, nil)
+	u, _ := newTestUI(t, h, Options{})
+	a := newAddHostDialog(u)
 	test.Tap(a.create)
 	if !strings.HasPrefix(a.manager.Text, "ws://") || !strings.HasSuffix(a.manager.Text, ":8931") || strings.Contains(a.manager.Text, "127.0.0.1") {
 		t.Errorf("manager address %q; want ws://<this machine>:8931", a.manager.Text)
@@ -232,7 +233,7 @@ func TestShellAddHostWithoutListenerNamesThisMachine(t *testing.T) {
 	}
 }
 
-func TestShellManagerChoices(t *testing.T) {
+func TestManagerChoices(t *testing.T) {
 	for _, c := range []struct {
 		urls    []string
 		first   string
@@ -243,7 +244,7 @@ func TestShellManagerChoices(t *testing.T) {
 		{[]string{"ws://127.0.0.1:8931"}, "ws://127.0.0.1:8931", []string{"ws://127.0.0.1:8931", "ws://laptop:8931"}, "loopback: also this machine's name"},
 		{[]string{"restic-manager", "ws://10.0.0.5:9000"}, "restic-manager", []string{"restic-manager", "ws://10.0.0.5:9000"}, "tailnet first, LAN second"},
 	} {
-		first, offered := shellManagerChoices(c.urls, "laptop")
+		first, offered := managerChoices(c.urls, "laptop")
 		if first != c.first || strings.Join(offered, " ") != strings.Join(c.offered, " ") {
 			t.Errorf("%s: %q, %q; want %q, %q", c.comment, first, offered, c.first, c.offered)
 		}

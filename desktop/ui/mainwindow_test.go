@@ -11,16 +11,18 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/icons"
 	"restic-manager/protocol"
 	"restic-manager/protocol/mesh"
 )
 
-// shellSidebarRow finds the rendered sidebar row showing name and returns
+// renderedSidebarRow finds the rendered sidebar row showing name and returns
 // its icon, second line and badge ("" when hidden).
-func shellSidebarRow(t *testing.T, m *mainWindow, name string) (fyne.Resource, string, string) {
+func renderedSidebarRow(t *testing.T, m *mainWindow, name string) (fyne.Resource, string, string) {
 	t.Helper()
-	for _, o := range shellObjects(m.list) {
+	for _, o := range uitest.Objects(m.list) {
 		row, ok := o.(*fyne.Container)
 		if !ok || len(row.Objects) != 3 {
 			continue
@@ -45,7 +47,7 @@ func shellSidebarRow(t *testing.T, m *mainWindow, name string) (fyne.Resource, s
 	return nil, "", ""
 }
 
-func shellShownNames(m *mainWindow) []string {
+func shownNames(m *mainWindow) []string {
 	var out []string
 	for _, v := range m.shown {
 		out = append(out, v.Host.DisplayName())
@@ -53,25 +55,25 @@ func shellShownNames(m *mainWindow) []string {
 	return out
 }
 
-func TestShellSidebarShowsFailingAndNeverBackedUpHosts(t *testing.T) {
-	now := func() time.Time { return shellT0 }
-	h, st := shellHub(t, now)
-	failing := shellEnroll(t, st, "office-pc", "linux", shellT0.Add(-72*time.Hour))
-	shellEnroll(t, st, "front-desk", "windows", shellT0.Add(-time.Hour))
-	shellJob(t, st, failing, "job-ok", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", shellT0.Add(-3*time.Hour))
-	shellJob(t, st, failing, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "repository is locked\nretry later", shellT0.Add(-time.Hour))
+func TestSidebarShowsFailingAndNeverBackedUpHosts(t *testing.T) {
+	now := func() time.Time { return testNow }
+	h, st := storeHub(t, hub.Options{Now: now}, nil)
+	failing := enrollHost(t, st, testHost("office-pc", "linux"), testNow.Add(-72*time.Hour))
+	enrollHost(t, st, testHost("front-desk", "windows"), testNow.Add(-time.Hour))
+	recordJob(t, st, failing, "job-ok", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", testNow.Add(-3*time.Hour))
+	recordJob(t, st, failing, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "repository is locked\nretry later", testNow.Add(-time.Hour))
 
-	u, _ := shellUI(t, h, Options{Now: now})
+	u, _ := newTestUI(t, h, Options{Now: now})
 	m := u.main
-	icon, age, badge := shellSidebarRow(t, m, "office-pc")
+	icon, age, badge := renderedSidebarRow(t, m, "office-pc")
 	if icon != icons.Failed || age != "last backup 3 h ago" || badge != "" {
 		t.Errorf("office-pc row = %s, %q, badge %q; want the failed icon, %q, no badge", icon.Name(), age, badge, "last backup 3 h ago")
 	}
-	icon, age, badge = shellSidebarRow(t, m, "front-desk")
+	icon, age, badge = renderedSidebarRow(t, m, "front-desk")
 	if icon != icons.Offline || age != "last backup never" || badge != "" {
 		t.Errorf("front-desk row = %s, %q, badge %q; want the offline icon, %q, no badge", icon.Name(), age, badge, "last backup never")
 	}
-	_, fleet, _ := shellSidebarRow(t, m, "All hosts")
+	_, fleet, _ := renderedSidebarRow(t, m, "All hosts")
 	if fleet != "2 hosts, 0 online" {
 		t.Errorf("All hosts row says %q; want %q", fleet, "2 hosts, 0 online")
 	}
@@ -91,14 +93,14 @@ func TestShellSidebarShowsFailingAndNeverBackedUpHosts(t *testing.T) {
 	}
 }
 
-func TestShellSidebarFilter(t *testing.T) {
-	now := func() time.Time { return shellT0 }
-	h, st := shellHub(t, now)
-	office := shellEnroll(t, st, "office-pc", "linux", shellT0.Add(-time.Hour))
-	shellEnroll(t, st, "front-desk", "windows", shellT0.Add(-time.Hour))
-	shellEnroll(t, st, "nas", "linux", shellT0.Add(-time.Hour))
-	shellJob(t, st, office, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "boom", shellT0.Add(-time.Minute))
-	u, _ := shellUI(t, h, Options{Now: now})
+func TestSidebarFilter(t *testing.T) {
+	now := func() time.Time { return testNow }
+	h, st := storeHub(t, hub.Options{Now: now}, nil)
+	office := enrollHost(t, st, testHost("office-pc", "linux"), testNow.Add(-time.Hour))
+	enrollHost(t, st, testHost("front-desk", "windows"), testNow.Add(-time.Hour))
+	enrollHost(t, st, testHost("nas", "linux"), testNow.Add(-time.Hour))
+	recordJob(t, st, office, "job-bad", protocol.KindBackup, "docs", protocol.StatusFailed, "boom", testNow.Add(-time.Minute))
+	u, _ := newTestUI(t, h, Options{Now: now})
 	m := u.main
 
 	for _, c := range []struct {
@@ -115,7 +117,7 @@ func TestShellSidebarFilter(t *testing.T) {
 		{"linux desk", nil},
 	} {
 		m.filter.SetText(c.query)
-		if got := shellShownNames(m); !slices.Equal(got, c.want) {
+		if got := shownNames(m); !slices.Equal(got, c.want) {
 			t.Errorf("filter %q shows %v; want %v", c.query, got, c.want)
 		}
 		if n := m.list.Length(); n != 1+len(c.want) {
@@ -144,8 +146,8 @@ func TestShellSidebarFilter(t *testing.T) {
 	}
 }
 
-func TestShellDashboardStaleListHonoursStaleAfter(t *testing.T) {
-	now := func() time.Time { return shellT0 }
+func TestDashboardStaleListHonoursStaleAfter(t *testing.T) {
+	now := func() time.Time { return testNow }
 	for _, c := range []struct {
 		after time.Duration
 		title string
@@ -156,15 +158,15 @@ func TestShellDashboardStaleListHonoursStaleAfter(t *testing.T) {
 		{2 * time.Hour, "No successful backup in the last 2 hours", []string{"fresh", "old-backup", "old-never"}},
 	} {
 		t.Run(fmt.Sprint(c.after), func(t *testing.T) {
-			h, st := shellHub(t, now)
-			fresh := shellEnroll(t, st, "fresh", "linux", shellT0.Add(-100*time.Hour))
-			old := shellEnroll(t, st, "old-backup", "linux", shellT0.Add(-100*time.Hour))
-			shellEnroll(t, st, "old-never", "linux", shellT0.Add(-72*time.Hour))
-			shellEnroll(t, st, "new-never", "linux", shellT0.Add(-time.Hour)) // too new to be stale
-			shellJob(t, st, fresh, "j1", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", shellT0.Add(-3*time.Hour))
-			shellJob(t, st, old, "j2", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", shellT0.Add(-30*time.Hour))
+			h, st := storeHub(t, hub.Options{Now: now}, nil)
+			fresh := enrollHost(t, st, testHost("fresh", "linux"), testNow.Add(-100*time.Hour))
+			old := enrollHost(t, st, testHost("old-backup", "linux"), testNow.Add(-100*time.Hour))
+			enrollHost(t, st, testHost("old-never", "linux"), testNow.Add(-72*time.Hour))
+			enrollHost(t, st, testHost("new-never", "linux"), testNow.Add(-time.Hour)) // too new to be stale
+			recordJob(t, st, fresh, "j1", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", testNow.Add(-3*time.Hour))
+			recordJob(t, st, old, "j2", protocol.KindBackup, "docs", protocol.StatusSucceeded, "", testNow.Add(-30*time.Hour))
 
-			u, _ := shellUI(t, h, Options{Now: now, StaleAfter: c.after})
+			u, _ := newTestUI(t, h, Options{Now: now, StaleAfter: c.after})
 			d := u.main.dash
 			var got []string
 			for _, r := range d.last.Stale {
@@ -177,7 +179,7 @@ func TestShellDashboardStaleListHonoursStaleAfter(t *testing.T) {
 				t.Errorf("stale count %s; want %d", d.staleN.Text, len(c.stale))
 			}
 			var title bool
-			for _, o := range shellObjects(d.body) {
+			for _, o := range uitest.Objects(d.body) {
 				if card, ok := o.(*widget.Card); ok && card.Title == c.title {
 					title = true
 				}
@@ -194,22 +196,22 @@ func TestShellDashboardStaleListHonoursStaleAfter(t *testing.T) {
 	}
 }
 
-func TestShellDashboardEmptyFleetSaysWhatToDo(t *testing.T) {
-	h, _ := shellHub(t, nil)
-	u, _ := shellUI(t, h, Options{})
-	if b := shellButton(u.main.dash.body, "Add host…"); b == nil {
+func TestDashboardEmptyFleetSaysWhatToDo(t *testing.T) {
+	h, _ := storeHub(t, hub.Options{}, nil)
+	u, _ := newTestUI(t, h, Options{})
+	if b := uitest.Button(u.main.dash.body, "Add host…"); b == nil {
 		t.Fatal("an empty dashboard has no Add host button")
 	}
-	if _, fleet, _ := shellSidebarRow(t, u.main, "All hosts"); fleet != "no hosts yet" {
+	if _, fleet, _ := renderedSidebarRow(t, u.main, "All hosts"); fleet != "no hosts yet" {
 		t.Errorf("All hosts row says %q; want %q", fleet, "no hosts yet")
 	}
 }
 
-func TestShellHostViewBuildsTabsWhenFirstSelected(t *testing.T) {
-	now := func() time.Time { return shellT0 }
-	h, st := shellHub(t, now)
-	id := shellEnroll(t, st, "office-pc", "linux", shellT0.Add(-time.Hour))
-	u, _ := shellUI(t, h, Options{Now: now})
+func TestHostViewBuildsTabsWhenFirstSelected(t *testing.T) {
+	now := func() time.Time { return testNow }
+	h, st := storeHub(t, hub.Options{Now: now}, nil)
+	id := enrollHost(t, st, testHost("office-pc", "linux"), testNow.Add(-time.Hour))
+	u, _ := newTestUI(t, h, Options{Now: now})
 	u.main.show(id)
 	v := u.main.host
 	if v == nil {
@@ -230,12 +232,21 @@ func TestShellHostViewBuildsTabsWhenFirstSelected(t *testing.T) {
 	if len(v.tabs.Items) != 6 {
 		t.Fatalf("%d tabs; want 6", len(v.tabs.Items))
 	}
-	if !v.built[0] || slices.Contains(v.built[1:], true) {
-		t.Fatalf("built = %v; want only Overview", v.built)
+	built := func() []bool {
+		var out []bool
+		for _, tv := range v.views {
+			out = append(out, tv != nil)
+		}
+		return out
 	}
-	v.tabs.SelectIndex(4)
-	if !v.built[4] || len(v.holders[4].Objects) != 1 || v.built[1] {
-		t.Errorf("after selecting Snapshots: built = %v; want Overview and Snapshots", v.built)
+	if b := built(); !b[0] || slices.Contains(b[1:], true) {
+		t.Fatalf("built = %v; want only Overview", b)
+	}
+	if _, ok := v.showTab("Snapshots").(*snapshotsTab); !ok || v.tabs.SelectedIndex() != 4 {
+		t.Fatalf("showTab(Snapshots) selected tab %d; want the Snapshots tab (4)", v.tabs.SelectedIndex())
+	}
+	if b := built(); !b[4] || len(v.holders[4].Objects) != 1 || b[1] {
+		t.Errorf("after selecting Snapshots: built = %v; want Overview and Snapshots", b)
 	}
 	// Another host closes this view's scope.
 	u.main.show("")
@@ -244,7 +255,7 @@ func TestShellHostViewBuildsTabsWhenFirstSelected(t *testing.T) {
 	}
 }
 
-func TestShellTailnetLine(t *testing.T) {
+func TestTailnetLine(t *testing.T) {
 	for _, c := range []struct {
 		st   mesh.Status
 		want string
@@ -254,28 +265,28 @@ func TestShellTailnetLine(t *testing.T) {
 		{mesh.Status{State: mesh.StateStarting}, "Tailnet: connecting…"},
 		{mesh.Status{State: mesh.StateStopped, Err: "control unreachable"}, "Tailnet: stopped\ncontrol unreachable"},
 	} {
-		if got := shellTailnetLine(c.st); got != c.want {
+		if got := tailnetLine(c.st); got != c.want {
 			t.Errorf("%+v: %q; want %q", c.st, got, c.want)
 		}
 	}
 }
 
-// shellTailnet stands in for the manager's tailnet node (a real one needs
+// fakeTailnet stands in for the manager's tailnet node (a real one needs
 // a control server; protocol/mesh tests that): it hands out statuses the
 // test pushes.
-type shellTailnet struct {
+type fakeTailnet struct {
 	ch chan mesh.Status
 }
 
-func (n *shellTailnet) Status() mesh.Status { return mesh.Status{State: mesh.StateStarting} }
-func (n *shellTailnet) Subscribe() (<-chan mesh.Status, func()) {
+func (n *fakeTailnet) Status() mesh.Status { return mesh.Status{State: mesh.StateStarting} }
+func (n *fakeTailnet) Subscribe() (<-chan mesh.Status, func()) {
 	return n.ch, func() {}
 }
 
-func TestShellTailnetFooterFollowsTheNode(t *testing.T) {
-	h, _ := shellHub(t, nil)
-	tn := &shellTailnet{ch: make(chan mesh.Status)}
-	u, _ := shellUI(t, h, Options{Tailnet: tn})
+func TestTailnetFooterFollowsTheNode(t *testing.T) {
+	h, _ := storeHub(t, hub.Options{}, nil)
+	tn := &fakeTailnet{ch: make(chan mesh.Status)}
+	u, app := newTestUI(t, h, Options{Tailnet: tn})
 	m := u.main
 	read := func() (string, bool, string) {
 		link := ""
@@ -285,12 +296,12 @@ func TestShellTailnetFooterFollowsTheNode(t *testing.T) {
 		return m.tailnet.Text, m.login.Visible(), link
 	}
 	tn.ch <- mesh.Status{State: mesh.StateNeedsLogin, LoginURL: "https://login.example/a/123", Hostname: "rm"}
-	shellWait(t, u, "the login link", func() bool {
+	app.WaitFor(t, "the login link", func() bool {
 		text, shown, link := read()
 		return text == "Tailnet: login needed (rm)" && shown && link == "https://login.example/a/123"
 	})
 	tn.ch <- mesh.Status{State: mesh.StateRunning, DNSName: "rm.tail1.ts.net"}
-	shellWait(t, u, "the connected line without a link", func() bool {
+	app.WaitFor(t, "the connected line without a link", func() bool {
 		text, shown, _ := read()
 		return text == "Tailnet: connected as rm.tail1.ts.net" && !shown
 	})

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// How the views write figures, spans and times for people. Keep a view's
+// own wording in its file; what two views say alike lives here.
+
+// humanBytes formats a byte count with binary units: "512 B", "1.5 KiB",
+// "3.2 GiB".
+func humanBytes[T ~int | ~int64 | ~uint64 | ~float64](n T) string {
+	f := float64(n)
+	if f < 0 {
+		return "-" + humanBytes(-f)
+	}
+	const unit = 1024
+	if f < unit {
+		return fmt.Sprintf("%.0f B", f)
+	}
+	exp := int(math.Log(f) / math.Log(unit))
+	exp = min(exp, 6)
+	return fmt.Sprintf("%.1f %ciB", f/math.Pow(unit, float64(exp)), "KMGTPE"[exp-1])
+}
+
+// humanDuration formats a span for people: "45 s", "3 min", "2 h 5 min",
+// "3 d 4 h".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "—"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 24*time.Hour:
+		h := int(d.Hours())
+		if m := int(d.Minutes()) % 60; m != 0 {
+			return fmt.Sprintf("%d h %d min", h, m)
+		}
+		return fmt.Sprintf("%d h", h)
+	default:
+		days := int(d.Hours()) / 24
+		if h := int(d.Hours()) % 24; h != 0 {
+			return fmt.Sprintf("%d d %d h", days, h)
+		}
+		return fmt.Sprintf("%d d", days)
+	}
+}
+
+// fraction clamps a share to 0–1 (NaN is 0), as a progress bar takes it.
+func fraction(f float64) float64 {
+	switch {
+	case f < 0 || f != f:
+		return 0
+	case f > 1:
+		return 1
+	}
+	return f
+}
+
+// humanPercent formats a fraction 0–1 as "65 %", rounded down as Fyne's
+// progress bar rounds its own "65%": the text beside a bar never says more
+// than the bar, nor "100 %" before the end.
+func humanPercent(f float64) string {
+	return fmt.Sprintf("%d %%", int(fraction(f)*100))
+}
+
+// humanAge is humanDuration(now-t) + " ago", or "never" for a nil or zero
+// time.
+func humanAge(now time.Time, t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "never"
+	}
+	return humanDuration(now.Sub(*t)) + " ago"
+}
+
+// ago is humanAge, with anything under a minute said as "just now": the
+// sidebar recomputes ages every ageTick, so a count of seconds would be
+// wrong most of the time. A time slightly in the future (an agent's clock
+// ahead of this one) is "just now" too, rather than "— ago".
+func ago(now time.Time, t *time.Time) string {
+	if t != nil && !t.IsZero() && now.Sub(*t) < time.Minute {
+		return "just now"
+	}
+	return humanAge(now, t)
+}
+
+// spanText says a StaleAfter for people: "24 hours", "1 hour", "90
+// minutes".
+func spanText(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	case d >= time.Minute && d%time.Minute == 0:
+		return plural(int(d/time.Minute), "minute")
+	}
+	return humanDuration(d)
+}
+
+// plural is "1 snapshot", "3 snapshots", "2 entries".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// capitalize upper-cases the first letter (messages and kinds are ASCII
+// at their start).
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+)
+
+// The destination choices.
+const (
+	restoreModeNew     = "To a new folder"
+	restoreModeInPlace = "In place (overwrite the original files)"
+)
+
+// restoreInPlaceNameMax is how many selected paths the in-place
+// confirmation names in its own text; more are listed above it.
+const restoreInPlaceNameMax = 3
+
+// restoreDestination is the restore wizard's step 3: a new folder on the
+// host (checked as it is typed, by the host's path syntax) or in place,
+// which overwrites and is confirmed by naming the paths.
+type restoreDestination struct {
+	w *restoreWizard
+
+	modeRadio    *widget.RadioGroup
+	targetEntry  *widget.Entry
+	pickBtn      *widget.Button
+	targetForm   *widget.Form
+	newBox       *fyne.Container
+	inPlaceList  *widget.Label
+	inPlaceCheck *widget.Check
+	inPlaceNote  *widget.Label
+	inPlaceBox   *fyne.Container
+	targetErr    *widget.Label
+	destBox      *fyne.Container
+
+	obj fyne.CanvasObject
+}
+
+func newRestoreDestination(w *restoreWizard) *restoreDestination {
+	d := &restoreDestination{w: w}
+	d.targetEntry = widget.NewEntry()
+	example := "/srv/restore"
+	if d.w.hostOS() == "windows" {
+		example = `D:\Restore`
+	}
+	d.targetEntry.SetPlaceHolder(example)
+	d.targetEntry.Validator = func(s string) error { return hub.ValidateRestoreTarget(d.w.hostOS(), s) }
+	d.targetEntry.OnChanged = func(string) {
+		d.showTargetError()
+		d.w.updateButtons()
+	}
+	d.pickBtn = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), d.pickFolder)
+	if !d.hostIsThisComputer() {
+		// The picker browses this computer's disks; the path is on the host.
+		d.pickBtn.Disable()
+	}
+	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", d.w.hostName())
+	if d.pickBtn.Disabled() {
+		hint += " Choose… browses this computer, so it works only when the host is this computer."
+	}
+	d.targetForm = widget.NewForm(&widget.FormItem{Text: "Folder on host", HintText: hint,
+		Widget: container.NewBorder(nil, nil, nil, d.pickBtn, d.targetEntry)})
+	d.targetErr = widget.NewLabel("")
+	d.targetErr.Wrapping = fyne.TextWrapWord
+	d.targetErr.Importance = widget.DangerImportance
+	d.targetErr.Hide()
+	d.newBox = container.NewVBox(d.targetForm, d.targetErr)
+
+	d.inPlaceList = widget.NewLabel("")
+	d.inPlaceList.Wrapping = fyne.TextWrapWord
+	d.inPlaceCheck = widget.NewCheck("", func(bool) { d.w.updateButtons() })
+	d.inPlaceNote = widget.NewLabel("")
+	d.inPlaceNote.Wrapping = fyne.TextWrapWord
+	d.inPlaceNote.Importance = widget.WarningImportance
+	d.inPlaceBox = container.NewVBox(d.inPlaceNote, d.inPlaceList, d.inPlaceCheck)
+	d.inPlaceBox.Hide()
+
+	d.modeRadio = widget.NewRadioGroup([]string{restoreModeNew, restoreModeInPlace}, func(string) {
+		d.updateMode()
+		d.w.updateButtons()
+	})
+	d.modeRadio.Required = true
+	d.modeRadio.Selected = restoreModeNew // not SetSelected: the buttons do not exist yet
+	d.destBox = container.NewVBox(d.modeRadio, widget.NewSeparator(), d.newBox, d.inPlaceBox)
+	d.obj = container.NewVScroll(d.destBox)
+	return d
+}
+
+func (d *restoreDestination) object() fyne.CanvasObject { return d.obj }
+
+// target is the folder typed in.
+func (d *restoreDestination) target() string { return d.targetEntry.Text }
+
+// showTargetError says, as the admin types, why the folder is refused
+// (nothing while the entry is empty: the disabled Next says enough).
+func (d *restoreDestination) showTargetError() {
+	err := hub.ValidateRestoreTarget(d.w.hostOS(), d.targetEntry.Text)
+	if err == nil || d.targetEntry.Text == "" {
+		d.targetErr.Hide()
+	} else {
+		d.targetErr.SetText(fieldMessage(err) + ".")
+		d.targetErr.Show()
+	}
+	d.newBox.Refresh()
+}
+
+func (d *restoreDestination) hostIsThisComputer() bool {
+	me, err := os.Hostname()
+	return err == nil && d.w.host.Host.Hostname != "" && strings.EqualFold(me, d.w.host.Host.Hostname)
+}
+
+func (d *restoreDestination) pickFolder() {
+	dlg := dialog.NewFolderOpen(func(uri fyne.ListableURI, err error) {
+		if err != nil {
+			d.w.u.showError("Choose folder", err)
+			return
+		}
+		if uri != nil {
+			d.targetEntry.SetText(uri.Path())
+		}
+	}, d.w.win)
+	dlg.Resize(fyne.NewSize(760, 520))
+	dlg.Show()
+}
+
+func (d *restoreDestination) inPlace() bool { return d.modeRadio.Selected == restoreModeInPlace }
+
+func (d *restoreDestination) updateMode() {
+	if d.inPlace() {
+		d.newBox.Hide()
+		d.inPlaceBox.Show()
+		d.updateInPlace()
+	} else {
+		d.inPlaceBox.Hide()
+		d.newBox.Show()
+	}
+	d.destBox.Refresh() // Show and Hide alone do not lay the box out again
+}
+
+// updateInPlace names the paths an in-place restore overwrites; a changed
+// selection needs a fresh confirmation.
+func (d *restoreDestination) updateInPlace() {
+	paths := d.hostPaths()
+	text := restoreInPlaceConfirmText(d.w.hostName(), paths)
+	if d.inPlaceCheck.Text != text {
+		d.inPlaceCheck.SetChecked(false)
+		d.inPlaceCheck.SetText(text)
+	}
+	d.inPlaceList.SetText("These paths on " + d.w.hostName() + " will be replaced by the snapshot's version:\n" + strings.Join(paths, "\n"))
+	if d.w.hostOS() == "windows" {
+		d.inPlaceNote.SetText("In-place restore is not supported on Windows hosts yet: restore into a folder instead.")
+		d.inPlaceNote.Show()
+		d.inPlaceCheck.Disable()
+	} else {
+		d.inPlaceNote.SetText("Files restored in place overwrite what is there now; newer changes to them are lost.")
+		d.inPlaceNote.Show()
+		d.inPlaceCheck.Enable()
+	}
+	d.inPlaceBox.Refresh()
+}
+
+// restoreInPlaceConfirmText is the confirmation's text: it names every
+// path, or, for many, points at the list of them shown above it.
+func restoreInPlaceConfirmText(host string, paths []string) string {
+	if len(paths) <= restoreInPlaceNameMax {
+		return "Overwrite " + strings.Join(paths, ", ") + " on " + host
+	}
+	return fmt.Sprintf("Overwrite the %d paths listed above on %s", len(paths), host)
+}
+
+// hostPaths are the selected paths as the host names them.
+func (d *restoreDestination) hostPaths() []string {
+	var out []string
+	if d.w.tree != nil {
+		for _, p := range d.w.tree.selection() {
+			out = append(out, hub.HostPath(d.w.hostOS(), p))
+		}
+	}
+	return out
+}
+
+func (d *restoreDestination) err() error {
+	if d.inPlace() {
+		if d.w.hostOS() == "windows" {
+			return fmt.Errorf("in-place restore is not supported on Windows hosts")
+		}
+		if !d.inPlaceCheck.Checked || d.inPlaceCheck.Text != restoreInPlaceConfirmText(d.w.hostName(), d.hostPaths()) {
+			return fmt.Errorf("confirm the overwrite")
+		}
+		return nil
+	}
+	return hub.ValidateRestoreTarget(d.w.hostOS(), d.targetEntry.Text)
+}

@@ -1,0 +1,129 @@
+package ui
+
+// The restore wizard's last steps: (4) the review of what is about to
+// happen, then (5) the restore itself, its live progress and its result.
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
+)
+
+func (w *restoreWizard) buildReviewPage() fyne.CanvasObject {
+	w.review = widget.NewLabel("")
+	w.review.Wrapping = fyne.TextWrapWord
+	return container.NewVScroll(w.review)
+}
+
+func (w *restoreWizard) reviewText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Host: %s\n", w.hostName())
+	fmt.Fprintf(&b, "Snapshot: %s (%s)\n\n", snapshotTitle(w.snap), w.snap.ID)
+	sel := []string{}
+	if w.tree != nil {
+		sel = w.tree.selection()
+	}
+	fmt.Fprintf(&b, "%s:\n", plural(len(sel), "path"))
+	for _, p := range sel {
+		fmt.Fprintf(&b, "    %s\n", p)
+	}
+	b.WriteString("\n")
+	if w.dest.inPlace() {
+		fmt.Fprintf(&b, "Destination: in place on %s — the files above are overwritten with the snapshot's version.\n", w.hostName())
+	} else {
+		t := w.dest.target()
+		fmt.Fprintf(&b, "Destination: %s on %s\n", t, w.hostName())
+		if len(sel) > 0 {
+			fmt.Fprintf(&b, "restic recreates each path inside it: %s is restored as %s\n", sel[0], hub.RestoredPath(w.hostOS(), t, sel[0]))
+		}
+	}
+	if !w.host.Online {
+		b.WriteString("\nThe host is offline: the restore is queued and starts when its agent connects.\n")
+	}
+	return b.String()
+}
+
+func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
+	w.progressBox = container.NewStack()
+	w.result = widget.NewLabel("")
+	w.result.Wrapping = fyne.TextWrapWord
+	w.cancelJob = widget.NewButtonWithIcon("Cancel restore", theme.CancelIcon(), func() {
+		if err := w.u.hub.CancelJob(w.jobID); err != nil {
+			showErrorDialog(w.win, "Cancel restore", err)
+		}
+	})
+	w.progressPage = container.NewVBox(w.progressBox, w.result, container.NewHBox(w.cancelJob))
+	return w.progressPage
+}
+
+func (w *restoreWizard) restoreRequest() hub.RestoreRequest {
+	r := hub.RestoreRequest{SnapshotID: w.snap.ID, Paths: w.tree.selection(), InPlace: w.dest.inPlace()}
+	if !r.InPlace {
+		r.TargetDir = w.dest.target()
+	}
+	return r
+}
+
+func (w *restoreWizard) startRestore() {
+	id, err := w.u.hub.Restore(w.hostID, w.restoreRequest())
+	if err != nil {
+		showErrorDialog(w.win, "Restore", err)
+		return
+	}
+	w.jobID = id
+	w.progressBox.Objects = []fyne.CanvasObject{newJobProgress(w.u, w.sc, id).object()}
+	w.progressBox.Refresh()
+	w.show(restoreStepProgress)
+	w.refreshResult()
+}
+
+// refreshResult shows the job's outcome once it has ended.
+func (w *restoreWizard) refreshResult() {
+	if w.jobID == "" {
+		return
+	}
+	j, err := w.u.hub.Job(w.jobID)
+	if err != nil {
+		w.result.SetText("Could not read the restore job: " + err.Error())
+		return
+	}
+	if !j.Terminal() {
+		w.result.Importance = widget.MediumImportance
+		w.result.SetText("The restore runs on " + w.hostName() + ". You may close this window; the job stays in the Jobs tab.")
+		w.cancelJob.Show()
+		return
+	}
+	w.cancelJob.Hide()
+	w.heading.SetText(fmt.Sprintf("Step %d of %d — Restore %s", restoreStepCount, restoreStepCount, j.Status))
+	defer w.progressPage.Refresh()
+	switch j.Status {
+	case "succeeded":
+		w.result.Importance = widget.SuccessImportance
+		text := "Restore succeeded"
+		if s, ok := hub.ParseRestoreStats(j.Stats); ok && (s.FilesRestored > 0 || s.BytesRestored > 0) {
+			text += fmt.Sprintf(": %s (%s) restored", plural(int(s.FilesRestored), "file"), humanBytes(s.BytesRestored))
+		}
+		if w.dest.inPlace() {
+			text += " in place on " + w.hostName() + "."
+		} else {
+			text += " into " + w.dest.target() + " on " + w.hostName() + "."
+		}
+		w.result.SetText(text)
+	case "cancelled":
+		w.result.Importance = widget.WarningImportance
+		w.result.SetText("Restore cancelled. " + j.Error)
+	default:
+		w.result.Importance = widget.DangerImportance
+		msg := j.Error
+		if msg == "" {
+			msg = "no reason given; see the job's log in the Jobs tab"
+		}
+		w.result.SetText("Restore failed: " + msg)
+	}
+}
