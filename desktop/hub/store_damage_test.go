@@ -17,7 +17,7 @@ import (
 // the host whose schedule was lost says so in its event log.
 func TestUndecodableRecordsNeverPoisonTheHostList(t *testing.T) {
 	dir := t.TempDir()
-	st, err := OpenStore(dir)
+	st, err := storage.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestUndecodableRecordsNeverPoisonTheHostList(t *testing.T) {
 	bolttest.Scribble(t, path, `"hostname":"backoffice"`)
 	bolttest.Scribble(t, path, `"cron_expr":"0 2 * * *"`)
 
-	st, err = OpenStore(dir)
+	st, err = storage.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatalf("open the store with two bad records: %v; want it open", err)
 	}
