@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 )
 
@@ -62,17 +63,15 @@ func TestMain(m *testing.M) {
 
 func getFixture(t testing.TB) *fixture {
 	t.Helper()
-	if _, err := exec.LookPath("restic"); err != nil {
-		t.Skip("restic is not installed")
-	}
-	fixOnce.Do(func() { fix, fixErr = makeFixture() })
+	bin := restictest.Binary(t)
+	fixOnce.Do(func() { fix, fixErr = makeFixture(bin) })
 	if fixErr != nil {
 		t.Fatal(fixErr)
 	}
 	return fix
 }
 
-func makeFixture() (*fixture, error) {
+func makeFixture(bin string) (*fixture, error) {
 	dir, err := os.MkdirTemp("", "browse-test-")
 	if err != nil {
 		return nil, err
@@ -108,19 +107,19 @@ func makeFixture() (*fixture, error) {
 		return nil, err
 	}
 	f := &fixture{repo: filepath.Join(dir, "repo"), src: src, bigDir: src + "/big", argvLog: &argvLog{}}
-	if _, err := runRestic(f.repo, "init"); err != nil {
+	if _, err := runRestic(bin, f.repo, "init"); err != nil {
 		return nil, err
 	}
-	if _, err := runRestic(f.repo, "backup", "--json", src); err != nil {
+	if _, err := runRestic(bin, f.repo, "backup", "--json", src); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(src, "docs/new.txt"), []byte("second"), 0o644); err != nil {
 		return nil, err
 	}
-	if _, err := runRestic(f.repo, "backup", "--json", src); err != nil {
+	if _, err := runRestic(bin, f.repo, "backup", "--json", src); err != nil {
 		return nil, err
 	}
-	out, err := runRestic(f.repo, "snapshots", "--json")
+	out, err := runRestic(bin, f.repo, "snapshots", "--json")
 	if err != nil {
 		return nil, err
 	}
@@ -140,14 +139,14 @@ func makeFixture() (*fixture, error) {
 		return a.Time.Compare(b.Time)
 	})
 	f.full, f.short, f.second = snaps[0].ID, snaps[0].ShortID, snaps[1].ID
-	f.restic, err = restic.New(context.Background(), restic.Options{Trace: f.argvLog.add})
+	f.restic, err = restic.New(context.Background(), restic.Options{Path: bin, Trace: f.argvLog.add})
 	return f, err
 }
 
 // runRestic runs restic directly (not through the code under test) to set
 // up a repository.
-func runRestic(repo string, args ...string) ([]byte, error) {
-	cmd := exec.Command("restic", args...)
+func runRestic(bin, repo string, args ...string) ([]byte, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "RESTIC_REPOSITORY="+repo, "RESTIC_PASSWORD="+testPassword)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

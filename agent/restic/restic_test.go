@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"restic-manager/internal/restictest"
 )
 
 // These tests run the real restic binary on repositories under t.TempDir().
@@ -46,10 +48,7 @@ func testContext(t *testing.T) context.Context {
 func newTestRestic(t *testing.T) (*Restic, *argvLog) {
 	t.Helper()
 	log := &argvLog{}
-	r, err := New(testContext(t), Options{CacheDir: t.TempDir(), Trace: log.record})
-	if errors.Is(err, ErrNotInstalled) {
-		t.Skip("restic is not installed")
-	}
+	r, err := New(testContext(t), Options{Path: restictest.Binary(t), CacheDir: t.TempDir(), Trace: log.record})
 	if err != nil {
 		t.Fatal(err)
 	}
