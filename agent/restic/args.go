@@ -99,12 +99,12 @@ func ForgetArgs(host, tag string, p protocol.RetentionPolicy) ([]string, error) 
 func PruneArgs() []string { return []string{"prune"} }
 
 // CheckArgs is `check`, reading subset of the data when readDataSubset is
-// set ("5%", "1/10"). JSON lines where the version prints them (0.18+).
-func (r *Restic) CheckArgs(readDataSubset string) ([]string, error) {
+// set ("5%", "1/10"). Text in every version, never --json: from 0.18 check
+// --json prints only error lines and a summary, dropping what the operator
+// reads in the job's log ("read group #1 of 3 data packs", the repair
+// hints, "no errors were found"); the exit code says whether it passed.
+func CheckArgs(readDataSubset string) ([]string, error) {
 	a := []string{"check"}
-	if r.caps.CheckJSON {
-		a = append(a, "--json")
-	}
 	if readDataSubset != "" {
 		if err := protocol.ValidateReadDataSubset(readDataSubset); err != nil {
 			return nil, fmt.Errorf("check: %w", err)

@@ -91,10 +91,10 @@ func TestCapabilitiesFollowTheReleaseThatIntroducedThem(t *testing.T) {
 		t.Error("0.16.1 reads RESTIC_REST_USERNAME/PASSWORD")
 	}
 	c = CapabilitiesOf(v("0.17.0"))
-	if !c.ExitCodeNoRepo || !c.ExitCodeLocked || c.ExitCodeWrongPassword || !c.LsMessageType || c.CheckJSON {
+	if !c.ExitCodeNoRepo || !c.ExitCodeLocked || c.ExitCodeWrongPassword || !c.LsMessageType {
 		t.Errorf("0.17.0: %+v", c)
 	}
-	if c := CapabilitiesOf(v("0.18.0")); !c.CheckJSON || !c.ExitCodeWrongPassword {
+	if c := CapabilitiesOf(v("0.18.0")); !c.ExitCodeWrongPassword {
 		t.Errorf("0.18.0: %+v", c)
 	}
 	if !v("1.0.0").AtLeast(0, 18, 0) || v("0.9.9").AtLeast(0, 14, 0) {
@@ -392,10 +392,10 @@ func TestArgvBuilders(t *testing.T) {
 			t.Errorf("restore argv %v has an ownership flag restic does not know", args)
 		}
 	}
-	if _, err := old.CheckArgs("200%"); err == nil {
+	if _, err := CheckArgs("200%"); err == nil {
 		t.Error("check accepted a bad read-data subset")
 	}
-	if args, _ := old.CheckArgs("1/10"); strings.Join(args, " ") != "check --read-data-subset 1/10" {
+	if args, _ := CheckArgs("1/10"); strings.Join(args, " ") != "check --read-data-subset 1/10" {
 		t.Errorf("check argv %v", args)
 	}
 }
