@@ -310,6 +310,7 @@ func TestRootNestedAndEmptyDirectories(t *testing.T) {
 
 func TestErrorsForFilesMissingPathsAndMissingSnapshots(t *testing.T) {
 	x, l, f := newIndex(t, Options{})
+	fullMissing := strings.Repeat("0123456789abcdef", 4)
 	cases := []struct {
 		name, id, path, mention string
 	}{
@@ -317,6 +318,9 @@ func TestErrorsForFilesMissingPathsAndMissingSnapshots(t *testing.T) {
 		{"a path below a file", f.full, f.src + "/top.txt/x", "not a directory"},
 		{"a missing path", f.full, f.src + "/nope", "no such path"},
 		{"a missing snapshot", "deadbeef", "/", "snapshot deadbeef not found"},
+		// restic 0.16 retries a missing full id for over a minute; 0.17+
+		// calls it a failed load (restic.snapshotRef).
+		{"a missing snapshot named by its full id", fullMissing, "/", "snapshot " + fullMissing + " not found"},
 		{"a relative path", f.full, "tmp", "bad request"},
 		{"a limit over 5000", f.full, "/", "bad request"},
 	}

@@ -142,17 +142,40 @@ func (r *Restic) RestoreArgs(o RestoreOptions) ([]string, error) {
 		a = append(a, "--include", p)
 	}
 	a = appendLimits(a, 0, o.LimitDownloadKiB)
-	return append(a, "--", o.SnapshotID), nil
+	return append(a, "--", snapshotRef(o.SnapshotID)), nil
 }
 
 // DiffArgs is `diff --json a b`.
-func DiffArgs(a, b string) []string { return []string{"diff", "--json", "--", a, b} }
+func DiffArgs(a, b string) []string {
+	return []string{"diff", "--json", "--", snapshotRef(a), snapshotRef(b)}
+}
 
 // LsArgs is `ls --json --recursive id [paths…]`, without taking a lock
 // (listing never changes the repository).
 func LsArgs(snapshotID string, paths ...string) []string {
-	a := []string{"ls", "--json", "--no-lock", "--recursive", "--", snapshotID}
+	a := []string{"ls", "--json", "--no-lock", "--recursive", "--", snapshotRef(snapshotID)}
 	return append(a, paths...)
+}
+
+// snapshotRef is how a snapshot id goes on restic's command line: a full
+// 64-digit id (the wire allows lower-case hex only) as its first 63 digits,
+// anything else as it is. Given a full id, restic 0.16 and later load that
+// snapshot file directly, and a missing one is the backend's own not-found
+// error: 0.16 retries it ten times (more than a minute before it answers),
+// and every backend words it differently. Given a prefix, every version
+// lists the snapshot files and matches it (one List call), and a missing
+// snapshot is "no matching ID found" at once, as in 0.14. 63 hex digits name
+// a snapshot as surely as 64.
+func snapshotRef(id string) string {
+	if len(id) != 64 {
+		return id
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return id
+		}
+	}
+	return id[:63]
 }
 
 // SnapshotsArgs is `snapshots --json`, without a lock.
@@ -170,7 +193,9 @@ func StatsArgs(mode string, snapshotIDs ...string) []string {
 	a := []string{"stats", "--json", "--no-lock", "--mode", mode}
 	if len(snapshotIDs) > 0 {
 		a = append(a, "--")
-		a = append(a, snapshotIDs...)
+		for _, id := range snapshotIDs {
+			a = append(a, snapshotRef(id))
+		}
 	}
 	return a
 }

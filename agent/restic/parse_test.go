@@ -400,6 +400,30 @@ func TestArgvBuilders(t *testing.T) {
 	}
 }
 
+func TestAFullSnapshotIDGoesToResticAsAPrefix(t *testing.T) {
+	full := strings.Repeat("0123456789abcdef", 4)
+	r := &Restic{caps: CapabilitiesOf(Version{Minor: 19})}
+	restore, _ := r.RestoreArgs(RestoreOptions{SnapshotID: full, Target: "/r"})
+	for _, c := range []struct {
+		name string
+		argv []string
+		want string // the ids, space separated, as the argv ends
+	}{
+		{"ls", LsArgs(full), full[:63]},
+		{"ls, paths", LsArgs(full, "/a"), full[:63] + " /a"},
+		{"restore", restore, full[:63]},
+		{"diff", DiffArgs(full, "deadbeef"), full[:63] + " deadbeef"},
+		{"stats", StatsArgs(StatsRawData, full, "latest"), full[:63] + " latest"},
+		{"a short id", LsArgs("deadbeef"), "deadbeef"},
+		{"not hex", LsArgs(strings.Repeat("g", 64)), strings.Repeat("g", 64)},
+		{"upper case", LsArgs(strings.ToUpper(full)), strings.ToUpper(full)},
+	} {
+		if got := strings.Join(c.argv, " "); !strings.HasSuffix(got, "-- "+c.want) {
+			t.Errorf("%s: argv %q, want it to end with -- %s", c.name, got, c.want)
+		}
+	}
+}
+
 func TestKbpsToKiB(t *testing.T) {
 	for kbps, want := range map[int]int{0: 0, 1: 1, 8: 1, 8192: 1000, 10000: 1221} {
 		if got := KbpsToKiB(kbps); got != want {
