@@ -132,6 +132,9 @@ func TestBackupStatusBecomesProgress(t *testing.T) {
 			if bytes.Contains(stats, []byte("message_type")) {
 				t.Errorf("stats keep message_type: %s", stats)
 			}
+			if p := sum.FinalProgress("j1"); p.PercentDone != 1 || p.FilesDone != p.TotalFiles || p.BytesDone != p.TotalBytes || p.Validate() != nil {
+				t.Errorf("final progress %+v (%v), want 100%% of what the summary counted", p, p.Validate())
+			}
 			fin := protocol.JobFinished{JobID: "j1", Status: protocol.StatusSucceeded, FinishedAt: time.Now(), Stats: stats}
 			if err := fin.Validate(); err != nil {
 				t.Errorf("job.finished with the summary does not validate: %v", err)
@@ -140,6 +143,20 @@ func TestBackupStatusBecomesProgress(t *testing.T) {
 	}
 	if statuses != 1 || summaries != 1 {
 		t.Errorf("saw %d status and %d summary lines, want 1 and 1", statuses, summaries)
+	}
+}
+
+// restic 0.16 to 0.19 count more files restored than in total (the
+// directories they create); the summary still means restic is done.
+func TestARestoreSummaryIsTheLastProgressAt100(t *testing.T) {
+	var s RestoreStatus
+	line := `{"message_type":"summary","total_files":14,"files_restored":16,"total_bytes":1000005,"bytes_restored":1000005}`
+	if err := json.Unmarshal([]byte(line), &s); err != nil {
+		t.Fatal(err)
+	}
+	p := s.FinalProgress("j1")
+	if p.PercentDone != 1 || p.EtaSeconds != 0 || p.BytesDone != 1000005 || p.Validate() != nil {
+		t.Errorf("final progress %+v (%v)", p, p.Validate())
 	}
 }
 
