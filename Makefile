@@ -7,7 +7,10 @@
 #   make run       build, then start the manager (ARGS="--headless …")
 #   make demo      a manager and agents on this machine, end to end
 #   make screenshots  docs/screenshots/*.png from the running demo under Xvfb (scripts/screenshots)
-#   make test      deps, go vet, then every test (scripts/test; TESTFLAGS="-run X -count=1")
+#   make test      deps, go vet, then every test on restic 0.14, and the restic-facing
+#                  ones again on 0.19 (scripts/test; TESTFLAGS="-run X -count=1")
+#   make compat    the restic-facing tests on every supported restic, and a table
+#                  version × package (scripts/compat; VERSIONS="0.16.5 0.19.1")
 #   make bench     every benchmark once (scripts/bench)
 #   make lint      gofmt, go vet, staticcheck (PKGS=./protocol/... to narrow)
 #   make package   release binaries into dist/ (scripts/package)
@@ -18,7 +21,7 @@ GO          ?= go
 BIN         := bin
 BUILD_TAGS  ?=
 
-.PHONY: all deps build run demo screenshots test bench lint package clean
+.PHONY: all deps build run demo screenshots test compat bench lint package clean
 
 all: build
 
@@ -41,6 +44,9 @@ screenshots:
 
 test:
 	scripts/test $(TESTFLAGS)
+
+compat:
+	scripts/compat $(addprefix --restic ,$(VERSIONS)) $(TESTFLAGS)
 
 bench:
 	scripts/bench

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 )
 
@@ -37,17 +38,15 @@ var (
 
 func benchFixture(b *testing.B) (repo, snap string) {
 	b.Helper()
-	if _, err := exec.LookPath("restic"); err != nil {
-		b.Skip("restic is not installed")
-	}
-	benchOnce.Do(func() { benchRepo, benchSnap, benchErr = makeBenchRepo() })
+	bin := restictest.Binary(b)
+	benchOnce.Do(func() { benchRepo, benchSnap, benchErr = makeBenchRepo(bin) })
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return benchRepo, benchSnap
 }
 
-func makeBenchRepo() (repo, snap string, err error) {
+func makeBenchRepo(bin string) (repo, snap string, err error) {
 	dir := filepath.Join(os.TempDir(), "restic-manager-bench", fmt.Sprintf("browse-%d", benchTotal))
 	repo = filepath.Join(dir, "repo")
 	marker := filepath.Join(dir, "snapshot")
@@ -71,13 +70,13 @@ func makeBenchRepo() (repo, snap string, err error) {
 			}
 		}
 	}
-	if _, err := runRestic(repo, "init"); err != nil {
+	if _, err := runRestic(bin, repo, "init"); err != nil {
 		return "", "", err
 	}
-	if _, err := runRestic(repo, "backup", "--quiet", src); err != nil {
+	if _, err := runRestic(bin, repo, "backup", "--quiet", src); err != nil {
 		return "", "", err
 	}
-	out, err := runRestic(repo, "snapshots", "--json", "--last")
+	out, err := runRestic(bin, repo, "snapshots", "--json", "--last")
 	if err != nil {
 		return "", "", err
 	}
@@ -91,7 +90,7 @@ func makeBenchRepo() (repo, snap string, err error) {
 }
 
 func benchIndex(b *testing.B, repo string) *Index {
-	r, err := restic.New(context.Background(), restic.Options{})
+	r, err := restic.New(context.Background(), restic.Options{Path: restictest.Binary(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,9 +102,10 @@ func benchIndex(b *testing.B, repo string) *Index {
 // bareLs is what an index build is compared with: the same restic ls
 // --json, its output read and thrown away.
 func bareLs(b *testing.B, repo, snap string, paths ...string) time.Duration {
-	cmd := exec.Command("restic", restic.LsArgs(snap, paths...)...)
+	bin := restictest.Binary(b)
+	cmd := exec.Command(bin, restic.LsArgs(snap, paths...)...)
 	if len(paths) > 0 { // per-directory browsing, the way other tools do it
-		cmd = exec.Command("restic", append([]string{"ls", "--json", "--no-lock", "--", snap}, paths...)...)
+		cmd = exec.Command(bin, append([]string{"ls", "--json", "--no-lock", "--", snap}, paths...)...)
 	}
 	cmd.Env = append(restic.BaseEnviron(), "RESTIC_REPOSITORY="+repo, "RESTIC_PASSWORD="+testPassword)
 	var stderr bytes.Buffer

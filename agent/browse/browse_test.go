@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 )
 
@@ -62,17 +63,15 @@ func TestMain(m *testing.M) {
 
 func getFixture(t testing.TB) *fixture {
 	t.Helper()
-	if _, err := exec.LookPath("restic"); err != nil {
-		t.Skip("restic is not installed")
-	}
-	fixOnce.Do(func() { fix, fixErr = makeFixture() })
+	bin := restictest.Binary(t)
+	fixOnce.Do(func() { fix, fixErr = makeFixture(bin) })
 	if fixErr != nil {
 		t.Fatal(fixErr)
 	}
 	return fix
 }
 
-func makeFixture() (*fixture, error) {
+func makeFixture(bin string) (*fixture, error) {
 	dir, err := os.MkdirTemp("", "browse-test-")
 	if err != nil {
 		return nil, err
@@ -108,19 +107,19 @@ func makeFixture() (*fixture, error) {
 		return nil, err
 	}
 	f := &fixture{repo: filepath.Join(dir, "repo"), src: src, bigDir: src + "/big", argvLog: &argvLog{}}
-	if _, err := runRestic(f.repo, "init"); err != nil {
+	if _, err := runRestic(bin, f.repo, "init"); err != nil {
 		return nil, err
 	}
-	if _, err := runRestic(f.repo, "backup", "--json", src); err != nil {
+	if _, err := runRestic(bin, f.repo, "backup", "--json", src); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(src, "docs/new.txt"), []byte("second"), 0o644); err != nil {
 		return nil, err
 	}
-	if _, err := runRestic(f.repo, "backup", "--json", src); err != nil {
+	if _, err := runRestic(bin, f.repo, "backup", "--json", src); err != nil {
 		return nil, err
 	}
-	out, err := runRestic(f.repo, "snapshots", "--json")
+	out, err := runRestic(bin, f.repo, "snapshots", "--json")
 	if err != nil {
 		return nil, err
 	}
@@ -140,14 +139,14 @@ func makeFixture() (*fixture, error) {
 		return a.Time.Compare(b.Time)
 	})
 	f.full, f.short, f.second = snaps[0].ID, snaps[0].ShortID, snaps[1].ID
-	f.restic, err = restic.New(context.Background(), restic.Options{Trace: f.argvLog.add})
+	f.restic, err = restic.New(context.Background(), restic.Options{Path: bin, Trace: f.argvLog.add})
 	return f, err
 }
 
 // runRestic runs restic directly (not through the code under test) to set
 // up a repository.
-func runRestic(repo string, args ...string) ([]byte, error) {
-	cmd := exec.Command("restic", args...)
+func runRestic(bin, repo string, args ...string) ([]byte, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "RESTIC_REPOSITORY="+repo, "RESTIC_PASSWORD="+testPassword)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -311,6 +310,7 @@ func TestRootNestedAndEmptyDirectories(t *testing.T) {
 
 func TestErrorsForFilesMissingPathsAndMissingSnapshots(t *testing.T) {
 	x, l, f := newIndex(t, Options{})
+	fullMissing := strings.Repeat("0123456789abcdef", 4)
 	cases := []struct {
 		name, id, path, mention string
 	}{
@@ -318,6 +318,9 @@ func TestErrorsForFilesMissingPathsAndMissingSnapshots(t *testing.T) {
 		{"a path below a file", f.full, f.src + "/top.txt/x", "not a directory"},
 		{"a missing path", f.full, f.src + "/nope", "no such path"},
 		{"a missing snapshot", "deadbeef", "/", "snapshot deadbeef not found"},
+		// restic 0.16 retries a missing full id for over a minute; 0.17+
+		// calls it a failed load (restic.snapshotRef).
+		{"a missing snapshot named by its full id", fullMissing, "/", "snapshot " + fullMissing + " not found"},
 		{"a relative path", f.full, "tmp", "bad request"},
 		{"a limit over 5000", f.full, "/", "bad request"},
 	}

@@ -46,7 +46,7 @@ func TestParseLsLineAgreesWithEncodingJSON(t *testing.T) {
 // Every line of a real restic ls --json run parses the same both ways.
 func TestParseLsLineOnRealResticOutput(t *testing.T) {
 	f := getFixture(t)
-	cmd := exec.Command("restic", "ls", "--json", "--no-lock", f.full)
+	cmd := exec.Command(f.restic.Path(), "ls", "--json", "--no-lock", f.full)
 	cmd.Env = append(os.Environ(), "RESTIC_REPOSITORY="+f.repo, "RESTIC_PASSWORD="+testPassword)
 	out, err := cmd.Output()
 	if err != nil {

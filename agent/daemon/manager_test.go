@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 	"restic-manager/protocol/wsconn"
 )
@@ -214,6 +215,7 @@ func (m *fakeManager) runToEnd(cmd *protocol.CommandRun) *protocol.JobFinished {
 // ends; its log is shown when the test failed.
 func startAgent(t *testing.T, m *fakeManager, stateDir string) {
 	t.Helper()
+	bin := restictest.Binary(t)
 	logPath := filepath.Join(t.TempDir(), "agent.log")
 	logs, err := os.Create(logPath)
 	if err != nil {
@@ -222,7 +224,7 @@ func startAgent(t *testing.T, m *fakeManager, stateDir string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Config{Manager: m.url, StateDir: stateDir, EnrollToken: "enroll-token-of-the-test", NoKeyring: true,
+		done <- Run(ctx, Config{Manager: m.url, StateDir: stateDir, EnrollToken: "enroll-token-of-the-test", NoKeyring: true, ResticPath: bin,
 			Hostname: "trust-agent", Version: "test", CancelGrace: 5 * time.Second,
 			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	}()

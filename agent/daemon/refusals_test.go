@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 )
 
@@ -19,7 +20,7 @@ const repoPassword = "trust test password 51d0"
 // the real restic itself, not through the agent.
 func resticSnapshots(t *testing.T, repo, tag string) []protocol.Snapshot {
 	t.Helper()
-	cmd := exec.Command("restic", "snapshots", "--json", "--no-lock", "--tag", tag, "--cache-dir", t.TempDir())
+	cmd := exec.Command(restictest.Binary(t), "snapshots", "--json", "--no-lock", "--tag", tag, "--cache-dir", t.TempDir())
 	cmd.Env = append(restic.BaseEnviron(), "RESTIC_REPOSITORY="+repo, "RESTIC_PASSWORD="+repoPassword)
 	out, err := cmd.Output()
 	if err != nil {
@@ -37,9 +38,6 @@ func resticSnapshots(t *testing.T, repo, tag string) []protocol.Snapshot {
 // back up.
 func agentWithRepository(t *testing.T) (m *fakeManager, dir, repo, files string) {
 	t.Helper()
-	if _, err := exec.LookPath("restic"); err != nil {
-		t.Skip("restic is not installed")
-	}
 	dir = t.TempDir()
 	repo, files = filepath.Join(dir, "repo"), filepath.Join(dir, "files")
 	m = newFakeManager(t, repo, repoPassword)

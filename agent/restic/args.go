@@ -99,12 +99,12 @@ func ForgetArgs(host, tag string, p protocol.RetentionPolicy) ([]string, error) 
 func PruneArgs() []string { return []string{"prune"} }
 
 // CheckArgs is `check`, reading subset of the data when readDataSubset is
-// set ("5%", "1/10"). JSON lines where the version prints them (0.18+).
-func (r *Restic) CheckArgs(readDataSubset string) ([]string, error) {
+// set ("5%", "1/10"). Text in every version, never --json: from 0.18 check
+// --json prints only error lines and a summary, dropping what the operator
+// reads in the job's log ("read group #1 of 3 data packs", the repair
+// hints, "no errors were found"); the exit code says whether it passed.
+func CheckArgs(readDataSubset string) ([]string, error) {
 	a := []string{"check"}
-	if r.caps.CheckJSON {
-		a = append(a, "--json")
-	}
 	if readDataSubset != "" {
 		if err := protocol.ValidateReadDataSubset(readDataSubset); err != nil {
 			return nil, fmt.Errorf("check: %w", err)
@@ -142,17 +142,40 @@ func (r *Restic) RestoreArgs(o RestoreOptions) ([]string, error) {
 		a = append(a, "--include", p)
 	}
 	a = appendLimits(a, 0, o.LimitDownloadKiB)
-	return append(a, "--", o.SnapshotID), nil
+	return append(a, "--", snapshotRef(o.SnapshotID)), nil
 }
 
 // DiffArgs is `diff --json a b`.
-func DiffArgs(a, b string) []string { return []string{"diff", "--json", "--", a, b} }
+func DiffArgs(a, b string) []string {
+	return []string{"diff", "--json", "--", snapshotRef(a), snapshotRef(b)}
+}
 
 // LsArgs is `ls --json --recursive id [paths…]`, without taking a lock
 // (listing never changes the repository).
 func LsArgs(snapshotID string, paths ...string) []string {
-	a := []string{"ls", "--json", "--no-lock", "--recursive", "--", snapshotID}
+	a := []string{"ls", "--json", "--no-lock", "--recursive", "--", snapshotRef(snapshotID)}
 	return append(a, paths...)
+}
+
+// snapshotRef is how a snapshot id goes on restic's command line: a full
+// 64-digit id (the wire allows lower-case hex only) as its first 63 digits,
+// anything else as it is. Given a full id, restic 0.16 and later load that
+// snapshot file directly, and a missing one is the backend's own not-found
+// error: 0.16 retries it ten times (more than a minute before it answers),
+// and every backend words it differently. Given a prefix, every version
+// lists the snapshot files and matches it (one List call), and a missing
+// snapshot is "no matching ID found" at once, as in 0.14. 63 hex digits name
+// a snapshot as surely as 64.
+func snapshotRef(id string) string {
+	if len(id) != 64 {
+		return id
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return id
+		}
+	}
+	return id[:63]
 }
 
 // SnapshotsArgs is `snapshots --json`, without a lock.
@@ -170,7 +193,9 @@ func StatsArgs(mode string, snapshotIDs ...string) []string {
 	a := []string{"stats", "--json", "--no-lock", "--mode", mode}
 	if len(snapshotIDs) > 0 {
 		a = append(a, "--")
-		a = append(a, snapshotIDs...)
+		for _, id := range snapshotIDs {
+			a = append(a, snapshotRef(id))
+		}
 	}
 	return a
 }

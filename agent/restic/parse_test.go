@@ -91,10 +91,10 @@ func TestCapabilitiesFollowTheReleaseThatIntroducedThem(t *testing.T) {
 		t.Error("0.16.1 reads RESTIC_REST_USERNAME/PASSWORD")
 	}
 	c = CapabilitiesOf(v("0.17.0"))
-	if !c.ExitCodeNoRepo || !c.ExitCodeLocked || c.ExitCodeWrongPassword || !c.LsMessageType || c.CheckJSON {
+	if !c.ExitCodeNoRepo || !c.ExitCodeLocked || c.ExitCodeWrongPassword || !c.LsMessageType {
 		t.Errorf("0.17.0: %+v", c)
 	}
-	if c := CapabilitiesOf(v("0.18.0")); !c.CheckJSON || !c.ExitCodeWrongPassword {
+	if c := CapabilitiesOf(v("0.18.0")); !c.ExitCodeWrongPassword {
 		t.Errorf("0.18.0: %+v", c)
 	}
 	if !v("1.0.0").AtLeast(0, 18, 0) || v("0.9.9").AtLeast(0, 14, 0) {
@@ -132,6 +132,9 @@ func TestBackupStatusBecomesProgress(t *testing.T) {
 			if bytes.Contains(stats, []byte("message_type")) {
 				t.Errorf("stats keep message_type: %s", stats)
 			}
+			if p := sum.FinalProgress("j1"); p.PercentDone != 1 || p.FilesDone != p.TotalFiles || p.BytesDone != p.TotalBytes || p.Validate() != nil {
+				t.Errorf("final progress %+v (%v), want 100%% of what the summary counted", p, p.Validate())
+			}
 			fin := protocol.JobFinished{JobID: "j1", Status: protocol.StatusSucceeded, FinishedAt: time.Now(), Stats: stats}
 			if err := fin.Validate(); err != nil {
 				t.Errorf("job.finished with the summary does not validate: %v", err)
@@ -140,6 +143,20 @@ func TestBackupStatusBecomesProgress(t *testing.T) {
 	}
 	if statuses != 1 || summaries != 1 {
 		t.Errorf("saw %d status and %d summary lines, want 1 and 1", statuses, summaries)
+	}
+}
+
+// restic 0.16 to 0.19 count more files restored than in total (the
+// directories they create); the summary still means restic is done.
+func TestARestoreSummaryIsTheLastProgressAt100(t *testing.T) {
+	var s RestoreStatus
+	line := `{"message_type":"summary","total_files":14,"files_restored":16,"total_bytes":1000005,"bytes_restored":1000005}`
+	if err := json.Unmarshal([]byte(line), &s); err != nil {
+		t.Fatal(err)
+	}
+	p := s.FinalProgress("j1")
+	if p.PercentDone != 1 || p.EtaSeconds != 0 || p.BytesDone != 1000005 || p.Validate() != nil {
+		t.Errorf("final progress %+v (%v)", p, p.Validate())
 	}
 }
 
@@ -392,11 +409,35 @@ func TestArgvBuilders(t *testing.T) {
 			t.Errorf("restore argv %v has an ownership flag restic does not know", args)
 		}
 	}
-	if _, err := old.CheckArgs("200%"); err == nil {
+	if _, err := CheckArgs("200%"); err == nil {
 		t.Error("check accepted a bad read-data subset")
 	}
-	if args, _ := old.CheckArgs("1/10"); strings.Join(args, " ") != "check --read-data-subset 1/10" {
+	if args, _ := CheckArgs("1/10"); strings.Join(args, " ") != "check --read-data-subset 1/10" {
 		t.Errorf("check argv %v", args)
+	}
+}
+
+func TestAFullSnapshotIDGoesToResticAsAPrefix(t *testing.T) {
+	full := strings.Repeat("0123456789abcdef", 4)
+	r := &Restic{caps: CapabilitiesOf(Version{Minor: 19})}
+	restore, _ := r.RestoreArgs(RestoreOptions{SnapshotID: full, Target: "/r"})
+	for _, c := range []struct {
+		name string
+		argv []string
+		want string // the ids, space separated, as the argv ends
+	}{
+		{"ls", LsArgs(full), full[:63]},
+		{"ls, paths", LsArgs(full, "/a"), full[:63] + " /a"},
+		{"restore", restore, full[:63]},
+		{"diff", DiffArgs(full, "deadbeef"), full[:63] + " deadbeef"},
+		{"stats", StatsArgs(StatsRawData, full, "latest"), full[:63] + " latest"},
+		{"a short id", LsArgs("deadbeef"), "deadbeef"},
+		{"not hex", LsArgs(strings.Repeat("g", 64)), strings.Repeat("g", 64)},
+		{"upper case", LsArgs(strings.ToUpper(full)), strings.ToUpper(full)},
+	} {
+		if got := strings.Join(c.argv, " "); !strings.HasSuffix(got, "-- "+c.want) {
+			t.Errorf("%s: argv %q, want it to end with -- %s", c.name, got, c.want)
+		}
 	}
 }
 

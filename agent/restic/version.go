@@ -72,8 +72,6 @@ type Capabilities struct {
 	// SnapshotSummary: snapshots --json entries carry a summary with file
 	// and byte counts (0.17.0).
 	SnapshotSummary bool
-	// CheckJSON: check --json prints JSON lines (0.18.0); text before.
-	CheckJSON bool
 }
 
 // CapabilitiesOf returns what restic v can do.
@@ -88,7 +86,6 @@ func CapabilitiesOf(v Version) Capabilities {
 		ExitCodeWrongPassword: v.AtLeast(0, 17, 1),
 		LsMessageType:         v.AtLeast(0, 17, 0),
 		SnapshotSummary:       v.AtLeast(0, 17, 0),
-		CheckJSON:             v.AtLeast(0, 18, 0),
 	}
 }
 

@@ -27,6 +27,10 @@ func (ex *execution) backup(ctx context.Context) result {
 		var s restic.BackupStatus
 		_ = json.Unmarshal(line, &s)
 		return s.Progress(ex.job.ID())
+	}, func(summary []byte) protocol.JobProgress {
+		var s restic.BackupSummary
+		_ = json.Unmarshal(summary, &s)
+		return s.FinalProgress(ex.job.ID())
 	})
 	err = ex.restic(ctx, args, stream.line)
 	return result{err: err, stats: stream.stats()}
@@ -34,18 +38,24 @@ func (ex *execution) backup(ctx context.Context) result {
 
 // summaryStream handles the JSON lines of backup and (0.16+) restore:
 // status lines become throttled progress (never log lines), the summary
-// becomes the job's stats, verbose lines are dropped and anything else is
-// logged.
+// becomes the job's stats and a last, unthrottled progress at 100%, verbose
+// lines are dropped and anything else is logged.
+//
+// The final progress is not restic's last status line: restic prints
+// status lines on a timer (0.16.5 often none for a short restore, 0.19 none
+// for a short backup), and the throttle may drop the last one, so only the
+// summary says reliably that restic got to the end.
 type summaryStream struct {
 	ex       *execution
 	progress func(status []byte) protocol.JobProgress
+	final    func(summary []byte) protocol.JobProgress
 
 	mu      sync.Mutex
 	summary json.RawMessage
 }
 
-func (ex *execution) summaryStream(progress func(status []byte) protocol.JobProgress) *summaryStream {
-	return &summaryStream{ex: ex, progress: progress}
+func (ex *execution) summaryStream(progress, final func(line []byte) protocol.JobProgress) *summaryStream {
+	return &summaryStream{ex: ex, progress: progress, final: final}
 }
 
 func (s *summaryStream) line(line []byte) {
@@ -57,6 +67,7 @@ func (s *summaryStream) line(line []byte) {
 			s.mu.Lock()
 			s.summary = stats
 			s.mu.Unlock()
+			s.ex.r.sink.Progress(s.final(line))
 		}
 	case restic.MsgVerboseStatus:
 	default:

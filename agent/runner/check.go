@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
-	"sync"
 	"time"
 
 	"restic-manager/agent/restic"
@@ -11,31 +9,18 @@ import (
 )
 
 // check runs `restic check`, reading the read-data subset in args[0] when
-// the job names one. Text output goes to the log; where restic prints JSON
-// (0.18+), its summary becomes the stats.
+// the job names one. Its text goes to the log in every restic version (see
+// restic.CheckArgs); the exit code is the result, recorded in repo.stats.
 func (ex *execution) check(ctx context.Context) result {
 	subset := ""
 	if len(ex.job.Run.Args) > 0 {
 		subset = ex.job.Run.Args[0]
 	}
-	args, err := ex.r.restic.CheckArgs(subset)
+	args, err := restic.CheckArgs(subset)
 	if err != nil {
 		return result{err: err}
 	}
-	var (
-		mu    sync.Mutex
-		stats json.RawMessage
-	)
-	err = ex.restic(ctx, args, func(line []byte) {
-		if restic.MessageType(line) == restic.MsgSummary {
-			if s, err := restic.StatsObject(line); err == nil {
-				mu.Lock()
-				stats = s
-				mu.Unlock()
-			}
-		}
-		ex.stdoutLine(line)
-	})
+	err = ex.restic(ctx, args, nil)
 	now := time.Now().UTC()
 	status := "ok"
 	if err != nil {
@@ -44,7 +29,5 @@ func (ex *execution) check(ctx context.Context) result {
 	if ctx.Err() != nil {
 		return result{err: err}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	return result{err: err, stats: stats, repo: &protocol.RepoStats{LastCheckAt: &now, LastCheckStatus: &status}}
+	return result{err: err, repo: &protocol.RepoStats{LastCheckAt: &now, LastCheckStatus: &status}}
 }

@@ -26,8 +26,12 @@ func TestWrongPasswordAndMissingRepositoryAreNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	fin := h.run(backupJob("docs", src))
-	if fin.Status != protocol.StatusFailed || !strings.Contains(fin.Error, "wrong repository password") || fin.ExitCode != 1 {
-		t.Errorf("wrong password: %s, exit %d, %q", fin.Status, fin.ExitCode, fin.Error)
+	wantExit := restic.ExitFailed // before 0.17.1 the cause is only in stderr
+	if h.restic.Caps().ExitCodeWrongPassword {
+		wantExit = restic.ExitWrongPassword
+	}
+	if fin.Status != protocol.StatusFailed || !strings.Contains(fin.Error, "wrong repository password") || fin.ExitCode != wantExit {
+		t.Errorf("wrong password: %s, exit %d, %q; want failed, exit %d", fin.Status, fin.ExitCode, fin.Error, wantExit)
 	}
 	if err := h.secrets.Set(secrets.SlotRepo, secrets.Credentials{Password: testPassword}); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package runner
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"restic-manager/agent/journal"
 	"restic-manager/agent/restic"
 	"restic-manager/agent/secrets"
+	"restic-manager/internal/restictest"
 	"restic-manager/internal/testdisk"
 	"restic-manager/protocol"
 )
@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	if path, err := exec.LookPath("restic"); err == nil {
+	if path, err := restictest.Lookup(); err == nil {
 		repo := filepath.Join(dir, "template")
 		cmd := exec.Command(path, "init", "--cache-dir", filepath.Join(dir, "cache"))
 		cmd.Env = append(restic.BaseEnviron(), "RESTIC_REPOSITORY="+repo, "RESTIC_PASSWORD="+testPassword)
@@ -57,7 +57,8 @@ func TestMain(m *testing.M) {
 func copyRepo(t testing.TB) string {
 	t.Helper()
 	if templateRepo == "" {
-		t.Skip("restic is not installed")
+		restictest.Binary(t) // fails the test, saying why
+		t.Fatal("the template repository was not made")
 	}
 	dst := filepath.Join(t.TempDir(), "repo")
 	err := filepath.WalkDir(templateRepo, func(p string, d fs.DirEntry, err error) error {
@@ -322,14 +323,11 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		h.repoURL = copyRepo(t)
 	}
 	var err error
-	h.restic, err = restic.New(context.Background(), restic.Options{CacheDir: h.cacheDir, Trace: func(a []string) {
+	h.restic, err = restic.New(context.Background(), restic.Options{Path: restictest.Binary(t), CacheDir: h.cacheDir, Trace: func(a []string) {
 		h.argvMu.Lock()
 		h.argv = append(h.argv, a)
 		h.argvMu.Unlock()
 	}})
-	if errors.Is(err, restic.ErrNotInstalled) {
-		t.Skip("restic is not installed")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

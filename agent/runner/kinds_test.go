@@ -203,8 +203,17 @@ func TestRestoreIntoADirectoryAndInPlaceGiveTheSameBytes(t *testing.T) {
 		FilesRestored uint64 `json:"files_restored"`
 		TotalBytes    uint64 `json:"total_bytes"`
 		BytesRestored uint64 `json:"bytes_restored"`
+		MeasuredBy    string `json:"measured_by"`
 	}
-	if err := json.Unmarshal(into.Stats, &measured); err != nil || measured.TotalFiles != 41 || measured.FilesRestored != 41 || measured.BytesRestored != measured.TotalBytes || measured.TotalBytes < 4<<20-64 {
+	err := json.Unmarshal(into.Stats, &measured)
+	// The agent counts the 41 regular files it finds written (0.14);
+	// restic's own summary (0.16+) counts the directories it creates too.
+	filesOK := measured.TotalFiles == 41 && measured.FilesRestored == 41
+	if measured.MeasuredBy == "" {
+		filesOK = measured.TotalFiles >= 41 && measured.FilesRestored >= 41
+	}
+	if err != nil || !filesOK || measured.BytesRestored != measured.TotalBytes || measured.TotalBytes < 4<<20-64 ||
+		(measured.MeasuredBy == "") != h.restic.Caps().RestoreJSON {
 		t.Errorf("restore stats %s (%v)", into.Stats, err)
 	}
 	progress := h.sink.progressOf(into.JobID)

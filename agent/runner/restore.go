@@ -54,6 +54,10 @@ func (ex *execution) restoreWithJSON(ctx context.Context, args []string) result 
 		var s restic.RestoreStatus
 		_ = json.Unmarshal(line, &s)
 		return s.Progress(ex.job.ID())
+	}, func(summary []byte) protocol.JobProgress {
+		var s restic.RestoreStatus
+		_ = json.Unmarshal(summary, &s)
+		return s.FinalProgress(ex.job.ID())
 	})
 	err := ex.restic(ctx, args, stream.line)
 	return result{err: err, stats: stream.stats()}

@@ -165,8 +165,8 @@ func (a *Agent) start(t testing.TB, extra ...string) {
 	}
 	// A short cancel grace: restic 0.14 waiting on its upload limiter does
 	// not act on SIGINT, so a cancelled throttled backup ends at the kill.
-	args := append([]string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--no-keyring", "--debug", "--cancel-grace", "5s",
-		"--cache-dir", filepath.Join(filepath.Dir(a.State), "restic-cache")}, a.args...)
+	args := append([]string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--restic", ResticBinary(t),
+		"--no-keyring", "--debug", "--cancel-grace", "5s", "--cache-dir", filepath.Join(filepath.Dir(a.State), "restic-cache")}, a.args...)
 	args = append(args, extra...)
 	cmd := exec.Command(AgentBinary(t), args...)
 	cmd.Env = append(os.Environ(), a.opts.Env...)

@@ -15,6 +15,7 @@ import (
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/hubnet"
 	"restic-manager/desktop/secrets"
+	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 	"restic-manager/storage"
 )
@@ -297,15 +298,13 @@ func binary(t testing.TB, pkg, name string) string {
 	return p
 }
 
-// ResticBinary returns restic's path, failing the test clearly when it is
-// not installed (make test installs it).
+// ResticBinary returns the path of the restic the tests use
+// ($RM_TEST_RESTIC, else restic on PATH: see internal/restictest), failing
+// the test clearly when there is none. Every agent the fleet starts runs it
+// (--restic).
 func ResticBinary(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("restic")
-	if err != nil {
-		t.Fatal("restic is not installed: run scripts/install-deps (make test does)")
-	}
-	return p
+	return restictest.Binary(t)
 }
 
 var _ io.Writer = (*LogBuffer)(nil)
