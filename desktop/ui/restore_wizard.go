@@ -145,6 +145,7 @@ func (w *restoreWizard) change(c change) {
 	case c.Kind == hub.ChangeHost && c.HostID == w.hostID:
 		if d, err := w.u.hub.Host(w.hostID); err == nil {
 			w.host = d
+			w.dest.updatePicker()
 		}
 	}
 }
