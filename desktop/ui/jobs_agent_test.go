@@ -9,6 +9,7 @@ import (
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/testfleet"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/protocol"
 )
 
@@ -119,8 +120,13 @@ func TestJobsCancelEndsARunningBackupCancelled(t *testing.T) {
 	})
 	t.Logf("progress: %s; files %s; data %s; speed %s; time left %s", v.detail.progress.status.Text,
 		v.detail.progress.files.val.Text, v.detail.progress.data.val.Text, v.detail.progress.speed.val.Text, v.detail.progress.eta.val.Text)
-	asked := time.Now()
+	// Cancel asks first; only the confirmation cancels.
 	test.Tap(v.detail.cancelBtn)
+	if v.detail.cancelBtn.Text != "Cancel job" || selectedJob(v).Status != protocol.StatusRunning {
+		t.Fatalf("the first tap already cancels: button %q, job %s", v.detail.cancelBtn.Text, selectedJob(v).Status)
+	}
+	asked := time.Now()
+	uitest.TapDialogButton(t, u.win, "Cancel job")
 	if !v.detail.cancelBtn.Disabled() || v.detail.cancelBtn.Text != "Cancelling…" {
 		t.Errorf("after Cancel the button reads %q (disabled %v)", v.detail.cancelBtn.Text, v.detail.cancelBtn.Disabled())
 	}

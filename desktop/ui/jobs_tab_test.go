@@ -335,11 +335,27 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 		t.Errorf("queued row outcome %q", out)
 	}
 
-	// Cancel needs the agent: the refusal says so.
+	// Cancel asks first, and "Keep running" asks the hub nothing (asked,
+	// it would refuse: the host is offline).
 	if v.detail.cancelBtn.Disabled() {
 		t.Fatal("Cancel is disabled on a queued job")
 	}
+	jobID := v.detail.selected
 	test.Tap(v.detail.cancelBtn)
+	if got := overlayText(e.UI); !strings.Contains(got, "Cancel the backup of docs on sleepy?") || !strings.Contains(got, "Keep running") {
+		t.Fatalf("Cancel job shows %q; want a confirmation naming the job", got)
+	}
+	uitest.TapDialogButton(t, e.win, "Keep running")
+	if got := overlayText(e.UI); got != "" {
+		t.Errorf("after Keep running the window shows %q; want nothing asked of the hub", got)
+	}
+	if v.detail.cancelAsked[jobID] || v.detail.cancelBtn.Text != "Cancel job" || v.detail.cancelBtn.Disabled() {
+		t.Errorf("after Keep running: cancel asked %v, button %q (disabled %v)", v.detail.cancelAsked[jobID], v.detail.cancelBtn.Text, v.detail.cancelBtn.Disabled())
+	}
+	// Confirmed, the hub is asked; cancelling needs the agent, and the
+	// refusal says so.
+	test.Tap(v.detail.cancelBtn)
+	uitest.TapDialogButton(t, e.win, "Cancel job")
 	if got := overlayText(e.UI); !strings.Contains(got, "offline") {
 		t.Errorf("cancel on an offline host shows %q, want it to say the host is offline", got)
 	}

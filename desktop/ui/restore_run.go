@@ -54,9 +54,15 @@ func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
 	w.result = widget.NewLabel("")
 	w.result.Wrapping = fyne.TextWrapWord
 	w.cancelJob = widget.NewButtonWithIcon("Cancel restore", theme.CancelIcon(), func() {
-		if err := w.u.hub.CancelJob(w.jobID); err != nil {
-			showErrorDialog(w.win, "Cancel restore", err)
+		j, err := w.u.hub.Job(w.jobID)
+		if err != nil || j.Terminal() {
+			return
 		}
+		confirmCancelJob(w.win, j, w.hostName(), func() {
+			if err := w.u.hub.CancelJob(w.jobID); err != nil {
+				showErrorDialog(w.win, "Cancel restore", err)
+			}
+		})
 	})
 	w.progressPage = container.NewVBox(w.progressBox, w.result, container.NewHBox(w.cancelJob))
 	return w.progressPage
