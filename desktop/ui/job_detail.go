@@ -121,7 +121,7 @@ func (d *jobDetail) sendCancel(id string) {
 		return
 	}
 	d.cancelAsked[id] = true
-	t.setNotice("Cancel requested. The job ends when the agent reports it cancelled.", widget.MediumImportance)
+	t.notice.cancelRequested(id)
 	if id == d.selected {
 		d.update()
 	}

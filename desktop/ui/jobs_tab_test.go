@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/uitest"
@@ -322,8 +323,8 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 		t.Fatalf("no Run now button for group docs; buttons: %v", uitest.VisibleTexts(v.actions.groupsBox))
 	}
 	test.Tap(b)
-	if !v.notice.Visible() || !strings.Contains(v.notice.Text, "queued") || !strings.Contains(v.notice.Text, "offline") {
-		t.Errorf("notice after Run now on an offline host: %q", v.notice.Text)
+	if got := v.notice.text(); !strings.Contains(got, "queued") || !strings.Contains(got, "offline") || v.notice.label.Importance != widget.WarningImportance {
+		t.Errorf("notice after Run now on an offline host: %q", got)
 	}
 	if len(v.history.jobs) != 1 || v.history.jobs[0].Status != protocol.StatusQueued || v.history.jobs[0].Tag != "docs" || v.history.jobs[0].Origin != hub.OriginOperator {
 		t.Fatalf("history after Run now: %+v", v.history.jobs)
@@ -358,6 +359,43 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 	uitest.TapDialogButton(t, e.win, "Cancel job")
 	if got := overlayText(e.UI); !strings.Contains(got, "offline") {
 		t.Errorf("cancel on an offline host shows %q, want it to say the host is offline", got)
+	}
+}
+
+// The orange "queued: the host is offline" strip says what is true now:
+// it goes when the job leaves the queue (here the agent's events arrive
+// as the hub stores them, and the tab is handed the batch the hub
+// publishes for them), and the strip goes when the job ends.
+// jobs_agent_test.go has the host reconnecting.
+func TestJobsNoticeClearsWhenItsCauseDoes(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "sleepy", "")
+	if err := e.hub.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
+		t.Fatal(err)
+	}
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
+	test.Tap(v.actions.runNow["docs"])
+	jobID := v.detail.selected
+	if got := v.notice.text(); !strings.Contains(got, "Backup of docs queued: sleepy is offline") {
+		t.Fatalf("notice after Run now on an offline host: %q", got)
+	}
+	// Another job's news leaves it alone.
+	v.changed([]change{{Kind: hub.ChangeJob, HostID: hostID, JobID: "another-job"}})
+	if got := v.notice.text(); !strings.Contains(got, "offline") {
+		t.Errorf("another job's change took the warning away: %q", got)
+	}
+
+	started := time.Now()
+	applyEvents(t, e.st, hostID, started, &protocol.JobStarted{JobID: jobID, Kind: protocol.KindBackup, StartedAt: started})
+	v.changed([]change{{Kind: hub.ChangeJob, HostID: hostID, JobID: jobID}})
+	if got := v.notice.text(); strings.Contains(got, "offline") || !strings.Contains(got, "running") {
+		t.Errorf("the job left the queue; the notice says %q", got)
+	}
+	applyEvents(t, e.st, hostID, time.Now(), &protocol.JobFinished{JobID: jobID, Status: protocol.StatusSucceeded, FinishedAt: time.Now()})
+	v.changed([]change{{Kind: hub.ChangeJob, HostID: hostID, JobID: jobID}})
+	if got := v.notice.text(); got != "" || v.notice.label.Visible() {
+		t.Errorf("the job ended; the notice still says %q", got)
 	}
 }
 
