@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 	"strings"
@@ -206,13 +205,10 @@ func (l *jobLog) updateBar() {
 	} else {
 		l.empty.Hide()
 	}
-	switch len(l.lines) {
-	case 0:
+	if len(l.lines) == 0 {
 		l.count.SetText("")
-	case 1:
-		l.count.SetText("1 line")
-	default:
-		l.count.SetText(fmt.Sprintf("%d lines", len(l.lines)))
+	} else {
+		l.count.SetText(plural(len(l.lines), "line"))
 	}
 }
 

@@ -102,7 +102,7 @@ func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
 		out, _ := v.history.outcome(j)
 		return j, v.originText(j), out
 	}
-	if j, origin, out := row("j-backup"); origin != "schedule …abcdef12" || out != "3 new, 1 changed files · 2.0 KiB added" ||
+	if j, origin, out := row("j-backup"); origin != "schedule …abcdef12" || out != "3 new files, 1 changed · 2.0 KiB added" ||
 		jobDuration(j, time.Now()) != "1 min" {
 		t.Errorf("backup row: origin %q, outcome %q, duration %q", origin, out, jobDuration(j, time.Now()))
 	}

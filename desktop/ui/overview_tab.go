@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,15 +123,15 @@ func (o *overviewTab) refreshStats() {
 	o.total.SetText(bytesOr(s.TotalSizeBytes))
 	o.raw.SetText(bytesOr(s.RawSizeBytes))
 	if s.UniqueFiles != nil {
-		o.files.SetText(overviewCount(*s.UniqueFiles))
+		o.files.SetText(humanCount(*s.UniqueFiles))
 	} else {
 		o.files.SetText("not reported yet")
 	}
 	switch list, err := o.u.hub.Snapshots(o.hostID); {
 	case s.SnapshotCount != nil:
-		o.snapshots.SetText(overviewCount(uint64(*s.SnapshotCount)))
+		o.snapshots.SetText(humanCount(*s.SnapshotCount))
 	case err == nil && len(list) > 0:
-		o.snapshots.SetText(overviewCount(uint64(len(list))) + " (listed)")
+		o.snapshots.SetText(humanCount(len(list)) + " (listed)")
 	default:
 		o.snapshots.SetText("not reported yet")
 	}
@@ -193,19 +192,6 @@ func overviewGoodStatus(s string) bool {
 		return true
 	}
 	return false
-}
-
-// overviewCount groups digits: 1 234 567.
-func overviewCount(n uint64) string {
-	s := strconv.FormatUint(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // refreshGroups lists every configured group with its latest backup, and

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
@@ -36,10 +34,8 @@ func fleetStateOf(hosts []hub.HostView) (fleetState, string) {
 	switch {
 	case failing > 0:
 		return fleetFailing, plural(failing, "host") + " failing"
-	case running == 1:
-		return fleetRunning, "1 job running"
-	case running > 1:
-		return fleetRunning, fmt.Sprintf("%d jobs running", running)
+	case running > 0:
+		return fleetRunning, plural(running, "job") + " running"
 	}
 	return fleetOK, "All backups OK"
 }
