@@ -43,7 +43,13 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 	}
 	o.total, o.raw, o.files, o.snapshots = val(), val(), val(), val()
 	o.check, o.prune, o.lock, o.updated = val(), val(), val(), val()
+	// The lock's value reads at the column's left edge like every other
+	// value, its icon after it: an icon before it pushed it right, and
+	// an empty one still took its room. Its words are short: it needs no
+	// truncation, which would shrink it to "…" in a row.
+	o.lock.Truncation = fyne.TextTruncateOff
 	o.lockIcon = widget.NewIcon(nil)
+	o.lockIcon.Hide()
 	o.statsNote = noteLabel("")
 	key := func(s string) *widget.Label {
 		l := widget.NewLabel(s)
@@ -57,7 +63,7 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 		key("Snapshots"), o.snapshots,
 		key("Last check"), o.check,
 		key("Last prune"), o.prune,
-		key("Lock"), container.NewBorder(nil, nil, o.lockIcon, nil, o.lock),
+		key("Lock"), container.NewHBox(o.lock, o.lockIcon),
 		key("Reported"), o.updated,
 	)
 	repoCard := widget.NewCard("Repository", "", container.NewVBox(figures, o.statsNote))
@@ -159,15 +165,17 @@ func (o *overviewTab) refreshStats() {
 	}
 	switch {
 	case s.LockPresent == nil:
-		o.lockIcon.SetResource(nil)
+		o.lockIcon.Hide()
 		o.lock.Importance = widget.MediumImportance
 		o.lock.SetText("not reported yet")
 	case *s.LockPresent:
 		o.lockIcon.SetResource(theme.WarningIcon())
+		o.lockIcon.Show()
 		o.lock.Importance = widget.WarningImportance
 		o.lock.SetText("present")
 	default:
 		o.lockIcon.SetResource(theme.ConfirmIcon())
+		o.lockIcon.Show()
 		o.lock.Importance = widget.MediumImportance
 		o.lock.SetText("none")
 	}
