@@ -73,7 +73,10 @@ func newTrayMenu(u *UI) *trayMenu {
 		u.win.RequestFocus()
 	})
 	t.pause = fyne.NewMenuItem("Pause all schedules", t.togglePause)
-	t.quit = fyne.NewMenuItem("Quit", func() { u.app.Quit() })
+	t.quit = fyne.NewMenuItem("Quit", func() {
+		u.win.Show() // the warning, if any, is on the window
+		u.confirmQuit(u.app.Quit)
+	})
 	t.quit.IsQuit = true
 	t.menu = fyne.NewMenu("Restic Manager", t.state, fyne.NewMenuItemSeparator(), t.open, t.pause,
 		fyne.NewMenuItemSeparator(), t.quit)
