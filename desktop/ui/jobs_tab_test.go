@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -217,7 +218,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 	if len(l.lines) != n || l.lastSeq != n {
 		t.Fatalf("the view holds %d lines up to seq %d, want %d", len(l.lines), l.lastSeq, n)
 	}
-	if got := l.count.Text; got != fmt.Sprintf("%d lines", n) {
+	if got := l.count.Text; !strings.HasPrefix(got, fmt.Sprintf("%d lines · ", n)) {
 		t.Errorf("line count %q", got)
 	}
 	if !strings.HasSuffix(l.lines[1].text, "! unable to open /etc/shadow") || l.lines[1].stream != protocol.StreamStderr {
@@ -265,15 +266,82 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 		t.Error(`"Go to end" did not resume following`)
 	}
 
-	// A tapped line opens whole, to read or copy; "Copy log" copies all.
+	// A selected line shows whole under the list, to read or copy.
 	l.list.Select(1)
-	if got := overlayText(e.UI); !strings.Contains(got, "Log line (stderr)") || !strings.Contains(got, "unable to open /etc/shadow") {
-		t.Errorf("tapping a stderr line shows %q", got)
+	if !l.lineBox.Visible() || l.lineText.Text != "unable to open /etc/shadow" || !strings.Contains(l.lineHead.Text, "Line 2") ||
+		!strings.Contains(l.lineHead.Text, "stderr") {
+		t.Errorf("selecting a stderr line shows %q: %q (shown %v)", l.lineHead.Text, l.lineText.Text, l.lineBox.Visible())
 	}
-	e.win.Canvas().Overlays().Top().Hide()
+	test.Tap(l.copyLine)
+	if got := e.app.Clipboard().Content(); got != "unable to open /etc/shadow" {
+		t.Errorf("Copy line copied %q", got)
+	}
+	test.Tap(l.closeLine)
+	if l.lineBox.Visible() {
+		t.Error("the line stays shown after closing it")
+	}
+
+	// "Copy log" copies every line, with its date, time and mark.
 	test.Tap(l.copyAll)
-	if got := e.app.Clipboard().Content(); strings.Count(got, "\n") != n+30 || !strings.HasPrefix(got, "line 1 of the log\n") {
-		t.Errorf("Copy log copied %d lines starting %.30q", strings.Count(got, "\n"), got)
+	got := strings.Split(strings.TrimSuffix(e.app.Clipboard().Content(), "\n"), "\n")
+	if len(got) != n+30 || !strings.HasSuffix(got[0], "   line 1 of the log") || !strings.HasSuffix(got[n+29], fmt.Sprintf("line %d of the log", n+30)) {
+		t.Fatalf("Copy log copied %d lines (want %d), first %q, last %q", len(got), n+30, got[0], got[len(got)-1])
+	}
+	if !strings.HasSuffix(got[1], " ! unable to open /etc/shadow") || !strings.HasSuffix(got[2], ` » {"message_type":"change","path":"/docs/a.txt","modifier":"+"}`) {
+		t.Errorf("copied stderr and event lines read %q and %q; want their marks and whole payloads", got[1], got[2])
+	}
+	if _, err := time.Parse("2006-01-02 15:04:05", got[0][:19]); err != nil {
+		t.Errorf("a copied line starts %q; want its date and time", got[0][:19])
+	}
+	if want := plural(n+30, "line") + " copied"; l.count.Text != want {
+		t.Errorf("after Copy log the bar says %q, want %q", l.count.Text, want)
+	}
+}
+
+// "Copy log" reads the job's lines from the store, not the view: lines
+// that arrived since the view last read are copied too.
+func TestJobsCopyLogCopiesEveryLineOfTheJob(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "copier", "")
+	job := "job-copy"
+	recordJob(t, e.st, hostID, job, protocol.KindBackup, "docs", protocol.StatusRunning, "", time.Now())
+	line := func(i uint64) protocol.Payload {
+		return &protocol.LogStream{JobID: job, Seq: i, TS: time.Now(), Stream: protocol.StreamStdout, Payload: fmt.Sprintf("line %d", i)}
+	}
+	applyEvents(t, e.st, hostID, time.Now(), line(1), line(2), line(3))
+	l := newJobLog(e.UI, e.newScope(), job)
+	e.show(l)
+	applyEvents(t, e.st, hostID, time.Now(), line(4), line(5)) // not yet read by the view
+	test.Tap(l.copyAll)
+	got := strings.Split(strings.TrimSuffix(e.app.Clipboard().Content(), "\n"), "\n")
+	if len(l.lines) != 3 || len(got) != 5 || !strings.HasSuffix(got[4], "   line 5") {
+		t.Errorf("the view holds %d lines; Copy log copied %d: %q; want all 5", len(l.lines), len(got), got)
+	}
+}
+
+// A line longer than the view is cut in its row and shown whole,
+// wrapped, when selected: the view does not grow to its width.
+func TestJobsLogShowsALongLineWhole(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "longlines", "")
+	job := "job-long"
+	recordJob(t, e.st, hostID, job, protocol.KindBackup, "docs", protocol.StatusRunning, "", time.Now())
+	long := "Fatal: unable to open config file: " + strings.Repeat("rest:https://backup.example:8000/a-very-long-repository-path/", 40) + "the end"
+	applyEvents(t, e.st, hostID, time.Now(), &protocol.LogStream{JobID: job, Seq: 1, TS: time.Now(), Stream: protocol.StreamStderr, Payload: long})
+	l := newJobLog(e.UI, e.newScope(), job)
+	e.show(l)
+	if w := l.MinSize().Width; w > 600 {
+		t.Errorf("a long line makes the log %.0f px wide", w)
+	}
+	if !strings.Contains(l.count.Text, "select one to read it whole") {
+		t.Errorf("the bar says %q; want it to say a line can be read whole", l.count.Text)
+	}
+	l.list.Select(0)
+	if l.lineText.Text != long || l.lineText.Wrapping != fyne.TextWrapBreak {
+		t.Errorf("the selected line shows %d of %d bytes (wrapping %v)", len(l.lineText.Text), len(long), l.lineText.Wrapping)
+	}
+	if w := l.MinSize().Width; w > 600 {
+		t.Errorf("the line shown whole makes the log %.0f px wide; it should wrap", w)
 	}
 }
 
