@@ -20,9 +20,11 @@ func (h *Hub) view(sum storage.HostSummary) HostView {
 	v := HostView{Host: sum.Host, Pending: sum.Host.Status == storage.HostPending, LastBackupAt: sum.LastBackupAt,
 		LastBackupAge: sum.LastBackupAge(h.now()), Failing: sum.Failing, FailingGroups: sum.FailingGroups,
 		RunningJobs: sum.RunningJobs, QueuedJobs: sum.QueuedJobs}
+	remote := ""
 	if c := h.liveConn(sum.Host.ID); c != nil {
-		v.Online, v.ConnectedSince = true, c.since
+		v.Online, v.ConnectedSince, remote = true, c.since, c.remote
 	}
+	v.ThisComputer = isThisComputer(h.opts.Hostname, sum.Host.Hostname, remote)
 	return v
 }
 

@@ -74,6 +74,10 @@ type HostView struct {
 	ConnectedSince time.Time
 	// Pending: waiting for the admin (an unknown tailnet node).
 	Pending bool
+	// ThisComputer: the host is the machine the manager runs on, so a
+	// path picked in this computer's file dialogs is a path on the host
+	// (this_computer.go says how it is told).
+	ThisComputer bool
 	// LastBackupAt is when the latest successful backup finished; nil when
 	// none did. LastBackupAge is the time since, or -1.
 	LastBackupAt  *time.Time

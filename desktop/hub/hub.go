@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -68,6 +69,10 @@ type Options struct {
 	// transaction, one fsync and one ack per host cover many. It bounds
 	// the added latency, not the commit rate alone.
 	CommitInterval time.Duration
+	// Hostname is this computer's name, as os.Hostname says it (the
+	// default): a host that reports the same name is the manager's own
+	// machine (HostView.ThisComputer).
+	Hostname string
 	// MaxInflight and MaxInflightBytes cap one connection's events
 	// waiting for commit and their payload bytes; past either the hub
 	// stops reading that socket until commits catch up (defaults 4096 and
@@ -136,6 +141,9 @@ func New(o Options) (*Hub, error) {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 16384
+	}
+	if o.Hostname == "" {
+		o.Hostname, _ = os.Hostname() // unknown: only a loopback connection says "this computer"
 	}
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = 4096

@@ -319,7 +319,7 @@ func tokenLine(t hub.EnrollToken, now time.Time) string {
 	if len(id) > 12 {
 		id = id[:12]
 	}
-	uses := fmt.Sprintf("%d of %d uses left", t.UsesLeft(), t.Uses)
+	uses := fmt.Sprintf("%s left of %d", plural(t.UsesLeft(), "use"), t.Uses)
 	var exp string
 	if !now.Before(t.ExpiresAt) {
 		exp = "expired " + ago(now, &t.ExpiresAt)

@@ -206,8 +206,8 @@ func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	if rev == nil {
 		t.Fatalf("the token list lacks %s", tok.ID)
 	}
-	if line := tokenLine(tok, time.Now()); !strings.Contains(line, "3 of 3 uses left · expires in 1 h 59 min") && !strings.Contains(line, "3 of 3 uses left · expires in 2 h") {
-		t.Errorf("token line %q; want 3 of 3 uses left, expiring in about 2 h", line)
+	if line := tokenLine(tok, time.Now()); !strings.Contains(line, "3 uses left of 3 · expires in 1 h 59 min") && !strings.Contains(line, "3 uses left of 3 · expires in 2 h") {
+		t.Errorf("token line %q; want 3 uses left of 3, expiring in about 2 h", line)
 	}
 	test.Tap(rev)
 	if toks, _ := h.EnrollTokens(); len(toks) != 0 {

@@ -12,8 +12,8 @@ import (
 	"restic-manager/desktop/internal/uitest"
 )
 
-// With a real agent: a schedule saved in the Schedules tab is acknowledged
-// by the agent and the tab says so; a backup and a check show up in the
+// With a real agent: a schedule saved in the Schedules tab is sent to the
+// online host, acknowledged by the agent, and the tab says both; a backup and a check show up in the
 // Overview (the group's outcome, the check's time and status); Settings
 // says the host is online.
 func TestConfigTabsWithRealAgent(t *testing.T) {
@@ -44,6 +44,9 @@ func TestConfigTabsWithRealAgent(t *testing.T) {
 		t.Fatalf("Save disabled; form says %v", s.editor.form.firstError())
 	}
 	test.Tap(s.editor.saveBtn)
+	if got := s.editor.status.text(); !strings.HasPrefix(got, "Saved. Next fire: ") || !strings.HasSuffix(got, "Sent to office-pc.") {
+		t.Errorf("the schedule's save says %q; want its next fire and that it went to the online host", got)
+	}
 	st, err := f.Hub.ScheduleStatus(hostID)
 	if err != nil {
 		t.Fatal(err)

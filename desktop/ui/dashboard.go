@@ -4,6 +4,7 @@ package ui
 // hosts" is selected (mainwindow.go).
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -77,22 +78,38 @@ func dashModelOf(h dashSource, hosts []hub.HostView, now time.Time, staleAfter t
 			m.Stale = append(m.Stale, dashRow{HostID: v.Host.ID, Name: name, State: hostStateOf(v), Detail: d})
 		}
 		m.Queued += v.QueuedJobs
-		if v.RunningJobs == 0 {
+	}
+	var err error
+	if m.Running, err = runningJobsOf(h, hosts); err != nil {
+		m.Err = capitalize(err.Error())
+	}
+	return m
+}
+
+// runningJobsOf lists the jobs running on the approved hosts, by host,
+// oldest first: "office-pc — backup of docs". It reads only the hosts
+// that report a running job (the dashboard, the warning on closing the
+// window); a host that cannot be read is said in err, the others listed.
+func runningJobsOf(h JobControl, hosts []hub.HostView) ([]dashJob, error) {
+	var out []dashJob
+	var errs []error
+	for _, v := range hosts {
+		if v.Host.Status != hub.StatusApproved || v.RunningJobs == 0 {
 			continue
 		}
+		name := v.Host.DisplayName()
 		jobs, err := h.ActiveJobs(v.Host.ID)
 		if err != nil {
-			m.Err = "Could not read the running jobs of " + name + ": " + err.Error()
+			errs = append(errs, fmt.Errorf("could not read the running jobs of %s: %w", name, err))
 			continue
 		}
 		for _, j := range jobs {
-			if j.Status != hub.JobRunning {
-				continue
+			if j.Status == hub.JobRunning {
+				out = append(out, dashJob{JobID: j.ID, HostID: v.Host.ID, Title: name + " — " + jobName(j)})
 			}
-			m.Running = append(m.Running, dashJob{JobID: j.ID, HostID: v.Host.ID, Title: name + " — " + jobName(j)})
 		}
 	}
-	return m
+	return out, errors.Join(errs...)
 }
 
 func pendingDetail(v hub.HostView, now time.Time) string {

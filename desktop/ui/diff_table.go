@@ -169,7 +169,7 @@ func (t *diffTable) showResult() {
 	t.mu.Unlock()
 	t.totals.SetText(diffTotalsText(res))
 	if res.NotKept > 0 {
-		t.notKept.SetText(fmt.Sprintf("The agent kept only the first part of restic's output: about %d more changes are not listed. The totals count everything.", res.NotKept))
+		t.notKept.SetText(fmt.Sprintf("The agent kept only the first part of restic's output: about %s are not listed. The totals count everything.", plural(res.NotKept, "more change")))
 		t.notKept.Show()
 	}
 	for k, c := range t.showKind {

@@ -28,12 +28,15 @@
 //     scopes), widgets.go and format.go (what several views share),
 //     host_state.go (a host's state as every view says it), theme.go;
 //   - mainwindow.go (the sidebar), dashboard.go, host_view.go (a host's
-//     header and its tabs), tray.go, notify.go, add_host.go;
+//     header and its tabs), close_warning.go (quitting while jobs run),
+//     tray.go, notify.go, add_host.go;
 //   - the host tabs: overview_tab.go with size_chart*.go; groups_tab.go
 //     with group_editor.go and limits_card.go; schedules_tab.go with
 //     schedule_{status,list,editor,maintenance,fires}.go; jobs_tab.go with
-//     job_{actions,history,detail,progress,log}.go; snapshots_tab.go;
-//     settings_tab.go; form_fields.go is their validated inputs;
+//     job_{actions,notice,history,detail,progress,log}.go; snapshots_tab.go;
+//     settings_tab.go; form_fields.go is their validated inputs and
+//     form_status.go the line beside every form's buttons that says what
+//     a save did;
 //   - restore_wizard.go with restore_destination.go, restore_run.go and
 //     snapshot_tree*.go; diff_dialog.go with diff_table.go;
 //   - tour.go drives the window for make screenshots (built with -tags

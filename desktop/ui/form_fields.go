@@ -217,37 +217,3 @@ func shorten(s string) string {
 	}
 	return s
 }
-
-// statusLine is the line under a form's buttons that says what the last
-// action did (or why it failed).
-type statusLine struct{ label *widget.Label }
-
-func newStatusLine() *statusLine {
-	l := widget.NewLabel("")
-	l.Wrapping = fyne.TextWrapWord
-	l.Hide()
-	return &statusLine{label: l}
-}
-
-func (s *statusLine) set(text string, imp widget.Importance) {
-	s.label.Importance = imp
-	s.label.SetText(text)
-	if text == "" {
-		s.label.Hide()
-	} else {
-		s.label.Show()
-	}
-}
-
-func (s *statusLine) ok(text string)   { s.set(text, widget.SuccessImportance) }
-func (s *statusLine) fail(text string) { s.set(text, widget.DangerImportance) }
-func (s *statusLine) clear()           { s.set("", widget.MediumImportance) }
-
-// offlineNote is what a saved change means for the agent now.
-func offlineNote(u *UI, hostID string) string {
-	d, err := u.hub.Host(hostID)
-	if err != nil || d.Online {
-		return "The agent has been sent the change."
-	}
-	return d.Host.DisplayName() + " is offline: its agent gets the change on its next connection."
-}

@@ -101,15 +101,39 @@ func spanText(d time.Duration) string {
 	return humanDuration(d)
 }
 
-// plural is "1 snapshot", "3 snapshots", "2 entries".
-func plural(n int, word string) string {
+// plural counts things for people: "1 snapshot", "3 snapshots", "2
+// entries", "0 new files" (the noun's last word takes the plural). Every
+// count a view writes goes through it, so none says "1 files".
+func plural[T ~int | ~int64 | ~uint64](n T, noun string) string {
 	if n == 1 {
-		return "1 " + word
+		return "1 " + noun
 	}
-	if strings.HasSuffix(word, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	return fmt.Sprintf("%d %s", n, pluralNoun(noun))
+}
+
+// pluralNoun is the plural of an English noun the views count (regular
+// ones: "entry" → "entries", "day" → "days", "pass" → "passes").
+func pluralNoun(noun string) string {
+	switch {
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsAny(noun[len(noun)-2:len(noun)-1], "aeiou"):
+		return strings.TrimSuffix(noun, "y") + "ies"
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		return noun + "es"
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return noun + "s"
+}
+
+// humanCount groups a count's digits: "1 234 567".
+func humanCount[T ~int | ~int64 | ~uint64](n T) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && r != '-' && s[i-1] != '-' && (len(s)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // capitalize upper-cases the first letter (messages and kinds are ASCII

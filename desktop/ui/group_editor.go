@@ -100,8 +100,8 @@ func newGroupEditor(tab *groupsTab) *groupEditor {
 		container.NewGridWithColumns(3, keepCells...), e.retentionMsg))
 	paths := widget.NewCard("Paths", "", fieldRows(nameF, incF, excF))
 	retries := widget.NewCard("Retries and hooks", "", fieldRows(retryF, backF, preF, postF))
-	buttons := container.NewHBox(e.saveBtn, e.revertBtn, widget.NewSeparator(), e.deleteBtn)
-	e.obj = container.NewVScroll(container.NewVBox(e.title, paths, retention, retries, buttons, e.status.label))
+	buttons := actionRow(e.status, e.saveBtn, e.revertBtn, widget.NewSeparator(), e.deleteBtn)
+	e.obj = container.NewVScroll(container.NewVBox(e.title, paths, retention, retries, buttons))
 	return e
 }
 
@@ -256,7 +256,7 @@ func (e *groupEditor) save() {
 		e.open(stored)
 	}
 	t.selectEditing()
-	e.status.ok("Saved “" + gr.Name + "”. " + offlineNote(t.u, t.hostID))
+	e.status.ok(savedMessage(t.u, t.hostID, "Saved “"+gr.Name+"”"))
 }
 
 func (e *groupEditor) confirmDelete() {
@@ -286,7 +286,7 @@ func (e *groupEditor) delete(name string) {
 	e.editing, e.loaded = "", hub.SourceGroup{}
 	t.reload()
 	t.openFirst()
-	e.status.ok("Deleted “" + name + "”.")
+	e.status.ok(savedMessage(t.u, t.hostID, "Deleted “"+name+"”"))
 }
 
 // groupInUse explains why a group cannot go: the schedules naming it.

@@ -99,12 +99,19 @@ func (d *jobDetail) update() {
 	}
 }
 
+// cancel asks first (confirmCancelJob), then asks the agent to cancel.
 func (d *jobDetail) cancel() {
 	t := d.tab
-	id := d.selected
-	if id == "" {
+	j, err := t.u.hub.Job(d.selected)
+	if err != nil || j.Terminal() {
+		d.update()
 		return
 	}
+	confirmCancelJob(t.u.win, j, t.hostName, func() { d.sendCancel(j.ID) })
+}
+
+func (d *jobDetail) sendCancel(id string) {
+	t := d.tab
 	if err := t.u.hub.CancelJob(id); err != nil {
 		if errors.Is(err, hub.ErrHostOffline) {
 			t.u.showError("Cancel job", fmt.Errorf("%s is offline: a job can be cancelled only while its agent is connected (%w)", t.hostName, err))
@@ -114,6 +121,8 @@ func (d *jobDetail) cancel() {
 		return
 	}
 	d.cancelAsked[id] = true
-	t.setNotice("Cancel requested. The job ends when the agent reports it cancelled.", widget.MediumImportance)
-	d.update()
+	t.notice.cancelRequested(id)
+	if id == d.selected {
+		d.update()
+	}
 }

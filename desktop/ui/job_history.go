@@ -318,16 +318,16 @@ func (h *jobHistory) outcome(j hub.Job) (string, widget.Importance) {
 	switch {
 	case f.Backup != nil:
 		b := f.Backup
-		return fmt.Sprintf("%d new, %d changed files · %s added", b.FilesNew, b.FilesChanged, humanBytes(b.DataAdded)), widget.SuccessImportance
+		return fmt.Sprintf("%s, %d changed · %s added", plural(b.FilesNew, "new file"), b.FilesChanged, humanBytes(b.DataAdded)), widget.SuccessImportance
 	case f.Restore != nil:
 		r := f.Restore
-		return fmt.Sprintf("%d files, %s restored", r.FilesRestored, humanBytes(r.BytesRestored)), widget.SuccessImportance
+		return fmt.Sprintf("%s, %s restored", plural(r.FilesRestored, "file"), humanBytes(r.BytesRestored)), widget.SuccessImportance
 	case f.Forget != nil:
 		removed := 0
 		for _, g := range f.Forget.Groups {
 			removed += g.Removed
 		}
-		return fmt.Sprintf("removed %d snapshot(s)", removed), widget.SuccessImportance
+		return "removed " + plural(removed, "snapshot"), widget.SuccessImportance
 	}
 	return "succeeded", widget.SuccessImportance
 }

@@ -5,10 +5,10 @@ import (
 	"image/color"
 	"math"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,8 +22,10 @@ const jobLogPage = 5000
 // list: it reads Hub.JobLog from the last line it has on every
 // ChangeJobLog for the job, and keeps following the end unless the user
 // has scrolled up. Lines of stream "stderr" are marked and coloured;
-// "event" lines (restic JSON) are shown compactly. Tapping a line shows it
-// whole, to read or copy.
+// "event" lines (restic JSON) are shown compactly. A row is one line of
+// the view, cut with "…" when long; the selected line is shown whole,
+// wrapped, under the list, to read or copy. "Copy log" copies every line
+// of the job from the store, with its time and stream.
 //
 // Unlike the other views it is a widget rather than a struct holding an
 // obj: its renderer's Layout keeps the end in view when the list is
@@ -49,7 +51,15 @@ type jobLog struct {
 	toEnd   *widget.Button
 	copyAll *widget.Button
 	empty   *widget.Label
-	content fyne.CanvasObject
+	content *fyne.Container
+
+	// The selected line, whole (hidden while none is selected).
+	selected  int // index into lines; -1 for none
+	lineHead  *widget.Label
+	lineText  *widget.Label
+	lineBox   fyne.CanvasObject
+	copyLine  *widget.Button
+	closeLine *widget.Button
 
 	listSize fyne.Size // the list's size at the last layout
 }
@@ -58,21 +68,25 @@ type jobLogLine struct {
 	text   string // as shown: time, mark, payload (compact for events)
 	stream string
 	full   string // the stored payload
+	seq    uint64
+	ts     time.Time
 }
 
 func newJobLog(u *UI, sc *scope, jobID string) *jobLog {
-	l := &jobLog{u: u, jobID: jobID, follow: true}
+	l := &jobLog{u: u, jobID: jobID, follow: true, selected: -1}
 	l.list = widget.NewList(func() int { return len(l.lines) }, jobLogRow, l.updateRow)
 	l.list.HideSeparators = true
-	l.slack = jobLogRow().MinSize().Height / 2
-	l.list.OnSelected = func(id widget.ListItemID) {
-		l.list.Unselect(id)
-		if id >= 0 && id < len(l.lines) {
-			l.showLine(l.lines[id])
+	rowHeight := jobLogRow().MinSize().Height
+	l.slack = rowHeight / 2
+	l.list.OnSelected = l.showLine
+	l.list.OnUnselected = func(id widget.ListItemID) {
+		if id == l.selected {
+			l.hideLine()
 		}
 	}
 	l.count = widget.NewLabel("")
 	l.count.Importance = widget.LowImportance
+	l.count.Truncation = fyne.TextTruncateEllipsis
 	l.toEnd = widget.NewButtonWithIcon("Go to end", theme.MoveDownIcon(), func() {
 		l.follow = true
 		l.scrollToEnd()
@@ -84,7 +98,25 @@ func newJobLog(u *UI, sc *scope, jobID string) *jobLog {
 	bar := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(l.toEnd, l.copyAll), l.count)
 	rows := container.NewThemeOverride(l.list, jobLogTheme{app: u.app})
-	l.content = container.NewBorder(bar, nil, nil, nil, container.NewStack(rows, container.NewCenter(l.empty)))
+
+	l.lineHead = widget.NewLabel("")
+	l.lineHead.Importance = widget.LowImportance
+	l.lineText = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	l.lineText.Wrapping = fyne.TextWrapBreak
+	l.lineText.Selectable = true
+	l.copyLine = widget.NewButtonWithIcon("Copy line", theme.ContentCopyIcon(), func() {
+		if l.selected >= 0 {
+			l.u.app.Clipboard().SetContent(l.lines[l.selected].full)
+		}
+	})
+	l.closeLine = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { l.list.UnselectAll() })
+	whole := container.NewVScroll(l.lineText)
+	whole.SetMinSize(fyne.NewSize(0, 5*rowHeight)) // a few lines; a longer one scrolls
+	l.lineBox = container.NewBorder(
+		container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, container.NewHBox(l.copyLine, l.closeLine), l.lineHead)),
+		nil, nil, nil, whole)
+	l.lineBox.Hide()
+	l.content = container.NewBorder(bar, l.lineBox, nil, nil, container.NewStack(rows, container.NewCenter(l.empty)))
 	l.ExtendBaseWidget(l)
 	l.fetch()
 	sc.on(func(batch []change) {
@@ -206,57 +238,98 @@ func (l *jobLog) updateBar() {
 	} else {
 		l.empty.Hide()
 	}
-	switch len(l.lines) {
-	case 0:
+	switch {
+	case len(l.lines) == 0:
 		l.count.SetText("")
-	case 1:
-		l.count.SetText("1 line")
+	case l.selected < 0:
+		l.count.SetText(plural(len(l.lines), "line") + " · select one to read it whole")
 	default:
-		l.count.SetText(fmt.Sprintf("%d lines", len(l.lines)))
+		l.count.SetText(plural(len(l.lines), "line"))
 	}
 }
 
 // jobLogFormat is how one stored line reads in the view.
 func jobLogFormat(ln hub.LogLine) jobLogLine {
-	payload := ln.Payload
-	mark := "  "
-	switch ln.Stream {
-	case hub.LogStderr:
-		mark = "! "
-	case hub.LogEvent:
-		mark = "» "
+	payload, mark := ln.Payload, jobLogMark(ln.Stream)
+	if ln.Stream == hub.LogEvent {
 		payload = hub.CompactEvent(payload)
 	}
 	// One row per line: a stray break inside a payload must not make a
 	// row taller than the others.
 	payload = strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ").Replace(payload)
-	return jobLogLine{text: ln.TS.Local().Format("15:04:05") + " " + mark + payload, stream: ln.Stream, full: ln.Payload}
+	return jobLogLine{text: ln.TS.Local().Format("15:04:05") + " " + mark + payload, stream: ln.Stream, full: ln.Payload,
+		seq: ln.Seq, ts: ln.TS}
 }
 
-func (l *jobLog) showLine(ln jobLogLine) {
-	text := widget.NewLabelWithStyle(ln.full, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	text.Wrapping = fyne.TextWrapBreak
-	text.Selectable = true
-	title := "Log line"
+// jobLogMark is a stream's mark before a line: stderr "! ", restic's
+// JSON events "» ", stdout none.
+func jobLogMark(stream string) string {
+	switch stream {
+	case hub.LogStderr:
+		return "! "
+	case hub.LogEvent:
+		return "» "
+	}
+	return "  "
+}
+
+// showLine shows line id whole under the list: wrapped, selectable,
+// with Copy line. It stays until another line is selected or it is
+// closed; lines arriving meanwhile do not move it.
+func (l *jobLog) showLine(id widget.ListItemID) {
+	if id < 0 || id >= len(l.lines) {
+		return
+	}
+	ln := l.lines[id]
+	l.selected = id
+	head := fmt.Sprintf("Line %d · %s", ln.seq, ln.ts.Local().Format("15:04:05"))
 	switch ln.stream {
 	case hub.LogStderr:
-		title = "Log line (stderr)"
+		head += " · stderr"
 	case hub.LogEvent:
-		title = "Log line (restic JSON)"
+		head += " · restic JSON"
 	}
-	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { l.u.app.Clipboard().SetContent(ln.full) })
-	d := dialog.NewCustom(title, "Close", container.NewBorder(nil, container.NewHBox(copyBtn), nil, nil, container.NewVScroll(text)), l.u.win)
-	d.Resize(fyne.NewSize(720, 360))
-	d.Show()
+	l.lineHead.SetText(head)
+	l.lineText.SetText(ln.full)
+	if !l.lineBox.Visible() {
+		l.lineBox.Show()
+		l.content.Refresh() // lay the list out again above it
+	}
+	l.updateBar()
 }
 
+func (l *jobLog) hideLine() {
+	l.selected = -1
+	if l.lineBox.Visible() {
+		l.lineBox.Hide()
+		l.content.Refresh()
+	}
+	l.updateBar()
+}
+
+// copyToClipboard copies every line of the job as the store holds it,
+// read afresh (lines that arrived since the view's last read included),
+// one a line: date and time, the stream's mark, the payload whole.
 func (l *jobLog) copyToClipboard() {
 	var b strings.Builder
-	for _, ln := range l.lines {
-		b.WriteString(ln.full)
-		b.WriteByte('\n')
+	n := 0
+	for from := uint64(1); ; {
+		page, err := l.u.hub.JobLog(l.jobID, from, jobLogPage)
+		if err != nil {
+			l.u.showError("Copy log", err)
+			return
+		}
+		for _, ln := range page {
+			b.WriteString(ln.TS.Local().Format("2006-01-02 15:04:05") + " " + jobLogMark(ln.Stream) + ln.Payload + "\n")
+		}
+		n += len(page)
+		if len(page) < jobLogPage {
+			break
+		}
+		from = page[len(page)-1].Seq + 1
 	}
 	l.u.app.Clipboard().SetContent(b.String())
+	l.count.SetText(plural(n, "line") + " copied")
 }
 
 // jobLogTheme tightens the log's rows (a log reads best dense) and takes

@@ -9,6 +9,7 @@ import (
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/testfleet"
+	"restic-manager/desktop/internal/uitest"
 	"restic-manager/protocol"
 )
 
@@ -61,8 +62,8 @@ func TestJobsRunNowBacksUpAGroupWithARealAgent(t *testing.T) {
 		t.Fatal("Run now did not select the new job")
 	}
 	jobID := v.detail.selected
-	if !strings.Contains(v.notice.Text, "sent to the agent") {
-		t.Errorf("notice after Run now on an online host: %q", v.notice.Text)
+	if !strings.Contains(v.notice.text(), "sent to the agent") {
+		t.Errorf("notice after Run now on an online host: %q", v.notice.text())
 	}
 
 	var sawPartial bool
@@ -119,8 +120,13 @@ func TestJobsCancelEndsARunningBackupCancelled(t *testing.T) {
 	})
 	t.Logf("progress: %s; files %s; data %s; speed %s; time left %s", v.detail.progress.status.Text,
 		v.detail.progress.files.val.Text, v.detail.progress.data.val.Text, v.detail.progress.speed.val.Text, v.detail.progress.eta.val.Text)
-	asked := time.Now()
+	// Cancel asks first; only the confirmation cancels.
 	test.Tap(v.detail.cancelBtn)
+	if v.detail.cancelBtn.Text != "Cancel job" || selectedJob(v).Status != protocol.StatusRunning {
+		t.Fatalf("the first tap already cancels: button %q, job %s", v.detail.cancelBtn.Text, selectedJob(v).Status)
+	}
+	asked := time.Now()
+	uitest.TapDialogButton(t, u.win, "Cancel job")
 	if !v.detail.cancelBtn.Disabled() || v.detail.cancelBtn.Text != "Cancelling…" {
 		t.Errorf("after Cancel the button reads %q (disabled %v)", v.detail.cancelBtn.Text, v.detail.cancelBtn.Disabled())
 	}
@@ -144,8 +150,8 @@ func TestJobsRunNowWhileOfflineIsSentWhenTheHostConnects(t *testing.T) {
 	})
 	u, v := fleetJobsTab(t, f, a.HostID)
 	test.Tap(v.actions.runNow[testfleet.Group])
-	if !strings.Contains(v.notice.Text, "queued") || !strings.Contains(v.notice.Text, "offline") {
-		t.Errorf("notice after Run now on an offline host: %q", v.notice.Text)
+	if !strings.Contains(v.notice.text(), "queued") || !strings.Contains(v.notice.text(), "offline") {
+		t.Errorf("notice after Run now on an offline host: %q", v.notice.text())
 	}
 	jobID := v.detail.selected
 	if j := selectedJob(v); j.ID != jobID || j.Status != protocol.StatusQueued {
@@ -155,8 +161,14 @@ func TestJobsRunNowWhileOfflineIsSentWhenTheHostConnects(t *testing.T) {
 		t.Errorf("queued status %q does not say when it runs", v.detail.progress.status.Text)
 	}
 
+	// The host comes back: the orange "offline" strip goes with its cause,
+	// and the strip goes when the job ends.
 	a.Restart(t)
+	u.app.WaitFor(t, "the offline warning to go once the host is back", func() bool {
+		return v.online && !strings.Contains(v.notice.text(), "offline")
+	})
 	u.app.WaitFor(t, "the queued backup to run and end", func() bool { return selectedJob(v).Terminal() })
+	u.app.WaitFor(t, "the notice to go with its ended job", func() bool { return v.notice.text() == "" })
 	if j := selectedJob(v); j.Status != protocol.StatusSucceeded {
 		t.Fatalf("the re-sent backup ended %s: %s", j.Status, j.Error)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
 )
@@ -30,7 +29,7 @@ type jobsTab struct {
 	actions *jobActions
 	history *jobHistory
 	detail  *jobDetail
-	notice  *widget.Label
+	notice  *jobNotice
 
 	obj fyne.CanvasObject
 }
@@ -40,13 +39,11 @@ func newJobsTab(u *UI, sc *scope, hostID string) *jobsTab {
 	v.actions = newJobActions(v)
 	v.history = newJobHistory(v)
 	v.detail = newJobDetail(v)
-	v.notice = widget.NewLabel("")
-	v.notice.Wrapping = fyne.TextWrapWord
-	v.notice.Hide()
+	v.notice = newJobNotice(v)
 
 	split := container.NewVSplit(v.history.object(), v.detail.object())
 	split.Offset = 0.42
-	v.obj = container.NewBorder(container.NewVBox(v.actions.object(), v.notice), nil, nil, nil, split)
+	v.obj = container.NewBorder(container.NewVBox(v.actions.object(), v.notice.object()), nil, nil, nil, split)
 
 	v.refreshHost()
 	v.refreshGroups()
@@ -59,8 +56,13 @@ func newJobsTab(u *UI, sc *scope, hostID string) *jobsTab {
 func (v *jobsTab) object() fyne.CanvasObject { return v.obj }
 
 func (v *jobsTab) changed(batch []change) {
+	notice := false
 	for _, c := range batch {
 		v.change(c)
+		notice = notice || v.notice.concerns(c)
+	}
+	if notice {
+		v.notice.refresh() // after change: it reads v.online
 	}
 }
 
@@ -133,19 +135,9 @@ func (v *jobsTab) run(what string, r hub.RunRequest) {
 		return
 	}
 	v.refreshHost()
-	if v.online {
-		v.setNotice(what+" sent to the agent.", widget.SuccessImportance)
-	} else {
-		v.setNotice(fmt.Sprintf("%s queued: %s is offline. It is sent when the host connects.", what, v.hostName), widget.WarningImportance)
-	}
+	v.notice.follow(id, what)
 	v.history.reload()
 	v.detail.show(id)
-}
-
-func (v *jobsTab) setNotice(text string, imp widget.Importance) {
-	v.notice.Importance = imp
-	v.notice.SetText(text)
-	v.notice.Show()
 }
 
 // originText says who started a job: the operator, a schedule (its cron

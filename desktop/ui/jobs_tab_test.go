@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/uitest"
@@ -101,7 +103,7 @@ func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
 		out, _ := v.history.outcome(j)
 		return j, v.originText(j), out
 	}
-	if j, origin, out := row("j-backup"); origin != "schedule …abcdef12" || out != "3 new, 1 changed files · 2.0 KiB added" ||
+	if j, origin, out := row("j-backup"); origin != "schedule …abcdef12" || out != "3 new files, 1 changed · 2.0 KiB added" ||
 		jobDuration(j, time.Now()) != "1 min" {
 		t.Errorf("backup row: origin %q, outcome %q, duration %q", origin, out, jobDuration(j, time.Now()))
 	}
@@ -216,7 +218,7 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 	if len(l.lines) != n || l.lastSeq != n {
 		t.Fatalf("the view holds %d lines up to seq %d, want %d", len(l.lines), l.lastSeq, n)
 	}
-	if got := l.count.Text; got != fmt.Sprintf("%d lines", n) {
+	if got := l.count.Text; !strings.HasPrefix(got, fmt.Sprintf("%d lines · ", n)) {
 		t.Errorf("line count %q", got)
 	}
 	if !strings.HasSuffix(l.lines[1].text, "! unable to open /etc/shadow") || l.lines[1].stream != protocol.StreamStderr {
@@ -264,15 +266,82 @@ func TestJobsLogStaysVirtualAndFollowsTheEndUnlessScrolledUp(t *testing.T) {
 		t.Error(`"Go to end" did not resume following`)
 	}
 
-	// A tapped line opens whole, to read or copy; "Copy log" copies all.
+	// A selected line shows whole under the list, to read or copy.
 	l.list.Select(1)
-	if got := overlayText(e.UI); !strings.Contains(got, "Log line (stderr)") || !strings.Contains(got, "unable to open /etc/shadow") {
-		t.Errorf("tapping a stderr line shows %q", got)
+	if !l.lineBox.Visible() || l.lineText.Text != "unable to open /etc/shadow" || !strings.Contains(l.lineHead.Text, "Line 2") ||
+		!strings.Contains(l.lineHead.Text, "stderr") {
+		t.Errorf("selecting a stderr line shows %q: %q (shown %v)", l.lineHead.Text, l.lineText.Text, l.lineBox.Visible())
 	}
-	e.win.Canvas().Overlays().Top().Hide()
+	test.Tap(l.copyLine)
+	if got := e.app.Clipboard().Content(); got != "unable to open /etc/shadow" {
+		t.Errorf("Copy line copied %q", got)
+	}
+	test.Tap(l.closeLine)
+	if l.lineBox.Visible() {
+		t.Error("the line stays shown after closing it")
+	}
+
+	// "Copy log" copies every line, with its date, time and mark.
 	test.Tap(l.copyAll)
-	if got := e.app.Clipboard().Content(); strings.Count(got, "\n") != n+30 || !strings.HasPrefix(got, "line 1 of the log\n") {
-		t.Errorf("Copy log copied %d lines starting %.30q", strings.Count(got, "\n"), got)
+	got := strings.Split(strings.TrimSuffix(e.app.Clipboard().Content(), "\n"), "\n")
+	if len(got) != n+30 || !strings.HasSuffix(got[0], "   line 1 of the log") || !strings.HasSuffix(got[n+29], fmt.Sprintf("line %d of the log", n+30)) {
+		t.Fatalf("Copy log copied %d lines (want %d), first %q, last %q", len(got), n+30, got[0], got[len(got)-1])
+	}
+	if !strings.HasSuffix(got[1], " ! unable to open /etc/shadow") || !strings.HasSuffix(got[2], ` » {"message_type":"change","path":"/docs/a.txt","modifier":"+"}`) {
+		t.Errorf("copied stderr and event lines read %q and %q; want their marks and whole payloads", got[1], got[2])
+	}
+	if _, err := time.Parse("2006-01-02 15:04:05", got[0][:19]); err != nil {
+		t.Errorf("a copied line starts %q; want its date and time", got[0][:19])
+	}
+	if want := plural(n+30, "line") + " copied"; l.count.Text != want {
+		t.Errorf("after Copy log the bar says %q, want %q", l.count.Text, want)
+	}
+}
+
+// "Copy log" reads the job's lines from the store, not the view: lines
+// that arrived since the view last read are copied too.
+func TestJobsCopyLogCopiesEveryLineOfTheJob(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "copier", "")
+	job := "job-copy"
+	recordJob(t, e.st, hostID, job, protocol.KindBackup, "docs", protocol.StatusRunning, "", time.Now())
+	line := func(i uint64) protocol.Payload {
+		return &protocol.LogStream{JobID: job, Seq: i, TS: time.Now(), Stream: protocol.StreamStdout, Payload: fmt.Sprintf("line %d", i)}
+	}
+	applyEvents(t, e.st, hostID, time.Now(), line(1), line(2), line(3))
+	l := newJobLog(e.UI, e.newScope(), job)
+	e.show(l)
+	applyEvents(t, e.st, hostID, time.Now(), line(4), line(5)) // not yet read by the view
+	test.Tap(l.copyAll)
+	got := strings.Split(strings.TrimSuffix(e.app.Clipboard().Content(), "\n"), "\n")
+	if len(l.lines) != 3 || len(got) != 5 || !strings.HasSuffix(got[4], "   line 5") {
+		t.Errorf("the view holds %d lines; Copy log copied %d: %q; want all 5", len(l.lines), len(got), got)
+	}
+}
+
+// A line longer than the view is cut in its row and shown whole,
+// wrapped, when selected: the view does not grow to its width.
+func TestJobsLogShowsALongLineWhole(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "longlines", "")
+	job := "job-long"
+	recordJob(t, e.st, hostID, job, protocol.KindBackup, "docs", protocol.StatusRunning, "", time.Now())
+	long := "Fatal: unable to open config file: " + strings.Repeat("rest:https://backup.example:8000/a-very-long-repository-path/", 40) + "the end"
+	applyEvents(t, e.st, hostID, time.Now(), &protocol.LogStream{JobID: job, Seq: 1, TS: time.Now(), Stream: protocol.StreamStderr, Payload: long})
+	l := newJobLog(e.UI, e.newScope(), job)
+	e.show(l)
+	if w := l.MinSize().Width; w > 600 {
+		t.Errorf("a long line makes the log %.0f px wide", w)
+	}
+	if !strings.Contains(l.count.Text, "select one to read it whole") {
+		t.Errorf("the bar says %q; want it to say a line can be read whole", l.count.Text)
+	}
+	l.list.Select(0)
+	if l.lineText.Text != long || l.lineText.Wrapping != fyne.TextWrapBreak {
+		t.Errorf("the selected line shows %d of %d bytes (wrapping %v)", len(l.lineText.Text), len(long), l.lineText.Wrapping)
+	}
+	if w := l.MinSize().Width; w > 600 {
+		t.Errorf("the line shown whole makes the log %.0f px wide; it should wrap", w)
 	}
 }
 
@@ -322,8 +391,8 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 		t.Fatalf("no Run now button for group docs; buttons: %v", uitest.VisibleTexts(v.actions.groupsBox))
 	}
 	test.Tap(b)
-	if !v.notice.Visible() || !strings.Contains(v.notice.Text, "queued") || !strings.Contains(v.notice.Text, "offline") {
-		t.Errorf("notice after Run now on an offline host: %q", v.notice.Text)
+	if got := v.notice.text(); !strings.Contains(got, "queued") || !strings.Contains(got, "offline") || v.notice.label.Importance != widget.WarningImportance {
+		t.Errorf("notice after Run now on an offline host: %q", got)
 	}
 	if len(v.history.jobs) != 1 || v.history.jobs[0].Status != protocol.StatusQueued || v.history.jobs[0].Tag != "docs" || v.history.jobs[0].Origin != hub.OriginOperator {
 		t.Fatalf("history after Run now: %+v", v.history.jobs)
@@ -335,13 +404,66 @@ func TestJobsRunNowOnAnOfflineHostQueuesAndSaysSo(t *testing.T) {
 		t.Errorf("queued row outcome %q", out)
 	}
 
-	// Cancel needs the agent: the refusal says so.
+	// Cancel asks first, and "Keep running" asks the hub nothing (asked,
+	// it would refuse: the host is offline).
 	if v.detail.cancelBtn.Disabled() {
 		t.Fatal("Cancel is disabled on a queued job")
 	}
+	jobID := v.detail.selected
 	test.Tap(v.detail.cancelBtn)
+	if got := overlayText(e.UI); !strings.Contains(got, "Cancel the backup of docs on sleepy?") || !strings.Contains(got, "Keep running") {
+		t.Fatalf("Cancel job shows %q; want a confirmation naming the job", got)
+	}
+	uitest.TapDialogButton(t, e.win, "Keep running")
+	if got := overlayText(e.UI); got != "" {
+		t.Errorf("after Keep running the window shows %q; want nothing asked of the hub", got)
+	}
+	if v.detail.cancelAsked[jobID] || v.detail.cancelBtn.Text != "Cancel job" || v.detail.cancelBtn.Disabled() {
+		t.Errorf("after Keep running: cancel asked %v, button %q (disabled %v)", v.detail.cancelAsked[jobID], v.detail.cancelBtn.Text, v.detail.cancelBtn.Disabled())
+	}
+	// Confirmed, the hub is asked; cancelling needs the agent, and the
+	// refusal says so.
+	test.Tap(v.detail.cancelBtn)
+	uitest.TapDialogButton(t, e.win, "Cancel job")
 	if got := overlayText(e.UI); !strings.Contains(got, "offline") {
 		t.Errorf("cancel on an offline host shows %q, want it to say the host is offline", got)
+	}
+}
+
+// The orange "queued: the host is offline" strip says what is true now:
+// it goes when the job leaves the queue (here the agent's events arrive
+// as the hub stores them, and the tab is handed the batch the hub
+// publishes for them), and the strip goes when the job ends.
+// jobs_agent_test.go has the host reconnecting.
+func TestJobsNoticeClearsWhenItsCauseDoes(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "sleepy", "")
+	if err := e.hub.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
+		t.Fatal(err)
+	}
+	v := newJobsTab(e.UI, e.newScope(), hostID)
+	e.show(v.object())
+	test.Tap(v.actions.runNow["docs"])
+	jobID := v.detail.selected
+	if got := v.notice.text(); !strings.Contains(got, "Backup of docs queued: sleepy is offline") {
+		t.Fatalf("notice after Run now on an offline host: %q", got)
+	}
+	// Another job's news leaves it alone.
+	v.changed([]change{{Kind: hub.ChangeJob, HostID: hostID, JobID: "another-job"}})
+	if got := v.notice.text(); !strings.Contains(got, "offline") {
+		t.Errorf("another job's change took the warning away: %q", got)
+	}
+
+	started := time.Now()
+	applyEvents(t, e.st, hostID, started, &protocol.JobStarted{JobID: jobID, Kind: protocol.KindBackup, StartedAt: started})
+	v.changed([]change{{Kind: hub.ChangeJob, HostID: hostID, JobID: jobID}})
+	if got := v.notice.text(); strings.Contains(got, "offline") || !strings.Contains(got, "running") {
+		t.Errorf("the job left the queue; the notice says %q", got)
+	}
+	applyEvents(t, e.st, hostID, time.Now(), &protocol.JobFinished{JobID: jobID, Status: protocol.StatusSucceeded, FinishedAt: time.Now()})
+	v.changed([]change{{Kind: hub.ChangeJob, HostID: hostID, JobID: jobID}})
+	if got := v.notice.text(); got != "" || v.notice.label.Visible() {
+		t.Errorf("the job ended; the notice still says %q", got)
 	}
 }
 

@@ -37,7 +37,7 @@ func newLimitsCard(u *UI, hostID string) *limitsCard {
 	l.form.onChange = func(bool) { l.status.clear(); l.updateButton() }
 	l.obj = widget.NewCard("Limits", "", container.NewVBox(
 		noteLabel("Bandwidth caps for every job of this host, in kilobits per second (8,000 = 1 MB/s): upload for backups, download for restores and checks. Empty or 0: no cap."),
-		container.NewGridWithColumns(2, upF.cell(), downF.cell()), container.NewHBox(l.save), l.status.label))
+		container.NewGridWithColumns(2, upF.cell(), downF.cell()), actionRow(l.status, l.save)))
 	l.reload()
 	return l
 }
@@ -85,7 +85,7 @@ func (l *limitsCard) apply() {
 		l.down.SetText(countText(down))
 	})
 	l.updateButton()
-	l.status.ok(fmt.Sprintf("Saved: upload %s, download %s. %s", rateText(up), rateText(down), offlineNote(l.u, l.hostID)))
+	l.status.ok(savedMessage(l.u, l.hostID, "Saved the limits", fmt.Sprintf("Upload %s, download %s", rateText(up), rateText(down))))
 }
 
 // rateText is a cap for people: "no cap", "4000 kbit/s (about 488.3 KiB/s)".

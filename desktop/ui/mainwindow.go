@@ -309,10 +309,8 @@ func fleetLine(hosts []hub.HostView) string {
 	switch n {
 	case 0:
 		s = "no hosts yet"
-	case 1:
-		s = fmt.Sprintf("1 host, %d online", online)
 	default:
-		s = fmt.Sprintf("%d hosts, %d online", n, online)
+		s = fmt.Sprintf("%s, %d online", plural(n, "host"), online)
 	}
 	if pending > 0 {
 		s += fmt.Sprintf(" · %d pending", pending)

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +43,13 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 	}
 	o.total, o.raw, o.files, o.snapshots = val(), val(), val(), val()
 	o.check, o.prune, o.lock, o.updated = val(), val(), val(), val()
+	// The lock's value reads at the column's left edge like every other
+	// value, its icon after it: an icon before it pushed it right, and
+	// an empty one still took its room. Its words are short: it needs no
+	// truncation, which would shrink it to "…" in a row.
+	o.lock.Truncation = fyne.TextTruncateOff
 	o.lockIcon = widget.NewIcon(nil)
+	o.lockIcon.Hide()
 	o.statsNote = noteLabel("")
 	key := func(s string) *widget.Label {
 		l := widget.NewLabel(s)
@@ -58,7 +63,7 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 		key("Snapshots"), o.snapshots,
 		key("Last check"), o.check,
 		key("Last prune"), o.prune,
-		key("Lock"), container.NewBorder(nil, nil, o.lockIcon, nil, o.lock),
+		key("Lock"), container.NewHBox(o.lock, o.lockIcon),
 		key("Reported"), o.updated,
 	)
 	repoCard := widget.NewCard("Repository", "", container.NewVBox(figures, o.statsNote))
@@ -124,15 +129,15 @@ func (o *overviewTab) refreshStats() {
 	o.total.SetText(bytesOr(s.TotalSizeBytes))
 	o.raw.SetText(bytesOr(s.RawSizeBytes))
 	if s.UniqueFiles != nil {
-		o.files.SetText(overviewCount(*s.UniqueFiles))
+		o.files.SetText(humanCount(*s.UniqueFiles))
 	} else {
 		o.files.SetText("not reported yet")
 	}
 	switch list, err := o.u.hub.Snapshots(o.hostID); {
 	case s.SnapshotCount != nil:
-		o.snapshots.SetText(overviewCount(uint64(*s.SnapshotCount)))
+		o.snapshots.SetText(humanCount(*s.SnapshotCount))
 	case err == nil && len(list) > 0:
-		o.snapshots.SetText(overviewCount(uint64(len(list))) + " (listed)")
+		o.snapshots.SetText(humanCount(len(list)) + " (listed)")
 	default:
 		o.snapshots.SetText("not reported yet")
 	}
@@ -160,15 +165,17 @@ func (o *overviewTab) refreshStats() {
 	}
 	switch {
 	case s.LockPresent == nil:
-		o.lockIcon.SetResource(nil)
+		o.lockIcon.Hide()
 		o.lock.Importance = widget.MediumImportance
 		o.lock.SetText("not reported yet")
 	case *s.LockPresent:
 		o.lockIcon.SetResource(theme.WarningIcon())
+		o.lockIcon.Show()
 		o.lock.Importance = widget.WarningImportance
 		o.lock.SetText("present")
 	default:
 		o.lockIcon.SetResource(theme.ConfirmIcon())
+		o.lockIcon.Show()
 		o.lock.Importance = widget.MediumImportance
 		o.lock.SetText("none")
 	}
@@ -193,19 +200,6 @@ func overviewGoodStatus(s string) bool {
 		return true
 	}
 	return false
-}
-
-// overviewCount groups digits: 1 234 567.
-func overviewCount(n uint64) string {
-	s := strconv.FormatUint(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // refreshGroups lists every configured group with its latest backup, and

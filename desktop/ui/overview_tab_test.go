@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/uitest"
 	"restic-manager/protocol"
@@ -64,6 +67,17 @@ func TestOverviewTabShowsRepository(t *testing.T) {
 	}
 	if o.lock.Text != "present" || !strings.Contains(o.statsNote.Text, "A lock is present") || !o.statsNote.Visible() {
 		t.Errorf("lock = %q, note %q: want the lock present and explained", o.lock.Text, o.statsNote.Text)
+	}
+	// Every value starts at the same left edge, the lock's too (its icon
+	// used to come first and push it right).
+	left := func(o fyne.CanvasObject) float32 { return e.app.Driver().AbsolutePositionForObject(o).X }
+	for _, oe := range []*overviewTab{empty, o} {
+		e.show(oe.obj)
+		for _, v := range []*widget.Label{oe.total, oe.check, oe.updated} {
+			if left(oe.lock) != left(v) {
+				t.Errorf("lock %q starts at x=%.0f, %q at x=%.0f: the values are not aligned", oe.lock.Text, left(oe.lock), v.Text, left(v))
+			}
+		}
 	}
 	if o.groupsEmpty.Visible() || !uitest.Shows(o.groupsBox, "docs") || !uitest.Shows(o.groupsBox, "no backup has finished yet") {
 		t.Errorf("groups card shows %q", uitest.Texts(o.groupsBox))

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -33,13 +32,13 @@ type restoreDestination struct {
 	modeRadio    *widget.RadioGroup
 	targetEntry  *widget.Entry
 	pickBtn      *widget.Button
-	targetForm   *widget.Form
+	form         checkedForm
+	target       *checkedField // its line shows the hint, or why the folder is refused
 	newBox       *fyne.Container
 	inPlaceList  *widget.Label
 	inPlaceCheck *widget.Check
 	inPlaceNote  *widget.Label
 	inPlaceBox   *fyne.Container
-	targetErr    *widget.Label
 	destBox      *fyne.Container
 
 	obj fyne.CanvasObject
@@ -53,27 +52,18 @@ func newRestoreDestination(w *restoreWizard) *restoreDestination {
 		example = `D:\Restore`
 	}
 	d.targetEntry.SetPlaceHolder(example)
-	d.targetEntry.Validator = func(s string) error { return hub.ValidateRestoreTarget(d.w.hostOS(), s) }
-	d.targetEntry.OnChanged = func(string) {
-		d.showTargetError()
+	d.pickBtn = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), d.pickFolder)
+	// A checked field, not a widget.Form item: a form's hint is one line
+	// that does not wrap, and this one ran off the window's edge.
+	d.target = d.form.field("Folder on host", d.targetEntry, "",
+		func(s string) error { return hub.ValidateRestoreTarget(d.w.hostOS(), s) })
+	d.form.onChange = func(bool) {
+		d.newBox.Refresh() // the line under the entry may have changed height
 		d.w.updateButtons()
 	}
-	d.pickBtn = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), d.pickFolder)
-	if !d.hostIsThisComputer() {
-		// The picker browses this computer's disks; the path is on the host.
-		d.pickBtn.Disable()
-	}
-	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", d.w.hostName())
-	if d.pickBtn.Disabled() {
-		hint += " Choose… browses this computer, so it works only when the host is this computer."
-	}
-	d.targetForm = widget.NewForm(&widget.FormItem{Text: "Folder on host", HintText: hint,
-		Widget: container.NewBorder(nil, nil, nil, d.pickBtn, d.targetEntry)})
-	d.targetErr = widget.NewLabel("")
-	d.targetErr.Wrapping = fyne.TextWrapWord
-	d.targetErr.Importance = widget.DangerImportance
-	d.targetErr.Hide()
-	d.newBox = container.NewVBox(d.targetForm, d.targetErr)
+	label := widget.NewLabelWithStyle(d.target.label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.newBox = container.NewVBox(label, container.NewBorder(nil, nil, nil, d.pickBtn, d.targetEntry), d.target.msg)
+	d.updatePicker()
 
 	d.inPlaceList = widget.NewLabel("")
 	d.inPlaceList.Wrapping = fyne.TextWrapWord
@@ -97,25 +87,25 @@ func newRestoreDestination(w *restoreWizard) *restoreDestination {
 
 func (d *restoreDestination) object() fyne.CanvasObject { return d.obj }
 
-// target is the folder typed in.
-func (d *restoreDestination) target() string { return d.targetEntry.Text }
+// folder is the folder typed in.
+func (d *restoreDestination) folder() string { return d.targetEntry.Text }
 
-// showTargetError says, as the admin types, why the folder is refused
-// (nothing while the entry is empty: the disabled Next says enough).
-func (d *restoreDestination) showTargetError() {
-	err := hub.ValidateRestoreTarget(d.w.hostOS(), d.targetEntry.Text)
-	if err == nil || d.targetEntry.Text == "" {
-		d.targetErr.Hide()
-	} else {
-		d.targetErr.SetText(fieldMessage(err) + ".")
-		d.targetErr.Show()
+// updatePicker offers Choose… when the host is this computer (the hub
+// says: hub.HostView.ThisComputer), and says why not otherwise: the
+// picker browses this computer's folders, and the path is one on the
+// host. The wizard calls it again when the host changes (it connects).
+func (d *restoreDestination) updatePicker() {
+	local := d.w.host.ThisComputer
+	enableIf(d.pickBtn, local)
+	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", d.w.hostName())
+	if !local {
+		hint += " Choose… browses this computer's folders, so it is offered only when the host is this computer."
 	}
-	d.newBox.Refresh()
-}
-
-func (d *restoreDestination) hostIsThisComputer() bool {
-	me, err := os.Hostname()
-	return err == nil && d.w.host.Host.Hostname != "" && strings.EqualFold(me, d.w.host.Host.Hostname)
+	if d.target.hint != hint {
+		d.target.hint = hint
+		d.target.show()
+		d.newBox.Refresh()
+	}
 }
 
 func (d *restoreDestination) pickFolder() {

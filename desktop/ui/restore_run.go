@@ -37,7 +37,7 @@ func (w *restoreWizard) reviewText() string {
 	if w.dest.inPlace() {
 		fmt.Fprintf(&b, "Destination: in place on %s — the files above are overwritten with the snapshot's version.\n", w.hostName())
 	} else {
-		t := w.dest.target()
+		t := w.dest.folder()
 		fmt.Fprintf(&b, "Destination: %s on %s\n", t, w.hostName())
 		if len(sel) > 0 {
 			fmt.Fprintf(&b, "restic recreates each path inside it: %s is restored as %s\n", sel[0], hub.RestoredPath(w.hostOS(), t, sel[0]))
@@ -54,9 +54,15 @@ func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
 	w.result = widget.NewLabel("")
 	w.result.Wrapping = fyne.TextWrapWord
 	w.cancelJob = widget.NewButtonWithIcon("Cancel restore", theme.CancelIcon(), func() {
-		if err := w.u.hub.CancelJob(w.jobID); err != nil {
-			showErrorDialog(w.win, "Cancel restore", err)
+		j, err := w.u.hub.Job(w.jobID)
+		if err != nil || j.Terminal() {
+			return
 		}
+		confirmCancelJob(w.win, j, w.hostName(), func() {
+			if err := w.u.hub.CancelJob(w.jobID); err != nil {
+				showErrorDialog(w.win, "Cancel restore", err)
+			}
+		})
 	})
 	w.progressPage = container.NewVBox(w.progressBox, w.result, container.NewHBox(w.cancelJob))
 	return w.progressPage
@@ -65,7 +71,7 @@ func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
 func (w *restoreWizard) restoreRequest() hub.RestoreRequest {
 	r := hub.RestoreRequest{SnapshotID: w.snap.ID, Paths: w.tree.selection(), InPlace: w.dest.inPlace()}
 	if !r.InPlace {
-		r.TargetDir = w.dest.target()
+		r.TargetDir = w.dest.folder()
 	}
 	return r
 }
@@ -112,7 +118,7 @@ func (w *restoreWizard) refreshResult() {
 		if w.dest.inPlace() {
 			text += " in place on " + w.hostName() + "."
 		} else {
-			text += " into " + w.dest.target() + " on " + w.hostName() + "."
+			text += " into " + w.dest.folder() + " on " + w.hostName() + "."
 		}
 		w.result.SetText(text)
 	case "cancelled":

@@ -145,6 +145,7 @@ func (w *restoreWizard) change(c change) {
 	case c.Kind == hub.ChangeHost && c.HostID == w.hostID:
 		if d, err := w.u.hub.Host(w.hostID); err == nil {
 			w.host = d
+			w.dest.updatePicker()
 		}
 	}
 }
@@ -283,7 +284,7 @@ func (w *restoreWizard) useSnapshot(s hub.Snapshot) {
 		info = append(info, "Size: "+humanBytes(*s.SizeBytes))
 	}
 	if s.FileCount != nil {
-		info = append(info, fmt.Sprintf("Files: %d", *s.FileCount))
+		info = append(info, "Files: "+humanCount(*s.FileCount))
 	}
 	w.snapshotInfo.SetText(strings.Join(info, "\n"))
 	if w.tree != nil {

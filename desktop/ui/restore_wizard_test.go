@@ -7,17 +7,26 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/uitest"
+	"restic-manager/storage"
 )
 
 // offlineWizard opens the wizard on an offline host's snapshot and
 // moves to the files step.
 func offlineWizard(t *testing.T, hostOS string) (*restoreWizard, *hub.Hub, string, *uitest.App) {
 	t.Helper()
-	h, st := storeHub(t, hub.Options{}, nil)
-	hostID := enrollHost(t, st, testHost("web-1", hostOS), time.Now())
+	return offlineWizardOn(t, hub.Options{}, testHost("web-1", hostOS))
+}
+
+// offlineWizardOn is offlineWizard on a hub with options o, for a host
+// that reports info.
+func offlineWizardOn(t *testing.T, o hub.Options, info storage.HostInfo) (*restoreWizard, *hub.Hub, string, *uitest.App) {
+	t.Helper()
+	h, st := storeHub(t, o, nil)
+	hostID := enrollHost(t, st, info, time.Now())
 	snap := testSnapshot("dddd4444", time.Now().Add(-time.Hour), "docs", "/srv/data")
 	if err := st.ReplaceSnapshots(hostID, []hub.Snapshot{snap}); err != nil {
 		t.Fatal(err)
@@ -79,8 +88,8 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 		if !w.nextBtn.Disabled() {
 			t.Errorf("%q: Next must stay disabled", bad)
 		}
-		if !w.dest.targetErr.Visible() || w.dest.targetErr.Text == "" {
-			t.Errorf("%q: no message under the folder says why it is refused", bad)
+		if msg := w.dest.target.msg; !msg.Visible() || msg.Importance != widget.DangerImportance || msg.Text == "" {
+			t.Errorf("%q: no message under the folder says why it is refused (it says %q)", bad, msg.Text)
 		}
 		test.Tap(w.nextBtn)
 		if w.step != restoreStepDestination {
@@ -89,8 +98,8 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 	}
 	w.dest.targetEntry.SetText("")
 	test.Type(w.dest.targetEntry, "/tmp/restore")
-	if err := w.dest.targetEntry.Validate(); err != nil || w.nextBtn.Disabled() || w.dest.targetErr.Visible() {
-		t.Fatalf("/tmp/restore: %v, Next disabled %v, message %q; want accepted", err, w.nextBtn.Disabled(), w.dest.targetErr.Text)
+	if err := w.dest.targetEntry.Validate(); err != nil || w.nextBtn.Disabled() || w.dest.target.msg.Importance == widget.DangerImportance {
+		t.Fatalf("/tmp/restore: %v, Next disabled %v, message %q; want accepted", err, w.nextBtn.Disabled(), w.dest.target.msg.Text)
 	}
 	test.Tap(w.nextBtn)
 	if w.step != restoreStepReview || !strings.Contains(w.review.Text, "/srv/data/a.txt is restored as /tmp/restore/srv/data/a.txt") {
@@ -212,5 +221,44 @@ func TestSnapshotTreeTickingAFolderSelectsItWhole(t *testing.T) {
 	tr.setChecked("/srv/data", false)
 	if got := strings.Join(tr.selection(), " "); got != "/srv/other" {
 		t.Errorf("after unticking the folder: %s", got)
+	}
+}
+
+// Choose… browses this computer's folders: the wizard offers it for a
+// host that is this computer (here: it reports the manager's hostname;
+// snapshots_agent_test.go has one on 127.0.0.1 under another name) and,
+// for any other, says why it is greyed.
+func TestRestoreWizardOffersChooseWhenTheHostIsThisComputer(t *testing.T) {
+	for _, c := range []struct {
+		host  string
+		local bool
+	}{{"Office-PC", true}, {"web-1", false}} {
+		w, _, _, _ := offlineWizardOn(t, hub.Options{Hostname: "office-pc"}, testHost(c.host, "linux"))
+		w.tree.setChecked("/srv/data/a.txt", true)
+		test.Tap(w.nextBtn)
+		if got := !w.dest.pickBtn.Disabled(); got != c.local {
+			t.Errorf("host %s on a manager named office-pc: Choose… enabled %v, want %v", c.host, got, c.local)
+		}
+		explains := strings.Contains(w.dest.target.msg.Text, "offered only when the host is this computer")
+		if explains == c.local {
+			t.Errorf("host %s: the line under the folder says %q; it should explain a greyed Choose… and only then", c.host, w.dest.target.msg.Text)
+		}
+	}
+}
+
+// No page of the wizard is wider than its window: the help texts wrap.
+// (The folder's hint was a form hint, one line that ran off the edge.)
+func TestRestoreWizardPagesFitTheWindow(t *testing.T) {
+	w, _, _, _ := offlineWizard(t, "linux")
+	w.tree.setChecked("/srv/data/a.txt", true)
+	width := w.win.Canvas().Size().Width
+	for step := restoreStepSnapshot; step <= restoreStepReview; step++ {
+		w.show(step)
+		for _, mode := range []string{restoreModeNew, restoreModeInPlace} {
+			w.dest.modeRadio.SetSelected(mode)
+			if got := w.pages[step].MinSize().Width; got > width {
+				t.Errorf("step %d (%s) needs %.0f px; the window is %.0f px wide", step+1, mode, got, width)
+			}
+		}
 	}
 }

@@ -112,8 +112,7 @@ func newScheduleEditor(tab *schedulesTab) *scheduleEditor {
 		label("When"), when, cronF.msg, e.preview,
 		label("Back up"), e.groups, e.groupsMsg,
 		e.enabled,
-		container.NewHBox(e.saveBtn, e.revertBtn, widget.NewSeparator(), e.deleteBtn),
-		e.status.label)
+		actionRow(e.status, e.saveBtn, e.revertBtn, widget.NewSeparator(), e.deleteBtn))
 	e.obj = widget.NewCard("", "", container.NewVBox(e.title, body))
 	return e
 }
@@ -276,11 +275,14 @@ func (e *scheduleEditor) save() {
 	t.list.reload()
 	t.status.reload()
 	e.open(stored)
-	text := "Saved."
-	if v, ok := t.list.find(stored.ID); ok && len(v.NextFires) > 0 && stored.Enabled {
-		text = "Saved. Next fire: " + t.whenList(v.NextFires, 1) + " (" + v.Location + ")."
+	next := ""
+	switch v, ok := t.list.find(stored.ID); {
+	case !stored.Enabled:
+		next = "Disabled: it does not fire"
+	case ok && len(v.NextFires) > 0:
+		next = "Next fire: " + t.whenList(v.NextFires, 1) + " (" + v.Location + ")"
 	}
-	e.status.ok(text + " " + offlineNote(t.u, t.hostID))
+	e.status.ok(savedMessage(t.u, t.hostID, "Saved", next))
 }
 
 func (e *scheduleEditor) confirmDelete() {
@@ -301,6 +303,6 @@ func (e *scheduleEditor) confirmDelete() {
 		e.openNew()
 		t.list.reload()
 		t.status.reload()
-		e.status.ok("Deleted the schedule “" + desc + "”.")
+		e.status.ok(savedMessage(t.u, t.hostID, "Deleted the schedule “"+desc+"”"))
 	}, t.u.win)
 }

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -47,10 +45,8 @@ func (f *firesCard) reload() {
 		case fi.Skipped != "":
 			detail = "skipped: " + fi.Skipped
 			icon = icons.Pending
-		case len(fi.JobIDs) == 1:
-			detail = "started 1 job"
 		default:
-			detail = fmt.Sprintf("started %d jobs", len(fi.JobIDs))
+			detail = "started " + plural(len(fi.JobIDs), "job")
 		}
 		l := widget.NewLabel(fireWhen(now, fi.ScheduledAt.In(loc)) + " — " + f.name(fi.ScheduleID) + " — " + detail)
 		l.Wrapping = fyne.TextWrapWord

@@ -53,7 +53,7 @@ func newMaintenanceCard(tab *schedulesTab) *maintenanceCard {
 	m.saveBtn.Importance = widget.HighImportance
 	m.obj = widget.NewCard("Maintenance", "", container.NewVBox(
 		noteLabel("Prune and check run on their own schedules, one job at a time with the backups."),
-		fieldRows(pruneF, checkF, subsetF), m.prunePreview, m.checkPreview, container.NewHBox(m.saveBtn), m.status.label))
+		fieldRows(pruneF, checkF, subsetF), m.prunePreview, m.checkPreview, actionRow(m.status, m.saveBtn)))
 	return m
 }
 
@@ -120,5 +120,5 @@ func (m *maintenanceCard) save() {
 	m.loaded = plan
 	m.update()
 	t.status.reload()
-	m.status.ok("Saved the maintenance plan. " + offlineNote(t.u, t.hostID))
+	m.status.ok(savedMessage(t.u, t.hostID, "Saved the maintenance plan"))
 }

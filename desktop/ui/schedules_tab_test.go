@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,40 @@ func TestSchedulesWhen(t *testing.T) {
 		if got := fireWhen(now, c.t); got != c.want {
 			t.Errorf("fireWhen(%s) = %q, want %q", c.t, got, c.want)
 		}
+	}
+}
+
+// The presets fill the cron entry: "Every hour" is there, and picking it
+// gives 0 * * * *, its description and the next fires on the hour; the
+// schedule saves with it.
+func TestSchedulesEveryHourPresetSetsTheCron(t *testing.T) {
+	e := newTestEnv(t)
+	hostID := e.enroll(t, "hourly", "UTC")
+	if err := e.hub.PutSourceGroup(hostID, hub.SourceGroup{Name: "docs", Includes: []string{"/srv/docs"}}); err != nil {
+		t.Fatal(err)
+	}
+	sc := e.newScope()
+	defer sc.close()
+	s := newSchedulesTab(e.UI, sc, hostID)
+	e.show(s.obj)
+	ed := s.editor
+	if !slices.Contains(ed.presets.Options, "Every hour") {
+		t.Fatalf("presets %q; want Every hour among them", ed.presets.Options)
+	}
+	ed.presets.SetSelected("Every hour")
+	if ed.cron.Text != "0 * * * *" {
+		t.Errorf("Every hour put %q in the cron entry, want 0 * * * *", ed.cron.Text)
+	}
+	if !strings.HasPrefix(ed.preview.Text, "Every hour on the hour — next: ") || !strings.Contains(ed.preview.Text, ":00") {
+		t.Errorf("preview %q; want every hour on the hour with its next fires", ed.preview.Text)
+	}
+	ed.groups.SetSelected([]string{"docs"})
+	test.Tap(ed.saveBtn)
+	list, err := e.hub.Schedules(hostID)
+	if err != nil || len(list) != 1 || list[0].CronExpr != "0 * * * *" {
+		t.Fatalf("after Save the hub has %+v (err %v), want one schedule at 0 * * * *", list, err)
+	}
+	if next := list[0].NextFires; len(next) < 2 || next[1].Sub(next[0]) != time.Hour || next[0].Minute() != 0 {
+		t.Errorf("next fires %v; want one every hour on the hour", next)
 	}
 }

@@ -125,10 +125,10 @@ func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
 		noteLabel("Only prune uses these: an append-only rest-server refuses deletes to the everyday login. Unset: prune uses the repository credentials."),
 		settingsSecretRows(adminSecrets)))
 	hookCard := widget.NewCard("Hooks", "", fieldRows(hookF))
-	buttons := container.NewHBox(s.saveBtn, s.revertBtn)
+	buttons := actionRow(s.status, s.saveBtn, s.revertBtn)
 	s.limits = newLimitsCard(u, hostID)
 
-	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.status.label, s.limits.object()))
+	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.limits.object()))
 
 	s.reload()
 	sc.on(func(batch []change) {
@@ -290,7 +290,7 @@ func (s *settingsTab) save() {
 		saved = append(saved, "the hook shell")
 	}
 	s.reload()
-	s.status.ok("Saved " + settingsJoin(saved) + ". " + offlineNote(s.u, s.hostID))
+	s.status.ok(savedMessage(s.u, s.hostID, "Saved "+settingsJoin(saved)))
 }
 
 func settingsJoin(items []string) string {
@@ -319,6 +319,6 @@ func (s *settingsTab) confirmRemove(sec *settingsSecret) {
 			}
 			s.form.fill(func() { sec.entry.SetText("") })
 			s.reload()
-			s.status.ok("Removed the " + sec.noun + ".")
+			s.status.ok("Removed the " + sec.noun + ". An agent that already received it keeps its own copy until you set a new one.")
 		}, s.u.win)
 }

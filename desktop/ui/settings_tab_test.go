@@ -63,8 +63,8 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 	if pw.state.Text != "set" || pw.remove.Disabled() {
 		t.Errorf("saved password shows %q, Remove disabled %v", pw.state.Text, pw.remove.Disabled())
 	}
-	if !strings.Contains(s.status.label.Text, "Saved") || !strings.Contains(s.status.label.Text, "next connection") {
-		t.Errorf("status %q should confirm and say the offline agent gets it on its next connection", s.status.label.Text)
+	if !strings.Contains(s.status.text(), "Saved") || !strings.Contains(s.status.text(), "will be sent when it connects") {
+		t.Errorf("status %q should confirm and say the offline agent gets it when it connects", s.status.text())
 	}
 	for _, obj := range []struct {
 		name string

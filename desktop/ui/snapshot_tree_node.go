@@ -66,13 +66,10 @@ func (t *snapshotTree) selection() []string {
 
 func (t *snapshotTree) updateCount() {
 	n := len(t.selection())
-	switch n {
-	case 0:
+	if n == 0 {
 		t.count.SetText("Nothing selected: tick the files and folders to restore.")
-	case 1:
-		t.count.SetText("1 item selected")
-	default:
-		t.count.SetText(fmt.Sprintf("%d items selected", n))
+	} else {
+		t.count.SetText(plural(n, "item") + " selected")
 	}
 }
 

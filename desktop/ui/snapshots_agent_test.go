@@ -165,8 +165,12 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 		t.Errorf("the second page was asked %d times; want once", n)
 	}
 
-	// Destination: a new folder.
+	// Destination: a new folder. The agent runs on this computer (it
+	// dialled 127.0.0.1, under another name): Choose… is offered.
 	test.Tap(w.nextBtn)
+	if w.dest.pickBtn.Disabled() {
+		t.Errorf("Choose… is greyed for an agent on this computer; the line under the folder says %q", w.dest.target.msg.Text)
+	}
 	target := filepath.Join(t.TempDir(), "restored")
 	test.Type(w.dest.targetEntry, target)
 	if w.nextBtn.Disabled() {

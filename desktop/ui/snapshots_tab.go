@@ -269,7 +269,7 @@ func (v *snapshotsTab) cellText(s hub.Snapshot, col int) string {
 		if s.FileCount == nil {
 			return "—"
 		}
-		return fmt.Sprintf("%d", *s.FileCount)
+		return humanCount(*s.FileCount)
 	}
 	return ""
 }

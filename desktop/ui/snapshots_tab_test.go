@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"restic-manager/desktop/hub"
+	"restic-manager/desktop/internal/uitest"
 )
 
 func TestSnapshotsTabListsNewestFirstAndOpensRestoreAndDiff(t *testing.T) {
@@ -118,4 +120,37 @@ func testSnapshot(id string, at time.Time, tag string, paths ...string) hub.Snap
 	size, files := uint64(2048), uint64(3)
 	return hub.Snapshot{ID: id + strings.Repeat("0", 64-len(id)), ShortID: id, Time: at, Hostname: "web-1",
 		Paths: paths, Tags: []string{tag}, SizeBytes: &size, FileCount: &files}
+}
+
+// Size and Files show what the hub knows of a snapshot (on restic 0.14
+// the hub takes them from the backup summary that made it) and "—" when
+// it knows nothing; the table draws those texts.
+func TestSnapshotsTabShowsSizeAndFilesWhenKnown(t *testing.T) {
+	h, st := storeHub(t, hub.Options{}, nil)
+	hostID := enrollHost(t, st, testHost("web-1", "linux"), time.Now())
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	known := testSnapshot("aaaa1111", t0.Add(time.Hour), "docs", "/srv/docs")
+	size, files := uint64(3<<20+1<<19), uint64(12345)
+	known.SizeBytes, known.FileCount = &size, &files
+	unknown := testSnapshot("bbbb2222", t0, "docs", "/srv/docs")
+	unknown.SizeBytes, unknown.FileCount = nil, nil
+	if err := st.ReplaceSnapshots(hostID, []hub.Snapshot{known, unknown}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := newTestUI(t, h, Options{})
+	v := newSnapshotsTab(u, u.newScope(), hostID)
+	u.win.SetContent(v.object())
+	u.win.Resize(fyne.NewSize(1180, 500))
+	for i, want := range [][2]string{{"3.5 MiB", "12 345"}, {"—", "—"}} {
+		s := v.snaps[i]
+		if got := [2]string{v.cellText(s, snapshotColSize), v.cellText(s, snapshotColFiles)}; got != want {
+			t.Errorf("snapshot %s: size and files %q, want %q", s.ShortID, got, want)
+		}
+	}
+	shown := strings.Join(uitest.VisibleTexts(v.table), " | ")
+	for _, want := range []string{"3.5 MiB", "12 345"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the table does not draw %q; it shows %s", want, shown)
+		}
+	}
 }

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
@@ -36,10 +34,8 @@ func fleetStateOf(hosts []hub.HostView) (fleetState, string) {
 	switch {
 	case failing > 0:
 		return fleetFailing, plural(failing, "host") + " failing"
-	case running == 1:
-		return fleetRunning, "1 job running"
-	case running > 1:
-		return fleetRunning, fmt.Sprintf("%d jobs running", running)
+	case running > 0:
+		return fleetRunning, plural(running, "job") + " running"
 	}
 	return fleetOK, "All backups OK"
 }
@@ -77,7 +73,10 @@ func newTrayMenu(u *UI) *trayMenu {
 		u.win.RequestFocus()
 	})
 	t.pause = fyne.NewMenuItem("Pause all schedules", t.togglePause)
-	t.quit = fyne.NewMenuItem("Quit", func() { u.app.Quit() })
+	t.quit = fyne.NewMenuItem("Quit", func() {
+		u.win.Show() // the warning, if any, is on the window
+		u.confirmQuit(u.app.Quit)
+	})
 	t.quit.IsQuit = true
 	t.menu = fyne.NewMenu("Restic Manager", t.state, fyne.NewMenuItemSeparator(), t.open, t.pause,
 		fyne.NewMenuItemSeparator(), t.quit)

@@ -71,6 +71,8 @@ func New(app fyne.App, h Hub, o Options) *UI {
 	u.bus = newBus(h, o.RepaintInterval)
 	u.main = newMainWindow(u)
 	u.win.SetContent(u.main.object())
+	// Closing the main window quits: with jobs running, ask first.
+	u.win.SetCloseIntercept(func() { u.confirmQuit(u.win.Close) })
 	u.setupTray()
 	newNotifyWatch(u).start()
 	return u

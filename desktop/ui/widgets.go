@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
 )
 
 // Small widgets and helpers more than one view uses. Keep a widget only
@@ -52,6 +54,34 @@ func confirmDiscard(w fyne.Window, dirty bool, what string, next, cancelled func
 			cancelled()
 		}
 	}, w)
+}
+
+// confirmCancelJob asks before a running or queued job is cancelled (the
+// Jobs tab's Cancel job, the restore wizard's Cancel restore): one tap
+// must not throw away an hour of backup. cancel runs only on "Cancel
+// job"; "Keep running" leaves the job alone.
+func confirmCancelJob(w fyne.Window, j hub.Job, host string, cancel func()) {
+	msg := "restic stops where it is and the job ends cancelled."
+	switch j.Kind {
+	case hub.JobKindBackup:
+		msg = "restic stops where it is: this backup makes no snapshot, and the job ends cancelled."
+	case hub.JobKindRestore:
+		msg = "restic stops where it is: the files restored so far stay, the rest are not restored."
+	}
+	if j.Status == hub.JobQueued {
+		msg = "It has not started yet: it will not run."
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomWithoutButtons("Cancel the "+jobName(j)+" on "+host+"?", text, w)
+	stop := widget.NewButtonWithIcon("Cancel job", theme.CancelIcon(), func() {
+		d.Hide()
+		cancel()
+	})
+	stop.Importance = widget.DangerImportance
+	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Keep running", d.Hide), stop})
+	d.Resize(fyne.NewSize(460, d.MinSize().Height))
+	d.Show()
 }
 
 // noteLabel is a wrapped, low-key explanatory line.

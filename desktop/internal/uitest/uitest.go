@@ -251,6 +251,20 @@ func Button(o fyne.CanvasObject, text string) *widget.Button {
 	return nil
 }
 
+// SideBySide reports whether a and b are laid out on one row: both
+// shown at a size, their vertical spans overlapping (a message beside
+// its button, not under a form the admin has scrolled past).
+func SideBySide(a, b fyne.CanvasObject) bool {
+	for _, o := range []fyne.CanvasObject{a, b} {
+		if !o.Visible() || o.Size().Width == 0 || o.Size().Height == 0 {
+			return false
+		}
+	}
+	d := fyne.CurrentApp().Driver()
+	pa, pb := d.AbsolutePositionForObject(a), d.AbsolutePositionForObject(b)
+	return pa.Y < pb.Y+b.Size().Height && pb.Y < pa.Y+a.Size().Height
+}
+
 // TapDialogButton taps the button labelled label in w's top overlay (a
 // dialog), failing the test when there is none.
 func TapDialogButton(t testing.TB, w fyne.Window, label string) {
