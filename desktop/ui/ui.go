@@ -17,6 +17,9 @@ type Options struct {
 	// AgentURLs are the addresses agents can dial (the tailnet name, the
 	// plain-TCP listener), best first, for "Add host".
 	AgentURLs []string
+	// ManagerPin is the pin of the LAN listener's TLS certificate
+	// ("sha256:<hex>"), which "Add host" puts beside a wss:// address.
+	ManagerPin string
 	// NoTray skips the system tray icon (the desktop has no tray host).
 	NoTray bool
 	// Version is the manager's version; agents of the same version are
