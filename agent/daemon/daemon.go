@@ -19,6 +19,7 @@ import (
 	"restic-manager/agent/runner"
 	"restic-manager/agent/scheduler"
 	"restic-manager/agent/secrets"
+	"restic-manager/internal/lantls"
 	"restic-manager/protocol"
 	"restic-manager/protocol/mesh"
 )
@@ -26,7 +27,7 @@ import (
 // Config is everything restic-agent's command line sets.
 type Config struct {
 	// Manager is --manager: wss://host:port, ws://127.0.0.1:port, or the
-	// manager's tailnet name (mesh.CheckTransport says which are safe).
+	// manager's tailnet name (lantls.CheckTransport says which are safe).
 	Manager string
 	// ManagerPin is --manager-pin: the pin of the manager's certificate,
 	// required with a wss:// Manager.
@@ -104,7 +105,7 @@ func Run(ctx context.Context, c Config) error {
 		return fmt.Errorf("--manager %q: %w", c.Manager, err)
 	}
 	// Decided from the URL alone, before anything is looked up or dialled.
-	pin, err := mesh.CheckTransport(c.Manager, c.ManagerPin, c.Tailnet)
+	pin, err := lantls.CheckTransport(c.Manager, c.ManagerPin, c.Tailnet)
 	if err != nil {
 		return err
 	}

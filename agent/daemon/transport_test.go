@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"restic-manager/agent/secrets"
-	"restic-manager/protocol/mesh"
+	"restic-manager/internal/lantls"
 )
 
 // dialRecorder stands in for the network: it records every dial and makes
@@ -66,9 +66,9 @@ func TestRunRefusesAnUnsafeManagerBeforeAnyDial(t *testing.T) {
 		want     error
 		mentions []string
 	}{
-		{"ws:// to another host", "ws://backup.invalid:8931", "", mesh.ErrUnencrypted, []string{"wss://backup.invalid:8931", "--manager-pin"}},
-		{"wss:// without a pin", "wss://backup.invalid:8931", "", mesh.ErrNoPin, []string{"--manager-pin sha256:", "RM_MANAGER_PIN"}},
-		{"a pin on ws://", "ws://127.0.0.1:8931", "sha256:" + strings.Repeat("1f", 32), mesh.ErrPinWithoutTLS, []string{"wss://"}},
+		{"ws:// to another host", "ws://backup.invalid:8931", "", lantls.ErrUnencrypted, []string{"wss://backup.invalid:8931", "--manager-pin"}},
+		{"wss:// without a pin", "wss://backup.invalid:8931", "", lantls.ErrNoPin, []string{"--manager-pin sha256:", "RM_MANAGER_PIN"}},
+		{"a pin on ws://", "ws://127.0.0.1:8931", "sha256:" + strings.Repeat("1f", 32), lantls.ErrPinWithoutTLS, []string{"wss://"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &dialRecorder{}

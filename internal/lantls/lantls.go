@@ -6,8 +6,13 @@
 // so it names the key, and an admin can compute it with openssl from
 // cert.pem.
 //
-// Imported by desktop/hub (the listener), protocol/mesh (the agent's
-// dialer) and the two mains. Standard library only.
+// Which --manager values are safe is decided here too (CheckTransport),
+// from the URL alone, so the agent at start and "Add host" refuse the same
+// addresses in the same words.
+//
+// Imported by desktop/hub (the listener, "Add host"), protocol/mesh (the
+// agent's dialer) and agent/daemon. Imports protocol (stdlib only) and the
+// standard library.
 package lantls
 
 import (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"time"
 
 	"restic-manager/internal/lantls"
@@ -37,7 +36,7 @@ func (d Dialer) Dial(ctx context.Context) (*wsconn.Conn, error) {
 		return wsconn.Dial(ctx, d.URL, d.client(d.NetDial))
 	}
 	peer := HostOf(d.URL)
-	if isLoopback(peer) {
+	if lantls.IsLoopbackHost(peer) {
 		peer = "" // not on the tailnet: only wait for the node itself
 	}
 	if err := d.Node.WaitReady(ctx, peer); err != nil {
@@ -68,12 +67,4 @@ func (d Dialer) client(dial func(ctx context.Context, network, addr string) (net
 		tr.TLSClientConfig = lantls.ClientConfig(d.Pin)
 	}
 	return &http.Client{Transport: tr}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }

@@ -3,9 +3,8 @@
 // auth key, control URL for Headscale, logs), the manager's listener for
 // agents on the tailnet with WhoIs identity, the agent's dialer with the
 // readiness wait that avoids the first-dial stall, the tailnet state the UI
-// shows, and the LAN fallback used without a tailnet: which --manager
-// values are safe (CheckTransport) and the dial that checks the manager's
-// certificate pin (internal/lantls).
+// shows, and the LAN fallback used without a tailnet: the dial that
+// checks the manager's certificate pin (internal/lantls).
 //
 // Identity over the tailnet comes from WhoIs on a connection's remote
 // address (a node's stable ID), never from anything the peer sends.

@@ -1,4 +1,4 @@
-package mesh_test
+package lantls_test
 
 import (
 	"errors"
@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"restic-manager/internal/lantls"
-	"restic-manager/protocol/mesh"
 )
 
 // What the agent accepts as its link to the manager, decided from the
@@ -28,7 +27,7 @@ func TestCheckTransport(t *testing.T) {
 		{"ws://restic-manager:8443", "", true},
 	}
 	for _, c := range ok {
-		got, err := mesh.CheckTransport(c.manager, c.pin, c.tailnet)
+		got, err := lantls.CheckTransport(c.manager, c.pin, c.tailnet)
 		want := ""
 		if c.pin != "" {
 			want = pin
@@ -43,18 +42,18 @@ func TestCheckTransport(t *testing.T) {
 		want         error
 		fix          []string
 	}{
-		{"ws://backup.invalid:8931", "", false, mesh.ErrUnencrypted, []string{"wss://backup.invalid:8931", "--manager-pin", "tailnet name"}},
-		{"ws://192.168.1.20:8931", "", false, mesh.ErrUnencrypted, []string{"wss://192.168.1.20:8931"}},
-		{"ws://127.0.0.1.evil.example:8931", "", false, mesh.ErrUnencrypted, []string{"wss://"}},
-		{"ws://[::ffff:192.168.1.20]:8931", "", false, mesh.ErrUnencrypted, []string{"wss://"}},
-		{"wss://manager.lan:8931", "", false, mesh.ErrNoPin, []string{"--manager-pin sha256:", "RM_MANAGER_PIN"}},
-		{"wss://manager.lan:8931", "  ", false, mesh.ErrNoPin, []string{"--manager-pin"}},
-		{"ws://127.0.0.1:8931", pin, false, mesh.ErrPinWithoutTLS, []string{"wss://"}},
-		{"restic-manager", pin, true, mesh.ErrPinWithoutTLS, []string{"wss://"}},
+		{"ws://backup.invalid:8931", "", false, lantls.ErrUnencrypted, []string{"wss://backup.invalid:8931", "--manager-pin", "tailnet name"}},
+		{"ws://192.168.1.20:8931", "", false, lantls.ErrUnencrypted, []string{"wss://192.168.1.20:8931"}},
+		{"ws://127.0.0.1.evil.example:8931", "", false, lantls.ErrUnencrypted, []string{"wss://"}},
+		{"ws://[::ffff:192.168.1.20]:8931", "", false, lantls.ErrUnencrypted, []string{"wss://"}},
+		{"wss://manager.lan:8931", "", false, lantls.ErrNoPin, []string{"--manager-pin sha256:", "RM_MANAGER_PIN"}},
+		{"wss://manager.lan:8931", "  ", false, lantls.ErrNoPin, []string{"--manager-pin"}},
+		{"ws://127.0.0.1:8931", pin, false, lantls.ErrPinWithoutTLS, []string{"wss://"}},
+		{"restic-manager", pin, true, lantls.ErrPinWithoutTLS, []string{"wss://"}},
 		{"wss://manager.lan:8931", "sha256:abc", false, lantls.ErrBadPin, []string{"64 hex"}},
 	}
 	for _, c := range bad {
-		got, err := mesh.CheckTransport(c.manager, c.pin, c.tailnet)
+		got, err := lantls.CheckTransport(c.manager, c.pin, c.tailnet)
 		if !errors.Is(err, c.want) || got != "" {
 			t.Errorf("CheckTransport(%q, %q) = %q, %v; want %v", c.manager, c.pin, got, err, c.want)
 			continue

@@ -1,4 +1,4 @@
-package mesh
+package lantls
 
 import (
 	"errors"
@@ -6,7 +6,8 @@ import (
 	"net/url"
 	"strings"
 
-	"restic-manager/internal/lantls"
+	"net/netip"
+
 	"restic-manager/protocol"
 )
 
@@ -25,7 +26,7 @@ var (
 
 // CheckTransport decides, from the --manager value alone (before any name
 // lookup or dial), whether the link it names is protected, and returns the
-// pin in canonical form (lantls.ParsePin). Accepted:
+// pin in canonical form (ParsePin). Accepted:
 //
 //   - wss://host:port with a pin: TLS, the manager's certificate pinned;
 //   - ws:// to a loopback address (127.0.0.1 and the rest of 127/8, ::1) or
@@ -36,7 +37,7 @@ var (
 //
 // Refused: ws:// to any other host (ErrUnencrypted), wss:// without a pin
 // (ErrNoPin), a pin with anything but wss:// (ErrPinWithoutTLS), a pin that
-// is not sha256:<64 hex> (lantls.ErrBadPin). manager must already be valid
+// is not sha256:<64 hex> (ErrBadPin). manager must already be valid
 // for AgentURL.
 func CheckTransport(manager, pin string, tailnet bool) (string, error) {
 	m := strings.TrimSpace(manager)
@@ -49,7 +50,7 @@ func CheckTransport(manager, pin string, tailnet bool) (string, error) {
 		scheme, host, hostport = strings.ToLower(u.Scheme), u.Hostname(), u.Host
 	}
 	if strings.TrimSpace(pin) != "" {
-		p, err := lantls.ParsePin(pin)
+		p, err := ParsePin(pin)
 		if err != nil {
 			return "", fmt.Errorf("--manager-pin: %w", err)
 		}
@@ -63,11 +64,22 @@ func CheckTransport(manager, pin string, tailnet bool) (string, error) {
 	switch {
 	case scheme == "wss" && pin == "":
 		return "", fmt.Errorf("%w: add --manager-pin sha256:<hex> (or RM_MANAGER_PIN); the manager logs its pin at start and \"Add host\" shows it", ErrNoPin)
-	case scheme == "ws" && !isLoopback(strings.ToLower(host)) && !tailnet:
+	case scheme == "ws" && !IsLoopbackHost(host) && !tailnet:
 		return "", fmt.Errorf("%w: --manager %s would send this host's token and repository passwords readable by anyone on the network; "+
 			"ws:// is only for 127.0.0.1, ::1 or localhost. Use --manager wss://%s with --manager-pin sha256:<hex> "+
 			"(the manager serves TLS on every address but loopback and logs its pin at start), or the manager's tailnet name",
 			ErrUnencrypted, protocol.RedactURL(m), hostport)
 	}
 	return pin, nil
+}
+
+// IsLoopbackHost reports whether a URL's host, as written, is this
+// machine: localhost, or a loopback IP address (127.0.0.0/8, ::1). Names
+// are never looked up.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
