@@ -2,6 +2,7 @@ package ui
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -47,6 +48,8 @@ type UI struct {
 	bus  *bus
 
 	main *mainWindow // mainwindow.go
+	// calls are the hub calls running off the UI goroutine (offUI).
+	calls sync.WaitGroup
 }
 
 // New builds the main window on app (fyne.io/fyne/v2/app's in the real
