@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -37,24 +36,6 @@ func (d *dialRecorder) calls() []string {
 	return append([]string(nil), d.addrs...)
 }
 
-// syncBuffer is a log sink read while the agent writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // An unsafe --manager is refused at start, from the URL alone: no name is
 // looked up, nothing is dialled, the state directory is not even made,
 // and the message names the fix.
@@ -74,7 +55,7 @@ func TestRunRefusesAnUnsafeManagerBeforeAnyDial(t *testing.T) {
 			rec := &dialRecorder{}
 			state := filepath.Join(t.TempDir(), "state")
 			err := Run(context.Background(), Config{Manager: tc.manager, ManagerPin: tc.pin, StateDir: state, NetDial: rec.dial,
-				Logger: slog.New(slog.NewTextHandler(&syncBuffer{}, nil))})
+				Logger: slog.New(slog.DiscardHandler)})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Run = %v; want %v", err, tc.want)
 			}
@@ -140,7 +121,7 @@ func TestTokenFiles(t *testing.T) {
 func TestMissingEnrollFile(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "enroll")
 	err := Run(context.Background(), Config{Manager: "ws://127.0.0.1:1", StateDir: t.TempDir(), EnrollFile: missing,
-		NoKeyring: true, Logger: slog.New(slog.NewTextHandler(&syncBuffer{}, nil))})
+		NoKeyring: true, Logger: slog.New(slog.DiscardHandler)})
 	if !errors.Is(err, errTokenFileMissing) || !strings.Contains(err.Error(), "not enrolled yet") {
 		t.Fatalf("Run without its enrollment file = %v; want it refused: the agent is not enrolled", err)
 	}
@@ -153,7 +134,14 @@ func TestMissingEnrollFile(t *testing.T) {
 	if err := sec.SetAgentToken("host-token-held"); err != nil {
 		t.Fatal(err)
 	}
-	logs, rec := &syncBuffer{}, &dialRecorder{}
+	logPath := filepath.Join(t.TempDir(), "agent.log")
+	logs, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	logText := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	rec := &dialRecorder{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -164,11 +152,11 @@ func TestMissingEnrollFile(t *testing.T) {
 	for len(rec.calls()) == 0 {
 		select {
 		case err := <-done:
-			t.Fatalf("Run ended: %v\n%s", err, logs.String())
+			t.Fatalf("Run ended: %v\n%s", err, logText())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the enrolled agent never dialled:\n%s", logs.String())
+			t.Fatalf("the enrolled agent never dialled:\n%s", logText())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -176,8 +164,8 @@ func TestMissingEnrollFile(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	if !strings.Contains(logs.String(), "the enrollment file is gone") {
-		t.Errorf("log should note the missing enrollment file:\n%s", logs.String())
+	if log := logText(); !strings.Contains(log, "the enrollment file is gone") {
+		t.Errorf("log should note the missing enrollment file:\n%s", log)
 	}
 	if calls := rec.calls(); !strings.Contains(calls[0], "127.0.0.1:1") {
 		t.Errorf("dialled %v; want the manager's address", calls)
