@@ -48,9 +48,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	)
 	fs := flag.NewFlagSet("restic-agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.Manager, "manager", "", "the manager: ws://host:port, or its tailnet name (e.g. restic-manager)")
-	fs.StringVar(&c.Token, "token", "", "this host's token from the manager (used when the agent holds none yet)")
-	fs.StringVar(&c.EnrollToken, "enroll", "", "an enrollment token from the manager's \"Add host\" (used until the manager has accepted this agent, never after)")
+	fs.StringVar(&c.Manager, "manager", "", "the manager: wss://host:port (with --manager-pin), its tailnet name (e.g. restic-manager), or ws://127.0.0.1:port on the same machine")
+	fs.StringVar(&c.ManagerPin, "manager-pin", "", "the pin of the manager's TLS certificate, sha256:<hex> (the manager logs it at start; \"Add host\" shows it); required with wss://")
+	fs.StringVar(&c.Token, "token", "", "this host's token from the manager (used when the agent holds none yet); visible to local users: prefer --token-file")
+	fs.StringVar(&c.TokenFile, "token-file", "", "file holding this host's token (mode 0600)")
+	fs.StringVar(&c.EnrollToken, "enroll", "", "an enrollment token from the manager's \"Add host\" (used until the manager has accepted this agent, never after); visible to local users: prefer --enroll-file")
+	fs.StringVar(&c.EnrollFile, "enroll-file", "", "file holding the enrollment token (mode 0600); it may be removed once the agent is enrolled")
+	fs.BoolVar(&c.NoHooks, "no-hooks", false, "refuse every job and schedule that carries a pre- or post-hook (hooks run as this agent's user)")
 	fs.StringVar(&c.StateDir, "state", "", "state directory: journal, credentials, tailnet state (created 0700)")
 	fs.BoolVar(&c.Tailnet, "tailnet", false, "join the tailnet with an embedded node (auth key from TS_AUTHKEY or --auth-key-file)")
 	fs.StringVar(&authKeyFile, "auth-key-file", "", "file holding the tailnet auth key (instead of TS_AUTHKEY)")
@@ -61,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.NoKeyring, "no-keyring", false, "keep credentials in a 0600 file in --state even when an OS keyring answers")
 	fs.DurationVar(&c.CancelGrace, "cancel-grace", 30*time.Second, "how long a cancelled restic gets after SIGINT (to remove its lock) before it is killed")
 	fs.BoolVar(&debug, "debug", false, "log at debug level")
-	fs.Usage = envflag.Usage(fs, "usage: restic-agent --manager URL (--enroll TOKEN | --token TOKEN) --state DIR [flags]\n       restic-agent version")
+	fs.Usage = envflag.Usage(fs, "usage: restic-agent --manager URL [--manager-pin PIN] (--enroll-file FILE | --token-file FILE) --state DIR [flags]\n       restic-agent version")
 	if err := envflag.Parse(fs, args, nil); err != nil {
 		return err
 	}

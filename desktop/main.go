@@ -32,6 +32,7 @@ var version = "0.1.0-dev"
 type config struct {
 	DataDir         string
 	Listen          string
+	TLS             bool
 	Tailnet         bool
 	TailnetHostname string
 	ControlURL      string
@@ -70,7 +71,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("restic-manager", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DataDir, "data", defaultDataDir(), "directory of the manager's database and tailnet state")
-	fs.StringVar(&c.Listen, "listen", hubnet.DefaultTCPAddr, "plain-TCP listener for agents (hosts prove themselves with tokens); empty disables it")
+	fs.StringVar(&c.Listen, "listen", hubnet.DefaultTCPAddr, "TCP listener for agents (hosts prove themselves with tokens): TLS on any address but loopback; empty disables it")
+	fs.BoolVar(&c.TLS, "tls", false, "serve TLS on a loopback --listen address too (it always does on any other address)")
 	fs.BoolVar(&c.Tailnet, "tailnet", true, "join the tailnet with an embedded node and listen for agents there")
 	fs.StringVar(&c.TailnetHostname, "tailnet-hostname", "", "the manager's tailnet name (default restic-manager)")
 	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")

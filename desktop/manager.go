@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +31,9 @@ type manager struct {
 
 	// agentURLs are what agents can dial, best first (for "Add host").
 	agentURLs []string
+	// pin is the TLS certificate's pin of the LAN listener ("" without
+	// --listen), for "Add host"'s wss:// commands.
+	pin string
 	// notices are things the admin must read at start (a damaged database
 	// moved aside, secrets that will not persist).
 	notices []string
@@ -131,13 +135,20 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 		}
 	}
 	if c.Listen != "" {
-		l, err := hubnet.TCP(c.Listen)
+		l, err := hubnet.LAN(c.Listen, hubnet.LANOptions{TLS: c.TLS, CertDir: filepath.Join(c.DataDir, "tls")})
 		if err != nil {
 			m.close()
 			return nil, err
 		}
-		m.agentURLs = append(m.agentURLs, "ws://"+l.L.Addr().String())
-		m.serve(l)
+		m.agentURLs = append(m.agentURLs, l.URL)
+		m.pin = l.Pin
+		if l.TLS {
+			log.Info("agents connect with", "manager", l.URL, "pin", l.Pin)
+		} else {
+			log.Info("agents on this machine connect with", "manager", l.URL, "lan_pin", l.Pin,
+				"note", "ws:// on loopback only; with --listen 0.0.0.0:8931 agents use wss:// and this pin")
+		}
+		m.serve(l.Listener)
 	}
 	if len(m.agentURLs) == 0 {
 		log.Warn("no listener: agents cannot connect (give --listen or --tailnet)")

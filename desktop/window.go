@@ -30,7 +30,7 @@ func runWindow(m *manager, c config) error {
 	if noTray {
 		m.log.Info("no system tray: no D-Bus session bus to reach a tray host")
 	}
-	u := ui.New(a, m.hub, ui.Options{Tailnet: tn, AgentURLs: m.agentURLs, NoTray: noTray, Version: version,
+	u := ui.New(a, m.hub, ui.Options{Tailnet: tn, AgentURLs: m.agentURLs, ManagerPin: m.pin, NoTray: noTray, Version: version,
 		Logger: m.log.With("component", "ui")})
 	for _, n := range m.notices {
 		dialog.ShowInformation("Restic Manager", n, u.Window())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,21 +19,30 @@ import (
 	"restic-manager/agent/runner"
 	"restic-manager/agent/scheduler"
 	"restic-manager/agent/secrets"
+	"restic-manager/internal/lantls"
 	"restic-manager/protocol"
 	"restic-manager/protocol/mesh"
-	"restic-manager/protocol/wsconn"
 )
 
 // Config is everything restic-agent's command line sets.
 type Config struct {
-	// Manager is --manager: ws://host:port, or the manager's tailnet name.
+	// Manager is --manager: wss://host:port, ws://127.0.0.1:port, or the
+	// manager's tailnet name (lantls.CheckTransport says which are safe).
 	Manager string
+	// ManagerPin is --manager-pin: the pin of the manager's certificate,
+	// required with a wss:// Manager.
+	ManagerPin string
 	// Token is --token: the per-host token the manager issued, used when
-	// the secrets store holds none yet.
-	Token string
+	// the secrets store holds none yet. TokenFile (--token-file) gives it
+	// in a file instead, out of the process list.
+	Token, TokenFile string
 	// EnrollToken is --enroll: sent in hello until the agent holds its own
-	// token or the manager has approved it, never after.
-	EnrollToken string
+	// token or the manager has approved it, never after. EnrollFile
+	// (--enroll-file) gives it in a file instead; once the agent is
+	// enrolled the file may be removed.
+	EnrollToken, EnrollFile string
+	// NoHooks refuses every job and schedule set that carries a hook.
+	NoHooks bool
 	// StateDir is --state, created 0700 when missing.
 	StateDir string
 
@@ -66,6 +76,11 @@ type Config struct {
 	// (zero: their defaults of 30 s each).
 	HeartbeatInterval time.Duration
 	CancelGrace       time.Duration
+
+	// NetDial opens the TCP connections to the manager over the host
+	// network (nil: a net.Dialer); tests record through it what was
+	// dialled.
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Run runs the agent until ctx ends. It returns an error only when the
@@ -88,6 +103,25 @@ func Run(ctx context.Context, c Config) error {
 	url, err := mesh.AgentURL(c.Manager)
 	if err != nil {
 		return fmt.Errorf("--manager %q: %w", c.Manager, err)
+	}
+	// Decided from the URL alone, before anything is looked up or dialled.
+	pin, err := lantls.CheckTransport(c.Manager, c.ManagerPin, c.Tailnet)
+	if err != nil {
+		return err
+	}
+	token, err := tokenArg{flag: "--token", fileFlag: "--token-file", value: c.Token, file: c.TokenFile}.read()
+	if err != nil {
+		return err
+	}
+	enrollArg := tokenArg{flag: "--enroll", fileFlag: "--enroll-file", value: c.EnrollToken, file: c.EnrollFile}
+	enroll, enrollErr := enrollArg.read()
+	if enrollErr != nil && !errors.Is(enrollErr, errTokenFileMissing) {
+		return enrollErr
+	}
+	for _, a := range []tokenArg{{fileFlag: "--token-file", file: c.TokenFile}, enrollArg} {
+		if a.looseMode() {
+			log.Warn("a token file is readable by other users; chmod 600 it", "flag", a.fileFlag, "file", a.file)
+		}
 	}
 	state, err := filepath.Abs(c.StateDir)
 	if err != nil {
@@ -124,8 +158,17 @@ func Run(ctx context.Context, c Config) error {
 	if err != nil {
 		return err
 	}
-	if err := adoptToken(sec, c.Token); err != nil {
+	if err := adoptToken(sec, token); err != nil {
 		return err
+	}
+	if enrollErr != nil {
+		// A missing --enroll-file is fine once it has done its job.
+		if held, _ := sec.AgentToken(); held == "" {
+			if enrolled, _ := j.Enrolled(); !enrolled {
+				return fmt.Errorf("%w; this agent is not enrolled yet and needs the enrollment token from the manager's \"Add host\"", enrollErr)
+			}
+		}
+		log.Info("the enrollment file is gone; not needed: this agent is enrolled", "file", c.EnrollFile)
 	}
 	rs, err := restic.New(ctx, restic.Options{Path: c.ResticPath, CacheDir: cache})
 	if err != nil {
@@ -140,18 +183,18 @@ func Run(ctx context.Context, c Config) error {
 
 	sink := &linkSink{}
 	run, err := runner.New(runner.Options{Restic: rs, Store: j, Secrets: sec, Sink: sink, Hostname: hostname, StateDir: state,
-		CancelGrace: c.CancelGrace, Logger: log.With("component", "runner")})
+		CancelGrace: c.CancelGrace, NoHooks: c.NoHooks, Logger: log.With("component", "runner")})
 	if err != nil {
 		return err
 	}
-	sched, err := scheduler.New(scheduleStore{j}, scheduleJobs{run}, scheduler.Options{Logger: log.With("component", "scheduler")})
+	sched, err := scheduler.New(scheduleStore{j}, scheduleJobs{run}, scheduler.Options{Logger: log.With("component", "scheduler"), NoHooks: c.NoHooks})
 	if err != nil {
 		return err
 	}
 	idx := browse.New(browse.ResticLister{Restic: rs, Repo: run.Repo}, browse.Options{Logger: log.With("component", "browse")})
 	defer idx.Close()
 
-	var dial func(context.Context) (*wsconn.Conn, error)
+	dialer := mesh.Dialer{URL: url, Pin: pin, NetDial: c.NetDial}
 	if c.Tailnet {
 		cfg := mesh.AgentConfig(state)
 		cfg.AuthKey, cfg.ControlURL, cfg.Logger = c.AuthKey, c.ControlURL, log.With("component", "tailnet")
@@ -163,20 +206,20 @@ func Run(ctx context.Context, c Config) error {
 			return fmt.Errorf("tailnet: %w", err)
 		}
 		defer node.Close()
-		dial = mesh.Dialer{URL: url, Node: node}.Dial
+		dialer.Node = node
 	}
 
 	h := &handler{j: j, sec: sec, run: run, sched: sched, idx: idx, restic: rs, sink: sink, log: log, base: ctx}
 	sink.setAfterSnapshots(h.measureSizes)
 	lk := link.New(link.Options{
 		URL:  url,
-		Dial: dial,
+		Dial: dialer.Dial,
 		Hello: protocol.Hello{
 			AgentVersion: c.Version, ResticVersion: rs.Version().String(),
 			Hostname: hostname, OS: runtime.GOOS, Arch: runtime.GOARCH,
 			BootTime: bootTime(), Timezone: localZone(), AgentID: id,
 		},
-		EnrollToken:       c.EnrollToken,
+		EnrollToken:       enroll,
 		Journal:           journalOutbox{j},
 		Handler:           h,
 		Tokens:            credentials{sec, j},
@@ -193,7 +236,8 @@ func Run(ctx context.Context, c Config) error {
 	}
 
 	log.Info("restic-agent starting", "version", c.Version, "manager", url, "state", state, "hostname", hostname,
-		"restic", rs.Path(), "restic_version", rs.Version().String(), "restic_cache", cache, "secrets", sec.Backend(), "tailnet", c.Tailnet)
+		"restic", rs.Path(), "restic_version", rs.Version().String(), "restic_cache", cache, "secrets", sec.Backend(), "tailnet", c.Tailnet,
+		"manager_pin", pin, "hooks", !c.NoHooks)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -212,8 +212,9 @@ func (m *fakeManager) runToEnd(cmd *protocol.CommandRun) *protocol.JobFinished {
 }
 
 // startAgent runs the real agent (daemon.Run) against m until the test
-// ends; its log is shown when the test failed.
-func startAgent(t *testing.T, m *fakeManager, stateDir string) {
+// ends; its log is shown when the test failed. tweaks adjust its Config
+// (a flag such as --no-hooks).
+func startAgent(t *testing.T, m *fakeManager, stateDir string, tweaks ...func(*Config)) {
 	t.Helper()
 	bin := restictest.Binary(t)
 	logPath := filepath.Join(t.TempDir(), "agent.log")
@@ -223,11 +224,13 @@ func startAgent(t *testing.T, m *fakeManager, stateDir string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{Manager: m.url, StateDir: stateDir, EnrollToken: "enroll-token-of-the-test", NoKeyring: true, ResticPath: bin,
-			Hostname: "trust-agent", Version: "test", CancelGrace: 5 * time.Second,
-			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	}()
+	c := Config{Manager: m.url, StateDir: stateDir, EnrollToken: "enroll-token-of-the-test", NoKeyring: true, ResticPath: bin,
+		Hostname: "trust-agent", Version: "test", CancelGrace: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	for _, tweak := range tweaks {
+		tweak(&c)
+	}
+	go func() { done <- Run(ctx, c) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

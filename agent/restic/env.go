@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"restic-manager/internal/envflag"
 	"restic-manager/protocol"
 )
 
@@ -24,19 +25,14 @@ type Repo struct {
 // LogValue keeps secrets out of structured logs.
 func (r Repo) LogValue() slog.Value { return slog.StringValue(protocol.RedactURL(r.URL)) }
 
-// inheritedDenylist are variables of the agent's own environment that must
-// never reach restic: they would select another repository or password than
-// the one the manager configured.
-var inheritedDenylist = []string{
-	"RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE",
-	"RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND",
-	"RESTIC_REST_USERNAME", "RESTIC_REST_PASSWORD",
-	"RESTIC_KEY_HINT", "RESTIC_HOST",
-}
-
-// BaseEnviron returns the agent's environment without any variable that
-// selects a restic repository or password. Hooks get this too: they never
-// see the repository's secrets.
+// BaseEnviron returns the agent's environment without what a child must
+// not inherit (DESIGN.md "Trust rules: Environment"): every RESTIC_*
+// variable (one could select another repository, password or cache than
+// the agent sets), every RM_* variable (the agent's own flags: its token,
+// its enrollment token, the manager's address) and TS_AUTHKEY (the tailnet
+// auth key). restic and hooks both start from it: hooks never see the
+// repository's secrets nor the agent's, and restic gets only the RESTIC_*
+// variables the agent sets itself.
 func BaseEnviron() []string {
 	env := os.Environ()
 	out := env[:0:0]
@@ -49,13 +45,11 @@ func BaseEnviron() []string {
 	return out
 }
 
+// isDenied is BaseEnviron's rule. Names are compared without case:
+// Windows' environment is case-insensitive.
 func isDenied(name string) bool {
-	for _, d := range inheritedDenylist {
-		if strings.EqualFold(name, d) {
-			return true
-		}
-	}
-	return false
+	n := strings.ToUpper(name)
+	return strings.HasPrefix(n, "RESTIC_") || strings.HasPrefix(n, envflag.Prefix) || n == "TS_AUTHKEY"
 }
 
 // environ builds the child's environment for repo.

@@ -62,3 +62,37 @@ func TestScrubRemovesEverySecretForm(t *testing.T) {
 		}
 	}
 }
+
+// restic gets no inherited RESTIC_*, RM_* or TS_AUTHKEY: only what the
+// agent sets itself, and the rest of the environment (PATH, HOME).
+func TestResticEnvironmentDropsInheritedSecrets(t *testing.T) {
+	// Not parallel: it sets the process environment.
+	for k, v := range map[string]string{
+		"RM_TOKEN": "agent-token-abc", "RM_ENROLL": "enroll-token-def", "rm_token_file": "/etc/x",
+		"TS_AUTHKEY": "tskey-auth-ghi", "RESTIC_PASSWORD_COMMAND": "cat /other", "RESTIC_CACHE_DIR": "/tmp/elsewhere",
+		"RESTIC_COMPRESSION": "max", "KEEP_ME": "yes",
+	} {
+		t.Setenv(k, v)
+	}
+	r := &Restic{cacheDir: "/var/cache/agent"}
+	env := r.environ(Repo{URL: "/srv/repo", Password: "pw-1234"})
+	var restic []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(strings.ToUpper(name), "RM_"), name == "TS_AUTHKEY":
+			t.Errorf("restic inherits %s", kv)
+		case strings.HasPrefix(name, "RESTIC_"):
+			restic = append(restic, kv)
+		}
+	}
+	slices.Sort(restic)
+	// The cache goes as --cache-dir in argv, not RESTIC_CACHE_DIR.
+	want := []string{"RESTIC_PASSWORD=pw-1234", "RESTIC_REPOSITORY=/srv/repo"}
+	if !slices.Equal(restic, want) {
+		t.Errorf("restic's RESTIC_* = %v; want only the agent's own %v", restic, want)
+	}
+	if !slices.Contains(env, "KEEP_ME=yes") {
+		t.Error("an unrelated variable was dropped")
+	}
+}

@@ -288,6 +288,7 @@ type harness struct {
 	cacheDir string
 	// quickRetries: see harnessOptions.
 	quickRetries bool
+	noHooks      bool
 	// runTimeout bounds run's wait for job.finished (default 120 s).
 	runTimeout time.Duration
 
@@ -310,6 +311,7 @@ type harnessOptions struct {
 	// stateTmpfsMiB puts the state directory (journal, secrets) on a real
 	// tmpfs of that size (root only; skipped otherwise).
 	stateTmpfsMiB int
+	noHooks       bool // the agent's --no-hooks
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
@@ -318,7 +320,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if o.stateTmpfsMiB > 0 {
 		testdisk.Tmpfs(t, h.stateDir, o.stateTmpfsMiB) // unmounted after h.close: cleanups run last first
 	}
-	h.repoURL = o.repoURL
+	h.repoURL, h.noHooks = o.repoURL, o.noHooks
 	if h.repoURL == "" {
 		h.repoURL = copyRepo(t)
 	}
@@ -385,7 +387,7 @@ func (h *harness) openJournal() {
 func (h *harness) newRunner(grace time.Duration) {
 	o := Options{
 		Restic: h.restic, Store: h.store, Secrets: h.secrets, Sink: h.sink,
-		Hostname: "agent-under-test", StateDir: h.stateDir, CancelGrace: grace, ProgressInterval: 200 * time.Millisecond,
+		Hostname: "agent-under-test", StateDir: h.stateDir, CancelGrace: grace, ProgressInterval: 200 * time.Millisecond, NoHooks: h.noHooks,
 		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if h.quickRetries {

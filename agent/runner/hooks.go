@@ -26,6 +26,11 @@ func DefaultHookShell() []string {
 // environment without repository secrets, plus RM_JOB_ID and RM_JOB_KIND
 // (and whatever extra says). A non-zero exit is an error.
 func (ex *execution) runHook(ctx context.Context, which, command string, extra []string) error {
+	if ex.r.noHooks {
+		// A job queued before a restart with --no-hooks: Submit refuses
+		// new ones, and this one must not run its hook either.
+		return fmt.Errorf("%s not run: %w", which, protocol.ErrHooksDisabled)
+	}
 	shell := DefaultHookShell()
 	if s := strings.Fields(ex.cfg.HookShell); len(s) > 0 {
 		shell = s

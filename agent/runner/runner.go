@@ -82,7 +82,10 @@ type Options struct {
 	// HeldRetry is how often job ends the journal could not take are
 	// tried again while no other write does it (default 30 s).
 	HeldRetry time.Duration
-	Logger    *slog.Logger // nil: slog.Default()
+	// NoHooks refuses every job that carries a hook (--no-hooks): hooks
+	// run as the agent's user, usually root or SYSTEM.
+	NoHooks bool
+	Logger  *slog.Logger // nil: slog.Default()
 }
 
 // Runner runs jobs. Create it with New, start it with Run.
@@ -98,6 +101,7 @@ type Runner struct {
 	retries  int
 	retryGap time.Duration
 	heldGap  time.Duration
+	noHooks  bool
 	log      *slog.Logger
 
 	wake chan struct{}
@@ -141,7 +145,7 @@ func New(o Options) (*Runner, error) {
 	}
 	r := &Runner{
 		restic: o.Restic, store: o.Store, secrets: o.Secrets, sink: o.Sink,
-		hostname: o.Hostname, stateDir: o.StateDir, grace: o.CancelGrace, interval: o.ProgressInterval, log: o.Logger,
+		hostname: o.Hostname, stateDir: o.StateDir, grace: o.CancelGrace, interval: o.ProgressInterval, noHooks: o.NoHooks, log: o.Logger,
 		retries: o.JournalRetries, retryGap: o.JournalRetryWait, heldGap: o.HeldRetry,
 		wake: make(chan struct{}, 1), cleared: map[string]bool{},
 	}

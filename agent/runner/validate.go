@@ -8,6 +8,7 @@ import (
 	"restic-manager/agent/journal"
 	"restic-manager/agent/restic"
 	"restic-manager/agent/secrets"
+	"restic-manager/protocol"
 )
 
 // validate is everything Submit checks before it accepts a job: the wire
@@ -18,6 +19,9 @@ func (r *Runner) validate(job Job) error {
 	}
 	reject := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrRejected, fmt.Sprintf(format, args...))
+	}
+	if f := job.Run.HookField(); f != "" && r.noHooks {
+		return fmt.Errorf("%w: %s: %w", ErrRejected, f, protocol.ErrHooksDisabled)
 	}
 	if job.RetryMax < 0 || job.RetryBackoff < 0 {
 		return reject("retry_max and retry_backoff must not be negative")

@@ -25,6 +25,8 @@ type Options struct {
 	Now func() time.Time
 	// Logger; nil = slog.Default().
 	Logger *slog.Logger
+	// NoHooks refuses every schedule set that carries a hook (--no-hooks).
+	NoHooks bool
 }
 
 // Scheduler fires the applied schedule set. Its methods are safe for
@@ -35,6 +37,8 @@ type Scheduler struct {
 	loc   *time.Location
 	clock func() time.Time
 	log   *slog.Logger
+	// noHooks: Apply refuses a set with a hook (Options.NoHooks).
+	noHooks bool
 
 	applyMu sync.Mutex // serialises Apply: check version, persist, rebuild
 
@@ -60,7 +64,7 @@ func New(store Store, jobs Jobs, opts Options) (*Scheduler, error) {
 	}
 	s := &Scheduler{
 		store: store, jobs: jobs,
-		loc: opts.Location, clock: opts.Now, log: opts.Logger,
+		loc: opts.Location, clock: opts.Now, log: opts.Logger, noHooks: opts.NoHooks,
 		lastFire: map[string]time.Time{},
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
@@ -98,6 +102,12 @@ func New(store Store, jobs Jobs, opts Options) (*Scheduler, error) {
 	s.version = saved.Set.Version
 	s.entries = entries
 	s.log.Info("schedule set restored", "version", s.version, "entries", len(entries))
+	if f := saved.Set.HookField(); f != "" && s.noHooks {
+		// Applied before this start with --no-hooks: the runner refuses
+		// each fire's jobs, and the manager's next set replaces it.
+		s.log.Warn("the restored schedule set has hooks, which are disabled on this host: its fires will be refused",
+			"version", s.version, "field", f)
+	}
 	return s, nil
 }
 
@@ -185,6 +195,9 @@ func (s *Scheduler) Apply(set *protocol.ScheduleSet) (uint64, error) {
 	}
 	if err := set.Validate(); err != nil {
 		return applied, fmt.Errorf("schedule.set version %d refused: %w", set.Version, nameSchedule(set, err))
+	}
+	if f := set.HookField(); f != "" && s.noHooks {
+		return applied, fmt.Errorf("schedule.set version %d refused: %s: %w", set.Version, f, protocol.ErrHooksDisabled)
 	}
 	if set.Version <= applied {
 		s.log.Info("schedule.set not newer than the applied one: nothing changes",

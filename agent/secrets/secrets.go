@@ -14,6 +14,7 @@ import (
 
 	"restic-manager/agent/restic"
 	"restic-manager/internal/atomicfile"
+	"restic-manager/internal/keyringx"
 	"restic-manager/protocol"
 )
 
@@ -63,8 +64,9 @@ type Backend interface {
 	Name() string
 }
 
-// ErrNotFound is a key with no value.
-var ErrNotFound = errors.New("secret not found")
+// ErrNotFound is a key with no value (the same value in both backends and
+// in internal/keyringx, so a keyring's answer needs no translation).
+var ErrNotFound = keyringx.ErrNotFound
 
 // Store is the agent's credential store. It is safe for concurrent use.
 type Store struct {

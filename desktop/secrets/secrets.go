@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
-	"github.com/zalando/go-keyring"
+	"restic-manager/internal/keyringx"
 )
 
 // Service is the keyring service every entry is stored under.
@@ -63,16 +64,25 @@ func key(hostID string, slot Slot) string {
 }
 
 // Keyring stores secrets in the OS keyring (Secret Service on Linux,
-// Keychain on macOS, Credential Manager on Windows).
-type Keyring struct{}
+// Keychain on macOS, Credential Manager on Windows). Every call is bounded
+// in time (internal/keyringx): a locked keyring is an error that says so
+// (errors.Is(err, keyringx.ErrTimeout)), never a hang.
+type Keyring struct{ k keyringx.Keyring }
 
-// NewKeyring returns the OS keyring store.
-func NewKeyring() Keyring { return Keyring{} }
+// NewKeyring returns the OS keyring store, each call bounded by
+// keyringx.DefaultTimeout.
+func NewKeyring() Keyring { return NewKeyringOn(keyringx.System(), keyringx.DefaultTimeout) }
+
+// NewKeyringOn is NewKeyring over another keyring and deadline (tests: a
+// keyring that does not answer).
+func NewKeyringOn(k keyringx.Keyring, timeout time.Duration) Keyring {
+	return Keyring{k: keyringx.Bounded(k, timeout)}
+}
 
 // Get reads one secret.
-func (Keyring) Get(hostID string, slot Slot) (string, error) {
-	v, err := keyring.Get(Service, key(hostID, slot))
-	if errors.Is(err, keyring.ErrNotFound) {
+func (k Keyring) Get(hostID string, slot Slot) (string, error) {
+	v, err := k.k.Get(Service, key(hostID, slot))
+	if errors.Is(err, keyringx.ErrNotFound) {
 		return "", fmt.Errorf("host %s %s: %w", hostID, slot, ErrNotFound)
 	}
 	if err != nil {
@@ -86,16 +96,16 @@ func (k Keyring) Set(hostID string, slot Slot, value string) error {
 	if value == "" {
 		return k.Delete(hostID, slot)
 	}
-	if err := keyring.Set(Service, key(hostID, slot), value); err != nil {
+	if err := k.k.Set(Service, key(hostID, slot), value); err != nil {
 		return fmt.Errorf("keyring: store host %s %s: %w", hostID, slot, err)
 	}
 	return nil
 }
 
 // Delete removes one secret.
-func (Keyring) Delete(hostID string, slot Slot) error {
-	err := keyring.Delete(Service, key(hostID, slot))
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+func (k Keyring) Delete(hostID string, slot Slot) error {
+	err := k.k.Delete(Service, key(hostID, slot))
+	if err != nil && !errors.Is(err, keyringx.ErrNotFound) {
 		return fmt.Errorf("keyring: delete host %s %s: %w", hostID, slot, err)
 	}
 	return nil

@@ -7,6 +7,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"restic-manager/internal/keyringx"
 )
 
 // The same contract holds for every Store.
@@ -77,4 +80,29 @@ func TestOSKeyring(t *testing.T) {
 		t.Skipf("no OS keyring answers here (%v); run under dbus-run-session with gnome-keyring-daemon --unlock, see the comment", err)
 	}
 	testContract(t, k)
+}
+
+// lockedKeyring never answers, as a Secret Service whose collection waits
+// for an unlock prompt nobody answers (a stand-in: a real one cannot be
+// made to wait on demand here). Its calls end when the test does.
+type lockedKeyring struct{ done chan struct{} }
+
+func (k lockedKeyring) Get(string, string) (string, error) { <-k.done; return "", errors.New("gone") }
+func (k lockedKeyring) Set(string, string, string) error   { <-k.done; return errors.New("gone") }
+func (k lockedKeyring) Delete(string, string) error        { <-k.done; return errors.New("gone") }
+
+// A locked keyring makes Set and Get fail with a typed timeout naming the
+// host and slot, never hang, and never quote the secret.
+func TestKeyringThatDoesNotAnswerTimesOut(t *testing.T) {
+	k := lockedKeyring{done: make(chan struct{})}
+	t.Cleanup(func() { close(k.done) })
+	s := NewKeyringOn(k, 20*time.Millisecond)
+	const secret = "do not print me"
+	err := s.Set("h1", RepoPassword, secret)
+	if !errors.Is(err, keyringx.ErrTimeout) || !strings.Contains(err.Error(), "h1 repo-password") || strings.Contains(err.Error(), secret) {
+		t.Fatalf("Set on a locked keyring = %v; want a keyringx.ErrTimeout naming host and slot, without the secret", err)
+	}
+	if _, err := s.Get("h1", RepoPassword); !errors.Is(err, keyringx.ErrTimeout) || errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get on a locked keyring = %v; want a timeout, not ErrNotFound", err)
+	}
 }

@@ -38,59 +38,6 @@ const (
 	maxTokenTTL  = 90 * 24 * time.Hour
 )
 
-// installParams is what the install commands are made of.
-type installParams struct {
-	Manager string // the agent's --manager
-	Token   string // the enrollment token
-	Arch    string // amd64 or arm64
-	Version string // the agent release
-}
-
-// linuxInstallCommands is the systemd install of README.md "Linux
-// (systemd)", filled in. The unit is written through a quoted heredoc, so
-// the shell expands nothing in it; systemd's own % specifiers are escaped.
-func linuxInstallCommands(in installParams) string {
-	sd := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
-	return strings.Join([]string{
-		fmt.Sprintf("sudo install -m 0755 restic-agent_%s_linux_%s /usr/local/bin/restic-agent", in.Version, in.Arch),
-		"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
-		"[Unit]",
-		"Description=Restic Manager agent",
-		"Wants=network-online.target",
-		"After=network-online.target",
-		"",
-		"[Service]",
-		fmt.Sprintf("ExecStart=/usr/local/bin/restic-agent --manager %s --enroll %s --state /var/lib/restic-agent", sd(in.Manager), sd(in.Token)),
-		"Restart=always",
-		"RestartSec=10",
-		"",
-		"[Install]",
-		"WantedBy=multi-user.target",
-		"UNIT",
-		"sudo systemctl daemon-reload",
-		"sudo systemctl enable --now restic-agent",
-		"journalctl -u restic-agent -f      # watch it enroll",
-	}, "\n")
-}
-
-// windowsInstallCommands is README.md's scheduled task, for an elevated
-// PowerShell in the folder holding the downloaded agent; it first copies
-// the agent to where the task runs it.
-func windowsInstallCommands(in installParams) string {
-	ps := func(s string) string { return strings.ReplaceAll(s, "'", "''") } // inside '…'
-	return strings.Join([]string{
-		`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
-		fmt.Sprintf(`Copy-Item .\restic-agent_%s_windows_%s.exe 'C:\Program Files\restic-agent\restic-agent.exe'`, in.Version, in.Arch),
-		"$action = New-ScheduledTaskAction -Execute 'C:\\Program Files\\restic-agent\\restic-agent.exe' `",
-		fmt.Sprintf(`  -Argument '--manager %s --enroll %s --state C:\ProgramData\restic-agent'`, ps(in.Manager), ps(in.Token)),
-		"$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Seconds 0) `",
-		"  -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)",
-		"Register-ScheduledTask -TaskName 'restic-agent' -Action $action -Settings $settings `",
-		"  -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest",
-		"Start-ScheduledTask -TaskName 'restic-agent'",
-	}, "\n")
-}
-
 // parseTokenUses reads the "hosts it may enroll" field.
 func parseTokenUses(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -137,31 +84,6 @@ func parseTokenTTL(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkManagerAddress checks the --manager address the commands carry.
-func checkManagerAddress(s string) error {
-	switch {
-	case strings.TrimSpace(s) == "":
-		return errors.New("the address the host dials, e.g. ws://manager:8931")
-	case strings.ContainsAny(s, " \t\"'`$\\"):
-		return errors.New("an address has no spaces, quotes, $ or backslashes")
-	}
-	return nil
-}
-
-// managerAddressNote warns about an address the host cannot reach.
-func managerAddressNote(addr string, known bool) string {
-	if !known {
-		return "No listener on a LAN address is known: start the manager with --listen 0.0.0.0:8931 (by default it listens on 127.0.0.1 only) and check that the host can reach this address."
-	}
-	if strings.Contains(addr, "127.0.0.1") || strings.Contains(addr, "localhost") || strings.Contains(addr, "[::1]") {
-		return "This address works only on this machine. For another host, start the manager with --listen 0.0.0.0:8931 and use this machine's LAN name, or the tailnet name."
-	}
-	if !strings.Contains(addr, "://") {
-		return "A tailnet name: the host needs tailscaled running, or add --tailnet with TS_AUTHKEY set for the agent's own node."
-	}
-	return ""
-}
-
 // thisMachine is this machine's name as other hosts may know it.
 func thisMachine() string {
 	name, err := os.Hostname()
@@ -169,27 +91,6 @@ func thisMachine() string {
 		return "this-machine"
 	}
 	return name
-}
-
-// managerChoices is the address the commands start with and the
-// ones offered: the manager's own (best first), and for a loopback
-// listener the same port under this machine's name, which is what a host
-// would dial once the manager listens on the LAN. With no listener it is
-// ws://<this machine>:8931.
-func managerChoices(urls []string, machine string) (string, []string) {
-	if len(urls) == 0 {
-		a := "ws://" + machine + ":8931"
-		return a, []string{a}
-	}
-	opts := append([]string(nil), urls...)
-	for _, u := range urls {
-		for _, lo := range []string{"127.0.0.1", "localhost", "[::1]"} {
-			if rest, ok := strings.CutPrefix(u, "ws://"+lo+":"); ok {
-				opts = append(opts, "ws://"+machine+":"+rest)
-			}
-		}
-	}
-	return urls[0], opts
 }
 
 // addHostDialog is the "Add host" dialog: make a token, then show it once
@@ -210,7 +111,7 @@ type addHostDialog struct {
 
 	// Commands page.
 	issued                           hub.IssuedEnrollToken
-	token                            *widget.Label
+	token, pin                       *widget.Label
 	manager                          *widget.SelectEntry
 	managerNote                      *widget.Label
 	arch                             *widget.RadioGroup
@@ -346,10 +247,10 @@ func (a *addHostDialog) tokenRow(t hub.EnrollToken, now time.Time) fyne.CanvasOb
 
 func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	u := a.u
-	known := len(u.opts.AgentURLs) > 0
-	addr, options := managerChoices(u.opts.AgentURLs, thisMachine())
+	addr, options := hub.InstallManagerChoices(u.opts.AgentURLs, thisMachine())
 
-	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing.",
+	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing. "+
+		"The commands write it into a file only root (on Windows: SYSTEM and Administrators) can read, which the agent reads with --enroll-file.",
 		plural(a.issued.Uses, "host"), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
 	head.Wrapping = fyne.TextWrapWord
 	a.token = widget.NewLabel(a.issued.Token)
@@ -357,18 +258,26 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	a.token.Selectable = true
 	a.token.Truncation = fyne.TextTruncateEllipsis
 	a.copyToken = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.issued.Token) })
+	pin := u.opts.ManagerPin
+	if pin == "" {
+		pin = "none: the manager has no LAN listener (--listen)"
+	}
+	a.pin = widget.NewLabel(pin)
+	a.pin.TextStyle.Monospace = true
+	a.pin.Selectable = true
+	a.pin.Truncation = fyne.TextTruncateEllipsis
 
 	a.managerNote = widget.NewLabel("")
 	a.managerNote.Wrapping = fyne.TextWrapWord
 	a.managerNote.Importance = widget.WarningImportance
 	a.manager = widget.NewSelectEntry(options)
-	a.manager.Validator = checkManagerAddress
+	a.manager.Validator = func(s string) error { return hub.CheckInstallManager(s, u.opts.ManagerPin) }
 	a.manager.SetText(addr)
-	a.arch = widget.NewRadioGroup([]string{"amd64", "arm64"}, func(string) { a.regenerate(known) })
+	a.arch = widget.NewRadioGroup([]string{"amd64", "arm64"}, func(string) { a.regenerate() })
 	a.arch.Horizontal = true
 	a.arch.Required = true
 	a.arch.SetSelected("amd64")
-	a.manager.OnChanged = func(string) { a.regenerate(known) }
+	a.manager.OnChanged = func(string) { a.regenerate() }
 
 	mono := func() *widget.Label {
 		l := widget.NewLabel("")
@@ -386,23 +295,24 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 		container.NewTabItem("Linux (systemd)", container.NewBorder(linuxNote, container.NewHBox(a.copyLinux), nil, nil, container.NewScroll(a.linux))),
 		container.NewTabItem("Windows", container.NewBorder(windowsNote, container.NewHBox(a.copyWindow), nil, nil, container.NewScroll(a.windows))),
 	)
-	a.regenerate(known)
+	a.regenerate()
 
 	form := widget.NewForm(
 		&widget.FormItem{Text: "Token", Widget: container.NewBorder(nil, nil, nil, a.copyToken, a.token)},
 		&widget.FormItem{Text: "Manager address", Widget: a.manager},
+		&widget.FormItem{Text: "Manager pin", Widget: a.pin, HintText: "agents dialling wss:// accept only the manager whose certificate has this pin"},
 		&widget.FormItem{Text: "Architecture", Widget: a.arch},
 	)
 	return container.NewBorder(container.NewVBox(head, form, a.managerNote), nil, nil, nil, tabs)
 }
 
-// regenerate fills the commands from the fields.
-func (a *addHostDialog) regenerate(known bool) {
+// regenerate fills the commands from the fields (desktop/hub builds them).
+func (a *addHostDialog) regenerate() {
 	if a.linux == nil || a.arch == nil {
 		return // still building the page
 	}
 	addr := strings.TrimSpace(a.manager.Text)
-	if err := checkManagerAddress(addr); err != nil {
+	if err := hub.CheckInstallManager(addr, a.u.opts.ManagerPin); err != nil {
 		a.managerNote.SetText("Manager address: " + err.Error())
 		a.managerNote.Show()
 		a.copyLinux.Disable()
@@ -411,16 +321,16 @@ func (a *addHostDialog) regenerate(known bool) {
 	}
 	a.copyLinux.Enable()
 	a.copyWindow.Enable()
-	note := managerAddressNote(addr, known)
+	note := hub.InstallNote(addr, a.u.opts.AgentURLs)
 	a.managerNote.SetText(note)
 	showIf(a.managerNote, note != "")
 	arch := a.arch.Selected
 	if arch == "" {
 		arch = "amd64"
 	}
-	in := installParams{Manager: addr, Token: a.issued.Token, Arch: arch, Version: a.u.agentRelease()}
-	a.linux.SetText(linuxInstallCommands(in))
-	a.windows.SetText(windowsInstallCommands(in))
+	in := hub.InstallSpec{Manager: addr, Pin: a.u.opts.ManagerPin, Token: a.issued.Token, Arch: arch, Version: a.u.agentRelease()}
+	a.linux.SetText(hub.LinuxInstallCommands(in))
+	a.windows.SetText(hub.WindowsInstallCommands(in))
 }
 
 func (a *addHostDialog) copy(s string) {

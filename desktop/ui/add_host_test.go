@@ -11,90 +11,6 @@ import (
 	"restic-manager/desktop/internal/uitest"
 )
 
-func TestInstallCommands(t *testing.T) {
-	for _, c := range []struct {
-		name          string
-		in            installParams
-		linux, window []string
-	}{
-		{
-			name: "LAN listener, amd64",
-			in:   installParams{Manager: "ws://manager.example:8931", Token: "TOKEN", Arch: "amd64", Version: "0.1.0"},
-			linux: []string{
-				"sudo install -m 0755 restic-agent_0.1.0_linux_amd64 /usr/local/bin/restic-agent",
-				"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
-				"[Unit]",
-				"Description=Restic Manager agent",
-				"Wants=network-online.target",
-				"After=network-online.target",
-				"",
-				"[Service]",
-				"ExecStart=/usr/local/bin/restic-agent --manager ws://manager.example:8931 --enroll TOKEN --state /var/lib/restic-agent",
-				"Restart=always",
-				"RestartSec=10",
-				"",
-				"[Install]",
-				"WantedBy=multi-user.target",
-				"UNIT",
-				"sudo systemctl daemon-reload",
-				"sudo systemctl enable --now restic-agent",
-				"journalctl -u restic-agent -f      # watch it enroll",
-			},
-			window: []string{
-				`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
-				`Copy-Item .\restic-agent_0.1.0_windows_amd64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
-				`$action = New-ScheduledTaskAction -Execute 'C:\Program Files\restic-agent\restic-agent.exe' ` + "`",
-				`  -Argument '--manager ws://manager.example:8931 --enroll TOKEN --state C:\ProgramData\restic-agent'`,
-				`$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Seconds 0) ` + "`",
-				`  -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)`,
-				`Register-ScheduledTask -TaskName 'restic-agent' -Action $action -Settings $settings ` + "`",
-				`  -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest`,
-				`Start-ScheduledTask -TaskName 'restic-agent'`,
-			},
-		},
-		{
-			// systemd expands % specifiers: a literal % is written %%.
-			// PowerShell's '…' strings double a quote (the dialog refuses
-			// quotes in an address; the escaping is the last line of defence).
-			name:  "tailnet name on arm64, with characters to escape",
-			in:    installParams{Manager: "restic-manager%1", Token: "ab-_9'z", Arch: "arm64", Version: "0.2.0"},
-			linux: []string{"sudo install -m 0755 restic-agent_0.2.0_linux_arm64 /usr/local/bin/restic-agent", "ExecStart=/usr/local/bin/restic-agent --manager restic-manager%%1 --enroll ab-_9'z --state /var/lib/restic-agent"},
-			window: []string{
-				`Copy-Item .\restic-agent_0.2.0_windows_arm64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
-				`  -Argument '--manager restic-manager%1 --enroll ab-_9''z --state C:\ProgramData\restic-agent'`,
-			},
-		},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			linux := strings.Split(linuxInstallCommands(c.in), "\n")
-			windows := strings.Split(windowsInstallCommands(c.in), "\n")
-			hasLines(t, "linux", linux, c.linux, c.name == "LAN listener, amd64")
-			hasLines(t, "windows", windows, c.window, c.name == "LAN listener, amd64")
-		})
-	}
-}
-
-// hasLines checks that got holds want's lines (exactly got, when
-// whole).
-func hasLines(t *testing.T, what string, got, want []string, whole bool) {
-	t.Helper()
-	if whole {
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("%s commands:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		return
-	}
-	for _, w := range want {
-		found := false
-		for _, g := range got {
-			found = found || g == w
-		}
-		if !found {
-			t.Errorf("%s commands lack the line\n%s\nin:\n%s", what, w, strings.Join(got, "\n"))
-		}
-	}
-}
-
 func TestTokenFieldsValidate(t *testing.T) {
 	for _, c := range []struct {
 		in   string
@@ -122,7 +38,8 @@ func TestTokenFieldsValidate(t *testing.T) {
 
 func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	h, _ := storeHub(t, hub.Options{}, nil)
-	u, app := newTestUI(t, h, Options{AgentURLs: []string{"ws://192.168.1.20:8931", "restic-manager"}})
+	pin := "sha256:" + strings.Repeat("c4", 32)
+	u, app := newTestUI(t, h, Options{AgentURLs: []string{"wss://192.168.1.20:8931", "restic-manager"}, ManagerPin: pin})
 	a := newAddHostDialog(u)
 	if a.create.Disabled() || a.uses.Text != "1" || a.ttl.Text != "24h" {
 		t.Errorf("defaults: uses %q, valid for %q; want 1 and 24h", a.uses.Text, a.ttl.Text)
@@ -160,12 +77,20 @@ func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	if a.issued.ID != tok.ID || a.issued.Token == "" || a.token.Text != a.issued.Token {
 		t.Fatalf("shown token %q (id %s); want the new token's plain text", a.token.Text, a.issued.ID)
 	}
-	want := "--manager ws://192.168.1.20:8931 --enroll " + a.issued.Token + " --state"
-	if !strings.Contains(a.linux.Text, "ExecStart=/usr/local/bin/restic-agent "+want+" /var/lib/restic-agent") {
+	// desktop/hub's install tests pin the commands whole; here: the
+	// dialog passes the address, the pin and the new token through.
+	want := "--manager wss://192.168.1.20:8931 --manager-pin " + pin + " --enroll-file "
+	if !strings.Contains(a.linux.Text, "ExecStart=/usr/local/bin/restic-agent "+want+"/etc/restic-agent/enroll --state /var/lib/restic-agent") {
 		t.Errorf("linux commands lack %q:\n%s", want, a.linux.Text)
 	}
-	if !strings.Contains(a.windows.Text, "-Argument '"+want+` C:\ProgramData\restic-agent'`) {
+	if !strings.Contains(a.windows.Text, "-Argument '"+want+`C:\ProgramData\restic-agent\enroll --state C:\ProgramData\restic-agent'`) {
 		t.Errorf("windows commands lack %q:\n%s", want, a.windows.Text)
+	}
+	if !strings.Contains(a.linux.Text, "\n"+a.issued.Token+"\nENROLL\n") || !strings.Contains(a.windows.Text, "-Value '"+a.issued.Token+"'") {
+		t.Errorf("the commands do not write the new token into the enrollment file:\n%s\n%s", a.linux.Text, a.windows.Text)
+	}
+	if a.pin.Text != pin {
+		t.Errorf("the dialog shows pin %q; want %s", a.pin.Text, pin)
 	}
 	if a.managerNote.Visible() {
 		t.Errorf("a LAN address shows a note: %q", a.managerNote.Text)
@@ -185,7 +110,7 @@ func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	// address is refused.
 	a.manager.SetText("restic-manager")
 	a.arch.SetSelected("arm64")
-	if !strings.Contains(a.linux.Text, "restic-agent_0.1.0_linux_arm64") || !strings.Contains(a.linux.Text, "--manager restic-manager --enroll") {
+	if !strings.Contains(a.linux.Text, "restic-agent_0.1.0_linux_arm64") || !strings.Contains(a.linux.Text, "--manager restic-manager --enroll-file") {
 		t.Errorf("linux commands for restic-manager on arm64:\n%s", a.linux.Text)
 	}
 	if !a.managerNote.Visible() || !strings.Contains(a.managerNote.Text, "tailscaled") {
@@ -194,6 +119,11 @@ func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	a.manager.SetText("ws://bad host")
 	if !a.copyLinux.Disabled() || !a.copyWindow.Disabled() {
 		t.Error("Copy stays enabled for an address with a space")
+	}
+	// An unencrypted LAN address is refused as the agent would refuse it.
+	a.manager.SetText("ws://192.168.1.20:8931")
+	if !a.copyLinux.Disabled() || !strings.Contains(a.managerNote.Text, "wss://192.168.1.20:8931") {
+		t.Errorf("ws:// to a LAN address: Copy disabled %v, note %q; want it refused with the wss:// fix", a.copyLinux.Disabled(), a.managerNote.Text)
 	}
 
 	// The list of a new dialog shows the token, and Revoke removes it.
@@ -221,8 +151,8 @@ func TestAddHostWithoutListenerNamesThisMachine(t *testing.T) {
 	u, _ := newTestUI(t, h, Options{})
 	a := newAddHostDialog(u)
 	test.Tap(a.create)
-	if !strings.HasPrefix(a.manager.Text, "ws://") || !strings.HasSuffix(a.manager.Text, ":8931") || strings.Contains(a.manager.Text, "127.0.0.1") {
-		t.Errorf("manager address %q; want ws://<this machine>:8931", a.manager.Text)
+	if !strings.HasPrefix(a.manager.Text, "wss://") || !strings.HasSuffix(a.manager.Text, ":8931") || strings.Contains(a.manager.Text, "127.0.0.1") {
+		t.Errorf("manager address %q; want wss://<this machine>:8931", a.manager.Text)
 	}
 	if !a.managerNote.Visible() || !strings.Contains(a.managerNote.Text, "--listen 0.0.0.0:8931") {
 		t.Errorf("note %q; want the --listen hint", a.managerNote.Text)
@@ -230,23 +160,5 @@ func TestAddHostWithoutListenerNamesThisMachine(t *testing.T) {
 	toks, _ := h.EnrollTokens()
 	if len(toks) != 1 || toks[0].Uses != 1 || toks[0].ExpiresAt.Sub(toks[0].CreatedAt) != hub.DefaultEnrollTTL {
 		t.Errorf("tokens %+v; want one of 1 use for 24 h (the defaults)", toks)
-	}
-}
-
-func TestManagerChoices(t *testing.T) {
-	for _, c := range []struct {
-		urls    []string
-		first   string
-		offered []string
-		comment string
-	}{
-		{nil, "ws://laptop:8931", []string{"ws://laptop:8931"}, "no listener: this machine on the default port"},
-		{[]string{"ws://127.0.0.1:8931"}, "ws://127.0.0.1:8931", []string{"ws://127.0.0.1:8931", "ws://laptop:8931"}, "loopback: also this machine's name"},
-		{[]string{"restic-manager", "ws://10.0.0.5:9000"}, "restic-manager", []string{"restic-manager", "ws://10.0.0.5:9000"}, "tailnet first, LAN second"},
-	} {
-		first, offered := managerChoices(c.urls, "laptop")
-		if first != c.first || strings.Join(offered, " ") != strings.Join(c.offered, " ") {
-			t.Errorf("%s: %q, %q; want %q, %q", c.comment, first, offered, c.first, c.offered)
-		}
 	}
 }

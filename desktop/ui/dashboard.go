@@ -333,9 +333,8 @@ func (d *dashboard) progress(jobID string) {
 
 func (d *dashboard) pendingRow(r dashRow) fyne.CanvasObject {
 	u := d.m.u
-	approve := widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() {
-		u.showError("Approve "+r.Name, u.hub.ApproveHost(r.HostID))
-	})
+	var approve *widget.Button
+	approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() { u.approveHost(r.HostID, r.Name, approve) })
 	approve.Importance = widget.HighImportance
 	reject := widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.confirmReject(r.HostID, r.Name) })
 	d.approve[r.HostID], d.reject[r.HostID] = approve, reject

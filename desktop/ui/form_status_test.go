@@ -24,7 +24,7 @@ func TestEverySaveSaysWhatHappenedBesideItsButton(t *testing.T) {
 
 	saved := func(form string, s *statusLine, btn *widget.Button, prefix string) {
 		t.Helper()
-		e.app.Pump()
+		settle(e.UI, e.app) // saves that reach the keyring run off the UI goroutine
 		got := s.text()
 		if !strings.HasPrefix(got, prefix) || !strings.HasSuffix(got, offline) {
 			t.Errorf("%s: the status says %q; want %q … %q", form, got, prefix, offline)

@@ -173,6 +173,7 @@ func TestGroupsTabLimits(t *testing.T) {
 	uitest.Retype(l.up, "512")
 	uitest.Retype(l.down, "2048")
 	test.Tap(l.save)
+	settle(e.UI, e.app)
 	e.waitChange(t, hub.ChangeHost, hostID)
 	rs, _ := e.hub.Repository(hostID)
 	if rs.BandwidthUpKbps != 512 || rs.BandwidthDownKbps != 2048 {
@@ -183,6 +184,7 @@ func TestGroupsTabLimits(t *testing.T) {
 	}
 	uitest.Retype(l.down, "0")
 	test.Tap(l.save)
+	settle(e.UI, e.app)
 	if rs, _ := e.hub.Repository(hostID); rs.BandwidthDownKbps != 0 {
 		t.Errorf("0 should clear the download cap, hub has %d", rs.BandwidthDownKbps)
 	}

@@ -146,9 +146,7 @@ func newHostView(u *UI, hostID string) *hostView {
 	v.loadErr.Wrapping = fyne.TextWrapWord
 	v.loadErr.Hide()
 
-	v.approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() {
-		u.showError("Approve "+v.name.Text, u.hub.ApproveHost(hostID))
-	})
+	v.approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() { u.approveHost(hostID, v.name.Text, v.approve) })
 	v.approve.Importance = widget.HighImportance
 	v.reject = widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.confirmReject(hostID, v.name.Text) })
 	msg := widget.NewLabel("This machine connected over the tailnet without an enrollment token. Approve it to send it its configuration and schedules, or reject it to refuse it from now on.")

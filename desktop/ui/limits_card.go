@@ -24,6 +24,8 @@ type limitsCard struct {
 	obj      fyne.CanvasObject
 
 	loadedUp, loadedDown int
+	// saving: a save is waiting on the hub (which reads the keyring).
+	saving bool
 }
 
 func newLimitsCard(u *UI, hostID string) *limitsCard {
@@ -48,7 +50,7 @@ func (l *limitsCard) dirty() bool {
 }
 
 func (l *limitsCard) updateButton() {
-	enableIf(l.save, l.form.valid() && l.dirty())
+	enableIf(l.save, !l.saving && l.form.valid() && l.dirty())
 }
 
 // reload reads the stored caps; an edit in progress is kept.
@@ -75,17 +77,26 @@ func (l *limitsCard) apply() {
 		return
 	}
 	up, down := parseCount(l.up.Text), parseCount(l.down.Text)
-	if err := l.u.hub.SetBandwidth(l.hostID, up, down); err != nil {
-		l.status.fail("Not saved: " + err.Error())
-		return
-	}
-	l.loadedUp, l.loadedDown = up, down
-	l.form.fill(func() {
-		l.up.SetText(countText(up))
-		l.down.SetText(countText(down))
-	})
+	// Saving pushes the host its configuration, which reads its
+	// credentials from the OS keyring: off the UI goroutine.
+	l.saving = true
 	l.updateButton()
-	l.status.ok(savedMessage(l.u, l.hostID, "Saved the limits", fmt.Sprintf("Upload %s, download %s", rateText(up), rateText(down))))
+	l.status.set("Saving…", widget.MediumImportance)
+	l.u.offUI(func() error { return l.u.hub.SetBandwidth(l.hostID, up, down) }, func(err error) {
+		l.saving = false
+		if err != nil {
+			l.updateButton()
+			l.status.fail("Not saved: " + keyringHint(err))
+			return
+		}
+		l.loadedUp, l.loadedDown = up, down
+		l.form.fill(func() {
+			l.up.SetText(countText(up))
+			l.down.SetText(countText(down))
+		})
+		l.updateButton()
+		l.status.ok(savedMessage(l.u, l.hostID, "Saved the limits", fmt.Sprintf("Upload %s, download %s", rateText(up), rateText(down))))
+	})
 }
 
 // rateText is a cap for people: "no cap", "4000 kbit/s (about 488.3 KiB/s)".

@@ -34,6 +34,8 @@ type settingsTab struct {
 	limits *limitsCard
 	loaded hub.RepositorySettings
 	obj    fyne.CanvasObject
+	// saving: a save or remove is waiting on the hub (and the keyring).
+	saving bool
 }
 
 // settingsSecret is one write-only credential.
@@ -235,8 +237,8 @@ func (s *settingsTab) dirty() bool {
 
 func (s *settingsTab) updateButtons() {
 	dirty := s.dirty()
-	enableIf(s.saveBtn, s.form.valid() && dirty)
-	enableIf(s.revertBtn, dirty)
+	enableIf(s.saveBtn, !s.saving && s.form.valid() && dirty)
+	enableIf(s.revertBtn, !s.saving && dirty)
 }
 
 // clearSecrets empties the replacement entries: a secret typed in stays
@@ -259,18 +261,20 @@ func (s *settingsTab) revert() {
 	s.updateButtons()
 }
 
+// save stores what changed. Credentials go to the OS keyring, and every
+// change is pushed to the host with its credentials read back from it: the
+// hub calls run off the UI goroutine, the tab says it is saving, and a
+// keyring that does not answer ends in an error that says so.
 func (s *settingsTab) save() {
 	if err := s.form.firstError(); err != nil {
 		s.status.fail(fieldMessage(err))
 		return
 	}
 	upd, changed := s.update()
+	hook := strings.TrimSpace(s.hookShell.Text)
+	hookChanged := hook != s.loaded.HookShell
 	var saved []string
 	if changed {
-		if err := s.u.hub.SetRepository(s.hostID, upd); err != nil {
-			s.status.fail("Not saved: " + err.Error())
-			return
-		}
 		if upd.URL != nil {
 			saved = append(saved, "the repository URL")
 		}
@@ -279,18 +283,42 @@ func (s *settingsTab) save() {
 				saved = append(saved, "the "+sec.noun)
 			}
 		}
-		s.clearSecrets()
 	}
-	if hook := strings.TrimSpace(s.hookShell.Text); hook != s.loaded.HookShell {
-		if err := s.u.hub.SetHookShell(s.hostID, hook); err != nil {
+	var repoErr, hookErr error
+	s.saving = true
+	s.updateButtons()
+	s.status.set("Saving… (credentials go to the OS keyring)", widget.MediumImportance)
+	s.u.offUI(func() error {
+		if changed {
+			if repoErr = s.u.hub.SetRepository(s.hostID, upd); repoErr != nil {
+				return repoErr
+			}
+		}
+		if hookChanged {
+			hookErr = s.u.hub.SetHookShell(s.hostID, hook)
+		}
+		return nil
+	}, func(error) {
+		s.saving = false
+		switch {
+		case repoErr != nil:
+			s.updateButtons()
+			s.status.fail("Not saved: " + keyringHint(repoErr))
+			return
+		case changed:
+			s.clearSecrets()
+		}
+		if hookErr != nil {
 			s.reload()
-			s.status.fail("Hook shell not saved: " + err.Error())
+			s.status.fail("Hook shell not saved: " + keyringHint(hookErr))
 			return
 		}
-		saved = append(saved, "the hook shell")
-	}
-	s.reload()
-	s.status.ok(savedMessage(s.u, s.hostID, "Saved "+settingsJoin(saved)))
+		if hookChanged {
+			saved = append(saved, "the hook shell")
+		}
+		s.reload()
+		s.status.ok(savedMessage(s.u, s.hostID, "Saved "+settingsJoin(saved)))
+	})
 }
 
 func settingsJoin(items []string) string {
@@ -313,12 +341,21 @@ func (s *settingsTab) confirmRemove(sec *settingsSecret) {
 			empty := ""
 			var u hub.RepositoryUpdate
 			sec.assign(&u, &empty)
-			if err := s.u.hub.SetRepository(s.hostID, u); err != nil {
-				s.status.fail("Not removed: " + err.Error())
-				return
-			}
-			s.form.fill(func() { sec.entry.SetText("") })
-			s.reload()
-			s.status.ok("Removed the " + sec.noun + ". An agent that already received it keeps its own copy until you set a new one.")
+			sec.remove.Disable()
+			s.saving = true
+			s.updateButtons()
+			s.status.set("Removing… (from the OS keyring)", widget.MediumImportance)
+			s.u.offUI(func() error { return s.u.hub.SetRepository(s.hostID, u) }, func(err error) {
+				s.saving = false
+				if err != nil {
+					s.updateButtons()
+					sec.remove.Enable()
+					s.status.fail("Not removed: " + keyringHint(err))
+					return
+				}
+				s.form.fill(func() { sec.entry.SetText("") })
+				s.reload()
+				s.status.ok("Removed the " + sec.noun + ". An agent that already received it keeps its own copy until you set a new one.")
+			})
 		}, s.u.win)
 }

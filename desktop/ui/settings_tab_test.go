@@ -44,6 +44,7 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 		t.Fatalf("Save should be enabled; form says %v", s.form.firstError())
 	}
 	test.Tap(s.saveBtn)
+	settle(e.UI, e.app)
 
 	e.app.WaitFor(t, "the hub to report the password set", func() bool {
 		rs, _ := e.hub.Repository(hostID)
@@ -83,6 +84,7 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 	// Remove asks first, then the hub forgets it.
 	test.Tap(pw.remove)
 	uitest.TapDialogButton(t, w, "Yes")
+	settle(e.UI, e.app)
 	e.waitChange(t, hub.ChangeHost, hostID)
 	if rs, _ := e.hub.Repository(hostID); rs.PasswordSet {
 		t.Error("Remove did not clear the password")
@@ -122,6 +124,7 @@ func TestSettingsTabRefusesPasswordInURL(t *testing.T) {
 		t.Fatalf("a URL without a password should be accepted; form says %v", s.form.firstError())
 	}
 	test.Tap(s.saveBtn)
+	settle(e.UI, e.app)
 	if rs, _ := e.hub.Repository(hostID); rs.URL != "rest:https://alice@backup.example/theta" {
 		t.Errorf("hub URL %q", rs.URL)
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,6 +18,9 @@ type Options struct {
 	// AgentURLs are the addresses agents can dial (the tailnet name, the
 	// plain-TCP listener), best first, for "Add host".
 	AgentURLs []string
+	// ManagerPin is the pin of the LAN listener's TLS certificate
+	// ("sha256:<hex>"), which "Add host" puts beside a wss:// address.
+	ManagerPin string
 	// NoTray skips the system tray icon (the desktop has no tray host).
 	NoTray bool
 	// Version is the manager's version; agents of the same version are
@@ -44,6 +48,8 @@ type UI struct {
 	bus  *bus
 
 	main *mainWindow // mainwindow.go
+	// calls are the hub calls running off the UI goroutine (offUI).
+	calls sync.WaitGroup
 }
 
 // New builds the main window on app (fyne.io/fyne/v2/app's in the real

@@ -1,7 +1,8 @@
 // Package hubnet opens the listeners the hub serves agents on: the
-// plain-TCP one (hosts prove themselves with tokens), and the embedded
-// tailnet node's (protocol/mesh) agent port, each connection's peer named
-// by the node's WhoIs. It is the one place the hub meets the network, so
+// plain-TCP one (hosts prove themselves with tokens; TLS with the
+// manager's pinned certificate on any address but loopback, lan.go), and
+// the embedded tailnet node's (protocol/mesh) agent port, each
+// connection's peer named by the node's WhoIs. It is the one place the hub meets the network, so
 // restic-manager, the test fleet and the system tests serve agents the
 // same way, and desktop/hub (with the UI and its tests) never links tsnet.
 //
@@ -10,8 +11,6 @@ package hubnet
 
 import (
 	"context"
-	"fmt"
-	"net"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/protocol/mesh"
@@ -24,16 +23,13 @@ const Name = "tailnet"
 // machine only, until the admin opens it to the LAN with --listen.
 const DefaultTCPAddr = "127.0.0.1:8931"
 
-// TCP opens the plain-TCP listener on addr ("" means DefaultTCPAddr).
+// TCP opens a plain (ws://) listener on a loopback address (addr ""
+// means DefaultTCPAddr), for tests and tools on this machine; any other
+// address is refused with ErrNeedsCertificate. The manager itself uses
+// LAN.
 func TCP(addr string) (hub.Listener, error) {
-	if addr == "" {
-		addr = DefaultTCPAddr
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return hub.Listener{}, fmt.Errorf("listen for agents on %s: %w", addr, err)
-	}
-	return hub.Listener{Name: "tcp " + l.Addr().String(), L: l}, nil
+	l, err := LAN(addr, LANOptions{})
+	return l.Listener, err
 }
 
 // Listener opens node's agent port (mesh.AgentPort) as a hub listener whose

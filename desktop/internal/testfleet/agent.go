@@ -68,10 +68,10 @@ type Agent struct {
 	// LogFile collects the agent's stderr, across restarts.
 	LogFile string
 
-	// manager is --manager; args and env are added at every start (see
-	// StartProcess).
-	manager string
-	args    []string
+	// manager is --manager and pin --manager-pin (when set); args and env
+	// are added at every start (see StartProcess).
+	manager, pin string
+	args         []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -93,7 +93,7 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 	}
 	root := filepath.Join(f.Dir, "agents", o.Name)
 	a := &Agent{f: f, opts: o, Name: o.Name, State: filepath.Join(root, "state"), Files: filepath.Join(root, "files"),
-		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL, args: o.Args}
+		Repo: filepath.Join(root, "repo"), LogFile: filepath.Join(root, "agent.log"), manager: f.URL, pin: f.Pin, args: o.Args}
 	WriteFiles(t, a.Files, o.Files)
 	if o.StateTmpfsMiB > 0 {
 		// Before the agent's cleanup, so it is unmounted after the
@@ -107,7 +107,16 @@ func (f *Fleet) StartAgent(t testing.TB, o AgentOptions) *Agent {
 			t.Fatal(err)
 		}
 	}
-	a.start(t, "--enroll", f.EnrollToken(t, 1))
+	// The token goes in a 0600 file, as "Add host" installs it: a token
+	// on the command line is visible to every local user.
+	enrollFile := filepath.Join(root, "enroll")
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(enrollFile, []byte(f.EnrollToken(t, 1)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a.start(t, "--enroll-file", enrollFile)
 	t.Cleanup(func() {
 		a.Stop(t)
 		if t.Failed() {
@@ -165,8 +174,12 @@ func (a *Agent) start(t testing.TB, extra ...string) {
 	}
 	// A short cancel grace: restic 0.14 waiting on its upload limiter does
 	// not act on SIGINT, so a cancelled throttled backup ends at the kill.
-	args := append([]string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--restic", ResticBinary(t),
-		"--no-keyring", "--debug", "--cancel-grace", "5s", "--cache-dir", filepath.Join(filepath.Dir(a.State), "restic-cache")}, a.args...)
+	args := []string{"--manager", a.manager, "--state", a.State, "--hostname", a.Name, "--restic", ResticBinary(t),
+		"--no-keyring", "--debug", "--cancel-grace", "5s", "--cache-dir", filepath.Join(filepath.Dir(a.State), "restic-cache")}
+	if a.pin != "" {
+		args = append(args, "--manager-pin", a.pin)
+	}
+	args = append(args, a.args...)
 	args = append(args, extra...)
 	cmd := exec.Command(AgentBinary(t), args...)
 	cmd.Env = append(os.Environ(), a.opts.Env...)

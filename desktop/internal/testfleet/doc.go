@@ -12,6 +12,10 @@
 //	job := f.RunNow(t, a.HostID, hub.RunRequest{Kind: "backup", Group: testfleet.Group})
 //	f.WaitJob(t, job, "succeeded")
 //
+// With Options{TLS: true} the listener serves TLS on 127.0.0.1 (the
+// manager's --tls) and agents dial wss:// with --manager-pin; agents
+// always get their enrollment token through a 0600 --enroll-file.
+//
 // The manager can go away and come back: Close stops the hub and closes
 // the store (agents keep running and retrying), Reopen starts a new hub
 // on the same store directory and address, with the same secrets. While

@@ -29,6 +29,10 @@ type Options struct {
 	// Hub adjusts the hub's options before it starts (nil: defaults, with a
 	// debug log kept for failure reports).
 	Hub func(*hub.Options)
+	// TLS serves the plain-TCP listener with TLS on 127.0.0.1 (the
+	// manager's --tls), its certificate in StoreDir()/tls: agents dial
+	// URL (wss://) with --manager-pin Pin.
+	TLS bool
 }
 
 // Fleet is a running hub with its store and listener.
@@ -36,10 +40,12 @@ type Fleet struct {
 	Hub     *hub.Hub
 	Store   *storage.Store
 	Secrets *secrets.Memory
-	// Addr is the plain-TCP listener's host:port; URL the agents' ws:// URL.
-	// Both stay the same across Close and Reopen.
+	// Addr is the plain-TCP listener's host:port; URL the agents' ws://
+	// URL (wss:// with Options.TLS, and Pin the certificate's pin). All
+	// stay the same across Close and Reopen.
 	Addr string
 	URL  string
+	Pin  string
 	// Dir is the fleet's temp directory (store, agents' state, repos).
 	Dir string
 
@@ -62,6 +68,9 @@ func New(t testing.TB, o Options) *Fleet {
 		Addr: "127.0.0.1:0", tailAddr: "127.0.0.1:0"}
 	f.open(t)
 	f.URL = "ws://" + f.Addr + protocol.AgentPath
+	if o.TLS {
+		f.URL = "wss://" + f.Addr + protocol.AgentPath
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("hub log (last lines):\n%s", f.logs.Tail(60))
@@ -141,10 +150,15 @@ func (f *Fleet) open(t testing.TB) {
 			}
 		}()
 	}
-	tcp, err := hubnet.TCP(f.Addr)
+	tcp, err := hubnet.LAN(f.Addr, hubnet.LANOptions{TLS: f.opts.TLS, CertDir: filepath.Join(f.StoreDir(), "tls")})
 	if err != nil {
 		stop()
 		t.Fatal(err)
+	}
+	if f.Pin != "" && tcp.Pin != f.Pin {
+		tcp.L.Close()
+		stop()
+		t.Fatalf("testfleet: the reopened manager's pin is %s, was %s", tcp.Pin, f.Pin)
 	}
 	tail, err := hubnet.TCP(f.tailAddr)
 	if err != nil {
@@ -154,8 +168,11 @@ func (f *Fleet) open(t testing.TB) {
 	}
 	f.Hub, f.Store, f.stop = h, st, stop
 	f.Addr = tcp.L.Addr().String()
+	if f.opts.TLS {
+		f.Pin = tcp.Pin
+	}
 	f.tailAddr = tail.L.Addr().String()
-	serve(tcp)
+	serve(tcp.Listener)
 	serve(hub.Listener{Name: "tailnet (test WhoIs)", L: tail.L, WhoIs: f.whois})
 }
 

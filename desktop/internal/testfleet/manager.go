@@ -24,8 +24,9 @@ type ManagerProcess struct {
 
 // StartManagerProcess runs `restic-manager --headless --tailnet=false
 // --data <StoreDir> --listen <Addr> --enroll-token … --log-json --debug`
-// and waits until it listens for agents. The fleet must be closed; the
-// process is killed when the test ends if it still runs.
+// (and --tls for a TLS fleet) and waits until it listens for agents. The
+// fleet must be closed; the process is killed when the test ends if it
+// still runs.
 func (f *Fleet) StartManagerProcess(t testing.TB) *ManagerProcess {
 	t.Helper()
 	if f.Running() {
@@ -33,8 +34,12 @@ func (f *Fleet) StartManagerProcess(t testing.TB) *ManagerProcess {
 	}
 	bin := ManagerBinary(t)
 	m := &ManagerProcess{done: make(chan struct{}), log: &LogBuffer{}}
-	m.cmd = exec.Command(bin, "--headless", "--tailnet=false", "--data", f.StoreDir(), "--listen", f.Addr,
-		"--enroll-token", "testfleet-manager-process", "--log-json", "--debug")
+	args := []string{"--headless", "--tailnet=false", "--data", f.StoreDir(), "--listen", f.Addr,
+		"--enroll-token", "testfleet-manager-process", "--log-json", "--debug"}
+	if f.opts.TLS {
+		args = append(args, "--tls")
+	}
+	m.cmd = exec.Command(bin, args...)
 	m.cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8")
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	DieWithTest(m.cmd)

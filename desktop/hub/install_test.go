@@ -1,0 +1,165 @@
+package hub
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"restic-manager/internal/lantls"
+)
+
+var testPin = "sha256:" + strings.Repeat("5e", 32)
+
+// The install commands, whole: the token goes into a 0600 file read with
+// --enroll-file, never into argv or the unit file; a wss:// address
+// carries the manager's pin.
+func TestInstallCommands(t *testing.T) {
+	in := InstallSpec{Manager: "wss://manager.example:8931", Pin: testPin, Token: "TOKEN-abc", Arch: "amd64", Version: "0.1.0"}
+	linux := []string{
+		"sudo install -m 0755 restic-agent_0.1.0_linux_amd64 /usr/local/bin/restic-agent",
+		"sudo install -d -m 0700 /etc/restic-agent",
+		"sudo sh -c 'umask 077; cat > /etc/restic-agent/enroll' <<'ENROLL'",
+		"TOKEN-abc",
+		"ENROLL",
+		"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
+		"[Unit]",
+		"Description=Restic Manager agent",
+		"Wants=network-online.target",
+		"After=network-online.target",
+		"",
+		"[Service]",
+		"ExecStart=/usr/local/bin/restic-agent --manager wss://manager.example:8931 --manager-pin " + testPin + " --enroll-file /etc/restic-agent/enroll --state /var/lib/restic-agent",
+		"Restart=always",
+		"RestartSec=10",
+		"",
+		"[Install]",
+		"WantedBy=multi-user.target",
+		"UNIT",
+		"sudo systemctl daemon-reload",
+		"sudo systemctl enable --now restic-agent",
+		"journalctl -u restic-agent -f      # watch it enroll",
+	}
+	windows := []string{
+		`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
+		`Copy-Item .\restic-agent_0.1.0_windows_amd64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
+		`New-Item -ItemType Directory -Force -Path 'C:\ProgramData\restic-agent' | Out-Null`,
+		`icacls 'C:\ProgramData\restic-agent' /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null`,
+		`Set-Content -NoNewline -Path 'C:\ProgramData\restic-agent\enroll' -Value 'TOKEN-abc'`,
+		`$action = New-ScheduledTaskAction -Execute 'C:\Program Files\restic-agent\restic-agent.exe' ` + "`",
+		`  -Argument '--manager wss://manager.example:8931 --manager-pin ` + testPin + ` --enroll-file C:\ProgramData\restic-agent\enroll --state C:\ProgramData\restic-agent'`,
+		`$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Seconds 0) ` + "`",
+		`  -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)`,
+		`Register-ScheduledTask -TaskName 'restic-agent' -Action $action -Settings $settings ` + "`",
+		`  -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest`,
+		`Start-ScheduledTask -TaskName 'restic-agent'`,
+	}
+	if got := LinuxInstallCommands(in); got != strings.Join(linux, "\n") {
+		t.Errorf("linux commands:\n%s\nwant:\n%s", got, strings.Join(linux, "\n"))
+	}
+	if got := WindowsInstallCommands(in); got != strings.Join(windows, "\n") {
+		t.Errorf("windows commands:\n%s\nwant:\n%s", got, strings.Join(windows, "\n"))
+	}
+
+	// The token appears once in each: in the file's content, not in the
+	// unit or the task's arguments.
+	for name, cmds := range map[string]string{"linux": LinuxInstallCommands(in), "windows": WindowsInstallCommands(in)} {
+		if n := strings.Count(cmds, "TOKEN-abc"); n != 1 {
+			t.Errorf("%s: the token appears %d times; want once, written to the enrollment file", name, n)
+		}
+		for _, line := range strings.Split(cmds, "\n") {
+			if (strings.HasPrefix(line, "ExecStart=") || strings.Contains(line, "-Argument")) && strings.Contains(line, "TOKEN") {
+				t.Errorf("%s: the agent's command line carries the token: %s", name, line)
+			}
+		}
+	}
+}
+
+// A tailnet name has no pin; systemd % and PowerShell quotes are escaped
+// (the address check refuses both; the escaping is the last defence).
+func TestInstallCommandsEscape(t *testing.T) {
+	in := InstallSpec{Manager: "restic-manager%1", Pin: testPin, Token: "ab-_9'z", Arch: "arm64", Version: "0.2.0"}
+	linux, windows := LinuxInstallCommands(in), WindowsInstallCommands(in)
+	for _, want := range []string{
+		"sudo install -m 0755 restic-agent_0.2.0_linux_arm64 /usr/local/bin/restic-agent",
+		"ExecStart=/usr/local/bin/restic-agent --manager restic-manager%%1 --enroll-file /etc/restic-agent/enroll --state /var/lib/restic-agent",
+	} {
+		if !strings.Contains(linux, want+"\n") {
+			t.Errorf("linux commands lack %q:\n%s", want, linux)
+		}
+	}
+	for _, want := range []string{
+		`Copy-Item .\restic-agent_0.2.0_windows_arm64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
+		`Set-Content -NoNewline -Path 'C:\ProgramData\restic-agent\enroll' -Value 'ab-_9''z'`,
+		`  -Argument '--manager restic-manager%1 --enroll-file C:\ProgramData\restic-agent\enroll --state C:\ProgramData\restic-agent'`,
+	} {
+		if !strings.Contains(windows, want+"\n") {
+			t.Errorf("windows commands lack %q:\n%s", want, windows)
+		}
+	}
+	if strings.Contains(linux+windows, "manager-pin") {
+		t.Error("a tailnet name got --manager-pin")
+	}
+}
+
+// "Add host" refuses what the agent would refuse at start, in its words.
+func TestCheckInstallManager(t *testing.T) {
+	for _, ok := range []struct{ addr, pin string }{
+		{"wss://laptop:8931", testPin}, {"restic-manager", ""}, {"restic-manager", testPin},
+		{"ws://127.0.0.1:8931", testPin}, // the pin is for wss:// only: not added
+	} {
+		if err := CheckInstallManager(ok.addr, ok.pin); err != nil {
+			t.Errorf("CheckInstallManager(%q) = %v; want nil", ok.addr, err)
+		}
+	}
+	for _, bad := range []struct {
+		addr, pin string
+		want      error
+		text      string
+	}{
+		{"ws://192.168.1.20:8931", testPin, lantls.ErrUnencrypted, "wss://192.168.1.20:8931"},
+		{"wss://laptop:8931", "", lantls.ErrNoPin, "--listen 0.0.0.0:8931"},
+		{"", testPin, nil, "e.g. wss://"},
+		{"ws://bad host", testPin, nil, "no spaces"},
+		{"wss://laptop:8931/$(reboot)", testPin, nil, "$"},
+	} {
+		err := CheckInstallManager(bad.addr, bad.pin)
+		if err == nil || (bad.want != nil && !errors.Is(err, bad.want)) || !strings.Contains(err.Error(), bad.text) {
+			t.Errorf("CheckInstallManager(%q) = %v; want %v mentioning %q", bad.addr, err, bad.want, bad.text)
+		}
+	}
+}
+
+func TestInstallManagerChoicesAndNotes(t *testing.T) {
+	for _, c := range []struct {
+		urls    []string
+		first   string
+		offered []string
+		comment string
+	}{
+		{nil, "wss://laptop:8931", []string{"wss://laptop:8931"}, "no listener: this machine on the default port, over TLS"},
+		{[]string{"ws://127.0.0.1:8931"}, "ws://127.0.0.1:8931", []string{"ws://127.0.0.1:8931", "wss://laptop:8931"}, "loopback: also this machine's name, over TLS"},
+		{[]string{"wss://127.0.0.1:9000"}, "wss://127.0.0.1:9000", []string{"wss://127.0.0.1:9000", "wss://laptop:9000"}, "loopback with --tls"},
+		{[]string{"restic-manager", "wss://laptop:8931"}, "restic-manager", []string{"restic-manager", "wss://laptop:8931"}, "tailnet first, LAN second"},
+	} {
+		first, offered := InstallManagerChoices(c.urls, "laptop")
+		if first != c.first || strings.Join(offered, " ") != strings.Join(c.offered, " ") {
+			t.Errorf("%s: %q, %q; want %q, %q", c.comment, first, offered, c.first, c.offered)
+		}
+	}
+	for _, c := range []struct {
+		addr string
+		urls []string
+		want string // "" for no note
+	}{
+		{"wss://laptop:8931", []string{"wss://laptop:8931"}, ""},
+		{"wss://laptop:8931", []string{"ws://127.0.0.1:8931"}, "--listen 0.0.0.0:8931"},
+		{"wss://laptop:8931", nil, "--listen 0.0.0.0:8931"},
+		{"ws://127.0.0.1:8931", []string{"ws://127.0.0.1:8931"}, "only on this machine"},
+		{"restic-manager", []string{"restic-manager"}, "tailscaled"},
+	} {
+		got := InstallNote(c.addr, c.urls)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("InstallNote(%q, %q) = %q; want a note with %q", c.addr, c.urls, got, c.want)
+		}
+	}
+}
