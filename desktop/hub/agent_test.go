@@ -24,7 +24,10 @@ import (
 	"restic-manager/storage"
 )
 
-const testWait = 10 * time.Second
+// testWait bounds every wait on the hub. It is a deadline, not a pace: a
+// passing test never waits it out, and under -race on two busy cores a
+// flood test's 4 MiB of report parts took more than 10 s to be read.
+const testWait = 30 * time.Second
 
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
