@@ -428,14 +428,19 @@ func (p *CommandRun) Validate() error {
 	if p.DryRun && p.Kind != KindForget {
 		v.fail("dry_run", "is only used by forget")
 	}
-	if p.Kind == KindProbe {
-		// A repository test must stay harmless: it runs no command of
-		// the admin's, only restic cat config.
+	if p.Kind == KindProbe || p.DryRun {
+		// A repository test and a retention preview must stay harmless:
+		// they run no command of the admin's, and they run beside other
+		// jobs without a lock.
+		what := "probe"
+		if p.DryRun {
+			what = "a dry run"
+		}
 		if p.PreHook != "" {
-			v.fail("pre_hook", "is not used by probe")
+			v.fail("pre_hook", "is not used by %s", what)
 		}
 		if p.PostHook != "" {
-			v.fail("post_hook", "is not used by probe")
+			v.fail("post_hook", "is not used by %s", what)
 		}
 	}
 	if p.Kind != KindRestore && p.Restore != nil {

@@ -106,6 +106,11 @@ func TestValidationNamesTheField(t *testing.T) {
 
 		// command.run: probe stays harmless
 		{"probe with a pre hook", with(run(protocol.KindProbe), func(p *protocol.CommandRun) { p.PreHook = "rm -rf /srv" }), "pre_hook"},
+		{"dry run with a pre hook", with(run(protocol.KindForget), func(p *protocol.CommandRun) {
+			p.DryRun = true
+			p.ForgetGroups = []protocol.ForgetGroup{{Tag: "docs", Policy: protocol.RetentionPolicy{KeepLast: 1}}}
+			p.PreHook = "touch /x"
+		}), "pre_hook"},
 		{"probe with a post hook", with(run(protocol.KindProbe), func(p *protocol.CommandRun) { p.PostHook = "curl evil" }), "post_hook"},
 
 		// job.finished: error_kind is a short word
