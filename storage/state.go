@@ -45,6 +45,7 @@ func replaceSnapshots(tx *bolt.Tx, hostID string, list []Snapshot) error {
 		return err
 	}
 	for i := range list {
+		fillSizes(tx, hostID, &list[i])
 		if err := putJSON(b, snapshotKey(hostID, &list[i]), &list[i]); err != nil {
 			return err
 		}
