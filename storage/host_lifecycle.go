@@ -153,7 +153,7 @@ func (s *Store) DeleteHostData(hostID string) error {
 		}
 		p := hk(hostID)
 		for _, b := range [][]byte{bucketGroups, bucketSchedules, bucketActive, bucketUndelivered, bucketSnapshots,
-			bucketRepoSizes, bucketHostEvents, bucketFires, bucketBackupSizes} {
+			bucketRepoSizes, bucketHostEvents, bucketFires, bucketBackupSizes, bucketForgotten} {
 			if err := deletePrefix(tx.Bucket(b), p); err != nil {
 				return err
 			}

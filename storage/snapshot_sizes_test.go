@@ -101,3 +101,24 @@ func TestMigrationIndexesStoredBackupSizes(t *testing.T) {
 		t.Errorf("snapshot of a backup stored before the migration: %s", got)
 	}
 }
+
+// A snapshot a newer list no longer has (a forget removed it) stays
+// findable by id, with its time: a finished forget names what it removed
+// by id only.
+func TestSnapshotsAForgetRemovedStayFindableByID(t *testing.T) {
+	s := newStore(t)
+	h := approvedHost(t, s, "pc")
+	other := approvedHost(t, s, "other")
+	apply(t, s, ev(t, h, 0, &protocol.SnapshotsReport{Snapshots: []protocol.Snapshot{listed(fullA, t0), listed(fullB, t0.Add(time.Hour))}}))
+	apply(t, s, ev(t, h, 0, &protocol.SnapshotsReport{Snapshots: []protocol.Snapshot{listed(fullB, t0.Add(time.Hour))}}))
+	got, err := s.SnapshotsByID(h, []string{fullA, fullB, fullC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[fullA].Time.Equal(t0) || !got[fullB].Time.Equal(t0.Add(time.Hour)) {
+		t.Errorf("found %v; want A (forgotten) and B (listed) with their times", got)
+	}
+	if theirs, _ := s.SnapshotsByID(other, []string{fullA}); len(theirs) != 0 {
+		t.Errorf("another host finds this host's snapshot: %v", theirs)
+	}
+}
