@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"restic-manager/agent/restic"
 	"restic-manager/agent/secrets"
 	"restic-manager/protocol"
 )
@@ -44,18 +45,36 @@ func TestFailedJobsNameTheirCause(t *testing.T) {
 				what, h.restic.Version(), fin.Status, fin.ErrorKind, fin.Error, kind, first)
 		}
 	}
+	// The exit code is restic's own, which names the cause only from the
+	// version that has the code (Caps); before, it is a plain failure and
+	// the cause comes from stderr.
+	exitCode := func(what string, fin *protocol.JobFinished, has bool, code int) {
+		t.Helper()
+		want := restic.ExitFailed
+		if has {
+			want = code
+		}
+		if fin.ExitCode != want {
+			t.Errorf("%s (restic %s): exit %d, want %d", what, h.restic.Version(), fin.ExitCode, want)
+		}
+	}
+	caps := h.restic.Caps()
 
 	if err := h.secrets.Set(secrets.SlotRepo, secrets.Credentials{Password: "definitely not it"}); err != nil {
 		t.Fatal(err)
 	}
-	check("wrong password", h.run(backupJob("docs", src)), protocol.ErrorKindWrongPassword, "wrong password")
+	fin := h.run(backupJob("docs", src))
+	check("wrong password", fin, protocol.ErrorKindWrongPassword, "wrong password")
+	exitCode("wrong password", fin, caps.ExitCodeWrongPassword, restic.ExitWrongPassword)
 	if err := h.secrets.Set(secrets.SlotRepo, secrets.Credentials{Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
 
 	missing := filepath.Join(t.TempDir(), "no-repo-here")
 	h.setRepoURL(missing)
-	check("missing repository", h.run(backupJob("docs", src)), protocol.ErrorKindNoRepository, "no repository at "+missing)
+	fin = h.run(backupJob("docs", src))
+	check("missing repository", fin, protocol.ErrorKindNoRepository, "no repository at "+missing)
+	exitCode("missing repository", fin, caps.ExitCodeNoRepo, restic.ExitNoRepository)
 
 	// The repository test, against a server that refuses connections: on
 	// every version within seconds (restic 0.17+ would retry for 15
