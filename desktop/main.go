@@ -85,7 +85,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.MemorySecrets, "memory-secrets", false, "keep repository credentials in memory only, never in the OS keyring (demos, tests)")
 	fs.BoolVar(&c.Debug, "debug", false, "log at debug level")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines instead of text")
-	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give every new host this local repository, a source group of --demo-files, and run init and a first backup")
+	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give the host that enrolls with --enroll-token this local repository, a source group of --demo-files, and run init and a first backup")
 	fs.StringVar(&c.Demo.Files, "demo-files", "", "make demo: the folder the demo source group backs up")
 	addTourFlags(fs, &c.Tour)
 	fs.Usage = envflag.Usage(fs, "usage: restic-manager [--data DIR] [--listen ADDR] [--headless] [flags]")
@@ -105,6 +105,12 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	if (c.Demo.Repo == "") != (c.Demo.Files == "") {
 		return c, errors.New("--demo-repo and --demo-files go together")
 	}
+	if c.Demo.Repo != "" && c.EnrollToken == "" {
+		// The demo sets up only the host that enrolls with this token: a
+		// host added meanwhile through "Add host" is the admin's to set up.
+		return c, errors.New("--demo-repo needs --enroll-token: the demo sets up only the host that enrolls with it")
+	}
+	c.Demo.EnrollToken = c.EnrollToken
 	return c, checkTour(c)
 }
 

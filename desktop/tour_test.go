@@ -11,7 +11,7 @@ import (
 // --screenshot-tour changes the demo's files and drives the window: it is
 // refused without the demo flags and with --headless.
 func TestScreenshotTourNeedsTheDemoAndAWindow(t *testing.T) {
-	demo := []string{"--data", t.TempDir(), "--demo-repo", "/tmp/r", "--demo-files", "/tmp/f"}
+	demo := []string{"--data", t.TempDir(), "--demo-repo", "/tmp/r", "--demo-files", "/tmp/f", "--enroll-token", "demo-token-1"}
 	for _, tc := range []struct {
 		name string
 		args []string

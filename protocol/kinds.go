@@ -35,10 +35,13 @@ const (
 	KindUnlock  = "unlock"
 	KindRestore = "restore"
 	KindDiff    = "diff"
+	// KindProbe is the harmless repository test: restic cat config
+	// without a lock; it may run beside other jobs.
+	KindProbe = "probe"
 )
 
 // JobKinds lists every kind, in the design's order.
-var JobKinds = []string{KindBackup, KindInit, KindForget, KindPrune, KindCheck, KindUnlock, KindRestore, KindDiff}
+var JobKinds = []string{KindBackup, KindInit, KindForget, KindPrune, KindCheck, KindUnlock, KindRestore, KindDiff, KindProbe}
 
 // IsJobKind reports whether k is a known job kind.
 func IsJobKind(k string) bool {
@@ -48,6 +51,33 @@ func IsJobKind(k string) bool {
 		}
 	}
 	return false
+}
+
+// Causes of a failed job (job.finished.error_kind): what is wrong with the
+// repository, so the manager can say it and offer the fix.
+const (
+	ErrorKindUnreachable   = "unreachable"    // connection refused, DNS, timeout, TLS
+	ErrorKindNoRepository  = "no_repository"  // nothing initialised at the URL: init
+	ErrorKindWrongPassword = "wrong_password" // the repository's password is not this one
+	ErrorKindLocked        = "locked"         // another restic holds a lock: wait, or unlock
+	ErrorKindPermission    = "permission"     // the server or file system refused access
+	ErrorKindOther         = "other"          // anything else; error says what
+)
+
+// ErrorKinds lists every error_kind, in the design's order.
+var ErrorKinds = []string{ErrorKindUnreachable, ErrorKindNoRepository, ErrorKindWrongPassword, ErrorKindLocked,
+	ErrorKindPermission, ErrorKindOther}
+
+// KnownErrorKind returns k when it is one of ErrorKinds, else "other": a
+// newer agent may name a cause this side does not know, which must not
+// cost the job its end.
+func KnownErrorKind(k string) string {
+	for _, e := range ErrorKinds {
+		if e == k {
+			return k
+		}
+	}
+	return ErrorKindOther
 }
 
 // Job statuses. queued → running → succeeded | failed | cancelled; a terminal

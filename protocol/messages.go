@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -368,6 +369,9 @@ type CommandRun struct {
 	PostHook           string        `json:"post_hook,omitempty"`
 	Restore            *RestoreSpec  `json:"restore,omitempty"`
 	Diff               *DiffSpec     `json:"diff,omitempty"`
+	// DryRun (forget only) asks what the policy would keep and remove:
+	// restic forget --dry-run, which changes nothing.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 func (*CommandRun) MessageType() string { return TypeCommandRun }
@@ -376,7 +380,7 @@ func (p *CommandRun) Validate() error {
 	var v validator
 	v.str("job_id", p.JobID, MaxIDLen, true)
 	if !IsJobKind(p.Kind) {
-		v.fail("kind", "is %q, not a job kind (want one of backup, init, forget, prune, check, unlock, restore, diff)", shorten(p.Kind))
+		v.fail("kind", "is %q, not a job kind (want one of %s)", shorten(p.Kind), strings.Join(JobKinds, ", "))
 		return v.err
 	}
 	switch {
@@ -419,6 +423,24 @@ func (p *CommandRun) Validate() error {
 			if g.Policy.IsEmpty() {
 				v.fail(f+".policy", "is empty: a policy with no keep-* value would remove every snapshot of group %q", shorten(g.Tag))
 			}
+		}
+	}
+	if p.DryRun && p.Kind != KindForget {
+		v.fail("dry_run", "is only used by forget")
+	}
+	if p.Kind == KindProbe || p.DryRun {
+		// A repository test and a retention preview must stay harmless:
+		// they run no command of the admin's, and they run beside other
+		// jobs without a lock.
+		what := "probe"
+		if p.DryRun {
+			what = "a dry run"
+		}
+		if p.PreHook != "" {
+			v.fail("pre_hook", "is not used by %s", what)
+		}
+		if p.PostHook != "" {
+			v.fail("post_hook", "is not used by %s", what)
 		}
 	}
 	if p.Kind != KindRestore && p.Restore != nil {
@@ -466,7 +488,8 @@ func validateRestore(v *validator, r *RestoreSpec) {
 
 // LogValue keeps hooks (which may hold secrets) out of structured logs.
 func (p CommandRun) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("job_id", p.JobID), slog.String("kind", p.Kind), slog.String("tag", p.Tag))
+	return slog.GroupValue(slog.String("job_id", p.JobID), slog.String("kind", p.Kind), slog.String("tag", p.Tag),
+		slog.Bool("dry_run", p.DryRun))
 }
 
 // CommandResult says whether the agent accepted (persisted) a command.run.
@@ -559,6 +582,9 @@ type JobFinished struct {
 	FinishedAt time.Time       `json:"finished_at"`
 	Stats      json.RawMessage `json:"stats,omitempty"`
 	Error      string          `json:"error,omitempty"`
+	// ErrorKind names a failed job's cause (ErrorKinds); error then starts
+	// with it in words. Empty for a job that did not fail.
+	ErrorKind string `json:"error_kind,omitempty"`
 }
 
 func (*JobFinished) MessageType() string { return TypeJobFinished }
@@ -577,6 +603,9 @@ func (p *JobFinished) Validate() error {
 		}
 	}
 	v.str("error", p.Error, MaxTextLen, false)
+	// Any short word is accepted (KnownErrorKind reads an unknown one as
+	// "other"): a cause a newer agent names must not cost the job its end.
+	v.str("error_kind", p.ErrorKind, MaxIDLen, false)
 	return v.err
 }
 

@@ -20,6 +20,8 @@ var (
 	fullSnap  = "4f1c3e6a9b2d8e7f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f56789"
 	shortSnap = "4f1c3e6a"
 	otherSnap = "9a8b7c6d"
+	// otherFullSnap is a second full id (a forget's removed snapshot).
+	otherFullSnap = "9a8b7c6d5e4f30211a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -149,6 +151,12 @@ func samples() []sample {
 				{Tag: "mail", Policy: protocol.RetentionPolicy{KeepDaily: 14}},
 			},
 		}},
+		{name: "command.run.forget-dry-run", payload: &protocol.CommandRun{
+			JobID: jobID, Kind: protocol.KindForget, DryRun: true, ForgetGroups: []protocol.ForgetGroup{
+				{Tag: "documents", Policy: protocol.RetentionPolicy{KeepLast: 3, KeepDaily: 7, KeepWeekly: 4}},
+			},
+		}},
+		{name: "command.run.probe", payload: &protocol.CommandRun{JobID: jobID, Kind: protocol.KindProbe}},
 		{name: "command.run.prune", payload: &protocol.CommandRun{
 			JobID: jobID, Kind: protocol.KindPrune, RequiresAdminCreds: true, BandwidthDownKbps: ptr(10240),
 		}},
@@ -202,7 +210,18 @@ func samples() []sample {
 			Stats: json.RawMessage(`{"message_type":"summary","files_new":12,"files_changed":3,"files_unmodified":2985,` +
 				`"dirs_new":1,"dirs_changed":4,"dirs_unmodified":310,"data_blobs":20,"tree_blobs":6,"data_added":5242880,` +
 				`"total_files_processed":3000,"total_bytes_processed":1677721600,"total_duration":12.5,"snapshot_id":"4f1c3e6a"}`),
-			Error: "restic exit 3: snapshot incomplete, 1 file could not be read",
+			Error:     "restic exit 3: snapshot incomplete, 1 file could not be read",
+			ErrorKind: protocol.ErrorKindOther,
+		}},
+		{name: "job.finished.unreachable", seq: 44, payload: &protocol.JobFinished{
+			JobID: jobID, Status: protocol.StatusFailed, ExitCode: 1, FinishedAt: fixedTS,
+			Error: "cannot reach the repository: connection refused\nrestic probe exit 1: unable to open config file: " +
+				`client.Head: Head "http://192.0.2.10:8000/office/config": dial tcp 192.0.2.10:8000: connect: connection refused`,
+			ErrorKind: protocol.ErrorKindUnreachable,
+		}},
+		{name: "job.finished.forget", seq: 44, payload: &protocol.JobFinished{
+			JobID: jobID, Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: fixedTS,
+			Stats: json.RawMessage(`{"groups":[{"tag":"documents","keep":["` + fullSnap + `"],"remove":["` + otherFullSnap + `"]}]}`),
 		}},
 		{name: "job.finished.minimal", seq: 44, payload: &protocol.JobFinished{
 			JobID: jobID, Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: fixedTS,
@@ -308,14 +327,14 @@ var designFields = map[string][]string{
 	"command.run": append([]string{"job_id", "kind", "args", "includes", "excludes", "tag", "forget_groups",
 		"forget_groups[].tag", "forget_groups[].policy", "requires_admin_creds", "bandwidth_up_kbps",
 		"bandwidth_down_kbps", "pre_hook", "post_hook", "restore", "restore.snapshot_id", "restore.paths",
-		"restore.in_place", "restore.target_dir", "diff", "diff.snapshot_a", "diff.snapshot_b"},
+		"restore.in_place", "restore.target_dir", "diff", "diff.snapshot_a", "diff.snapshot_b", "dry_run"},
 		keepKeys("forget_groups[].policy")...),
 	"command.result": {"job_id", "accepted", "error"},
 	"command.cancel": {"job_id"},
 	"job.started":    {"job_id", "kind", "started_at", "schedule_id"},
 	"job.progress": {"job_id", "percent_done", "files_done", "total_files", "bytes_done", "total_bytes",
 		"eta_seconds", "throughput_bps"},
-	"job.finished": {"job_id", "status", "exit_code", "finished_at", "stats", "error"},
+	"job.finished": {"job_id", "status", "exit_code", "finished_at", "stats", "error", "error_kind"},
 	"log.stream":   {"job_id", "seq", "ts", "stream", "payload"},
 	"snapshots.report": {"snapshots", "snapshots[].id", "snapshots[].short_id", "snapshots[].time",
 		"snapshots[].hostname", "snapshots[].paths", "snapshots[].tags", "snapshots[].size_bytes",

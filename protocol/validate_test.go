@@ -102,6 +102,21 @@ func TestValidationNamesTheField(t *testing.T) {
 			p.ForgetGroups = []protocol.ForgetGroup{{Tag: "docs", Policy: protocol.RetentionPolicy{KeepLast: 1}}}
 		}), "forget_groups"},
 
+		{"dry run on a prune", with(run(protocol.KindPrune), func(p *protocol.CommandRun) { p.DryRun = true }), "dry_run"},
+
+		// command.run: probe stays harmless
+		{"probe with a pre hook", with(run(protocol.KindProbe), func(p *protocol.CommandRun) { p.PreHook = "rm -rf /srv" }), "pre_hook"},
+		{"dry run with a pre hook", with(run(protocol.KindForget), func(p *protocol.CommandRun) {
+			p.DryRun = true
+			p.ForgetGroups = []protocol.ForgetGroup{{Tag: "docs", Policy: protocol.RetentionPolicy{KeepLast: 1}}}
+			p.PreHook = "touch /x"
+		}), "pre_hook"},
+		{"probe with a post hook", with(run(protocol.KindProbe), func(p *protocol.CommandRun) { p.PostHook = "curl evil" }), "post_hook"},
+
+		// job.finished: error_kind is a short word
+		{"oversized error kind", &protocol.JobFinished{JobID: jobID, Status: protocol.StatusFailed, FinishedAt: fixedTS,
+			ErrorKind: longID}, "error_kind"},
+
 		// command.run: backup
 		{"backup without includes", run(protocol.KindBackup), "includes"},
 		{"oversized include path", with(run(protocol.KindBackup), func(p *protocol.CommandRun) { p.Includes = []string{longPath} }), "includes[0]"},
@@ -528,6 +543,23 @@ func TestValidationErrorNeverQuotesASecret(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("error text %q quotes the secret", err)
+		}
+	}
+}
+
+// An error_kind this side does not know (a newer agent's) is accepted on
+// the wire and read as "other": the job's end must not be lost for it.
+func TestUnknownErrorKindIsOther(t *testing.T) {
+	fin := &protocol.JobFinished{JobID: jobID, Status: protocol.StatusFailed, FinishedAt: fixedTS, ErrorKind: "quota_exceeded"}
+	if err := overNetwork(t, fin); err != nil {
+		t.Fatalf("a job.finished with an unknown error_kind was refused: %v", err)
+	}
+	if got := protocol.KnownErrorKind(fin.ErrorKind); got != protocol.ErrorKindOther {
+		t.Errorf("KnownErrorKind(%q) = %q, want other", fin.ErrorKind, got)
+	}
+	for _, k := range protocol.ErrorKinds {
+		if got := protocol.KnownErrorKind(k); got != k {
+			t.Errorf("KnownErrorKind(%q) = %q", k, got)
 		}
 	}
 }

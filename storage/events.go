@@ -46,9 +46,15 @@ func addHostEvent(tx *bolt.Tx, hostID string, ev HostEvent) error {
 	return putJSON(b, cat(hk(hostID), timeKey(ev.Time), u64(n)), ev)
 }
 
-// AddHostEvent appends to a host's event log.
+// AddHostEvent appends to a host's event log. A host that is not in the
+// store (deleted a moment ago) gets none: ErrNotFound.
 func (s *Store) AddHostEvent(hostID string, ev HostEvent) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return addHostEvent(tx, hostID, ev) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketHosts).Get([]byte(hostID)) == nil {
+			return fmt.Errorf("host %q: %w", hostID, ErrNotFound)
+		}
+		return addHostEvent(tx, hostID, ev)
+	})
 }
 
 // HostEventPage is one page of a host's event log, newest first.

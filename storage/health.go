@@ -17,6 +17,7 @@ type GroupHealth struct {
 	JobID      string    `json:"job_id"`
 	FinishedAt time.Time `json:"finished_at"`
 	Error      string    `json:"error,omitempty"`
+	ErrorKind  string    `json:"error_kind,omitempty"`
 }
 
 // health is kept per host as backups end, so the host list never scans
@@ -48,7 +49,7 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 	}
 	// Replayed old events must not overwrite a newer outcome.
 	if prev, ok := h.Groups[g]; !ok || !j.FinishedAt.Before(prev.FinishedAt) {
-		h.Groups[g] = GroupHealth{Status: j.Status, JobID: j.ID, FinishedAt: *j.FinishedAt, Error: j.Error}
+		h.Groups[g] = GroupHealth{Status: j.Status, JobID: j.ID, FinishedAt: *j.FinishedAt, Error: j.Error, ErrorKind: j.ErrorKind}
 	}
 	if j.Status == protocol.StatusSucceeded && (h.LastSuccessAt == nil || j.FinishedAt.After(*h.LastSuccessAt)) {
 		t := *j.FinishedAt

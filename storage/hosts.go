@@ -16,6 +16,10 @@ const (
 	HostPending  = "pending"
 	HostApproved = "approved"
 	HostRejected = "rejected"
+	// HostRemoved: removed by the administrator with its history kept
+	// (RemoveHost): its credentials are revoked, it is in no host list,
+	// and its jobs, logs and snapshots stay readable.
+	HostRemoved = "removed"
 )
 
 // HostInfo is what a host says about itself in hello. It describes; it
@@ -67,6 +71,9 @@ type HostSettings struct {
 type Host struct {
 	ID string `json:"id"`
 	HostInfo
+	// Name is the display name the administrator gave the host; empty:
+	// its hostname (DisplayName).
+	Name      string       `json:"name,omitempty"`
 	Status    string       `json:"status"`
 	NodeID    string       `json:"node_id,omitempty"`   // tailnet stable node id
 	NodeName  string       `json:"node_name,omitempty"` // tailnet node name, for display
@@ -79,6 +86,8 @@ type Host struct {
 	ScheduleVersion      uint64    `json:"schedule_version"`
 	AckedScheduleVersion uint64    `json:"acked_schedule_version"`
 	ScheduleAckedAt      time.Time `json:"schedule_acked_at,omitempty"`
+	// RemovedAt is when a host removed with its history kept was removed.
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
 }
 
 // hostRecord is Host as stored, with the fields callers must not see.
@@ -90,10 +99,12 @@ type hostRecord struct {
 	TokenUsed bool `json:"token_used,omitempty"`
 }
 
-// DisplayName is the best name for the host: its hostname, else the
-// tailnet node name, else its id.
+// DisplayName is the best name for the host: the name the administrator
+// gave it, else its hostname, else the tailnet node name, else its id.
 func (h Host) DisplayName() string {
 	switch {
+	case h.Name != "":
+		return h.Name
 	case h.Hostname != "":
 		return h.Hostname
 	case h.NodeName != "":
@@ -128,8 +139,19 @@ func (s *Store) Host(id string) (Host, error) {
 	return h, err
 }
 
-// Hosts returns every host, sorted by display name.
+// Hosts returns every host, sorted by display name; hosts removed with
+// their history kept are not among them (RemovedHosts).
 func (s *Store) Hosts() ([]Host, error) {
+	return s.hostsWhere(func(h Host) bool { return h.Status != HostRemoved })
+}
+
+// RemovedHosts returns the hosts removed with their history kept, sorted
+// by display name.
+func (s *Store) RemovedHosts() ([]Host, error) {
+	return s.hostsWhere(func(h Host) bool { return h.Status == HostRemoved })
+}
+
+func (s *Store) hostsWhere(keep func(Host) bool) ([]Host, error) {
 	var out []Host
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketHosts).ForEach(func(k, v []byte) error {
@@ -137,7 +159,9 @@ func (s *Store) Hosts() ([]Host, error) {
 			if err := getJSON(tx.Bucket(bucketHosts), k, &r); err != nil {
 				return err
 			}
-			out = append(out, r.Host)
+			if keep(r.Host) {
+				out = append(out, r.Host)
+			}
 			return nil
 		})
 	})
@@ -237,6 +261,9 @@ func (s *Store) SetHostStatus(id, status string) (Host, error) {
 		r, err := loadHost(tx, id)
 		if err != nil {
 			return err
+		}
+		if r.Status == HostRemoved {
+			return fmt.Errorf("host %s: %w: it was removed; it comes back only by enrolling again", r.DisplayName(), ErrInvalid)
 		}
 		r.Status = status
 		if status == HostRejected && r.TokenHash != "" {

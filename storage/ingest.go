@@ -354,8 +354,18 @@ func (a *applier) finished(hostID string, p *protocol.JobFinished, res *EventRes
 	}
 	fin, code := p.FinishedAt, p.ExitCode
 	j.Status, j.FinishedAt, j.ExitCode, j.Error = p.Status, &fin, &code, p.Error
+	if p.Status == protocol.StatusFailed {
+		// An agent older than error_kind, or a cause this build does not
+		// know, is "other".
+		j.ErrorKind = protocol.KnownErrorKind(p.ErrorKind)
+	}
 	if len(p.Stats) > 0 && string(p.Stats) != "null" {
 		j.Stats = append([]byte(nil), p.Stats...)
+		if j.Kind == protocol.KindBackup {
+			if err := noteBackupSize(a.tx, hostID, j.Stats); err != nil {
+				return "", err
+			}
+		}
 	}
 	j.Placeholder = false
 	c.dirty, res.JobChanged = true, true

@@ -17,24 +17,30 @@ const (
 	OriginOperator = "operator" // command.run from the UI
 	OriginSchedule = "schedule" // a cron fire on the agent
 	OriginAgent    = "agent"    // the agent, for a reason the manager did not see
+	// OriginSetup: the manager itself, setting a host up (the first
+	// init and backup after enrollment); nobody pressed a button.
+	OriginSetup = "setup"
 )
 
 // Job is one restic run on a host. Status follows queued → running →
 // succeeded | failed | cancelled; a terminal status is final.
 type Job struct {
-	ID         string          `json:"id"`
-	HostID     string          `json:"host_id"`
-	Kind       string          `json:"kind"`
-	Origin     string          `json:"origin"`
-	ScheduleID string          `json:"schedule_id,omitempty"`
-	Tag        string          `json:"tag,omitempty"` // source group, for backups
-	Status     string          `json:"status"`
-	CreatedAt  time.Time       `json:"created_at"`
-	StartedAt  *time.Time      `json:"started_at,omitempty"`
-	FinishedAt *time.Time      `json:"finished_at,omitempty"`
-	ExitCode   *int            `json:"exit_code,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	Stats      json.RawMessage `json:"stats,omitempty"`
+	ID         string     `json:"id"`
+	HostID     string     `json:"host_id"`
+	Kind       string     `json:"kind"`
+	Origin     string     `json:"origin"`
+	ScheduleID string     `json:"schedule_id,omitempty"`
+	Tag        string     `json:"tag,omitempty"` // source group, for backups
+	Status     string     `json:"status"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	ExitCode   *int       `json:"exit_code,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	// ErrorKind is a failed job's cause (protocol.ErrorKinds): the
+	// agent's job.finished.error_kind, "other" when it named none.
+	ErrorKind string          `json:"error_kind,omitempty"`
+	Stats     json.RawMessage `json:"stats,omitempty"`
 	// Command is the command.run payload sent for an operator job.
 	Command json.RawMessage `json:"command,omitempty"`
 	// ResultReceived: the agent's command.result arrived (Accepted says
@@ -194,6 +200,7 @@ func (s *Store) RecordCommandResult(hostID, jobID string, accepted bool, errMsg 
 		if !accepted && !j.Terminal() {
 			j.Status = protocol.StatusFailed
 			j.Error = "refused by the agent: " + errMsg
+			j.ErrorKind = protocol.ErrorKindOther
 			j.FinishedAt = &now
 		}
 		if err := tx.Bucket(bucketUndelivered).Delete(cat(hk(hostID), []byte(jobID))); err != nil {
@@ -222,6 +229,9 @@ func (s *Store) FinishJobLocally(jobID, status, errMsg string, now time.Time) (J
 			return nil
 		}
 		j.Status, j.Error, j.FinishedAt = status, errMsg, &now
+		if status == protocol.StatusFailed {
+			j.ErrorKind = protocol.ErrorKindOther
+		}
 		return saveJob(tx, &j, &prev)
 	})
 	return j, err

@@ -38,13 +38,18 @@ func snapshotKey(hostID string, sn *Snapshot) []byte {
 	return cat(hk(hostID), timeKey(sn.Time), []byte(sn.ID))
 }
 
-// replaceSnapshots swaps a host's whole projection.
+// replaceSnapshots swaps a host's whole projection; the snapshots the new
+// list no longer has are kept findable by id (forgotten.go).
 func replaceSnapshots(tx *bolt.Tx, hostID string, list []Snapshot) error {
 	b := tx.Bucket(bucketSnapshots)
+	if err := keepForgotten(tx, hostID, list); err != nil {
+		return err
+	}
 	if err := deletePrefix(b, hk(hostID)); err != nil {
 		return err
 	}
 	for i := range list {
+		fillSizes(tx, hostID, &list[i])
 		if err := putJSON(b, snapshotKey(hostID, &list[i]), &list[i]); err != nil {
 			return err
 		}

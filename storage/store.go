@@ -44,13 +44,15 @@ var (
 	bucketHostEvents  = []byte("host_events")   // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
 	bucketFires       = []byte("fires")         // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
 	bucketHealth      = []byte("health")        // host id → health (JSON): last success, per-group last status
+	bucketBackupSizes = []byte("backup_sizes")  // hk(host) ‖ snapshot id (short or full, as the summary said) → backupSize (JSON)
+	bucketForgotten   = []byte("forgotten")     // hk(host) ‖ snapshot id → Snapshot (JSON) a newer list no longer has
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketHosts, bucketHostTokens, bucketHostNodes, bucketEnrollToks,
 		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
-		bucketHealth, bucketQuarantine,
+		bucketHealth, bucketQuarantine, bucketBackupSizes, bucketForgotten,
 	}
 
 	keySchemaVersion  = []byte("schema_version")

@@ -235,3 +235,21 @@ func (s *Store) Enroll(req EnrollRequest) (EnrollResult, error) {
 	})
 	return res, err
 }
+
+// HostsEnrolledWith lists the ids of the hosts that enrolled with the
+// enrollment token plain (still in the store), in enrollment order of
+// their agents' ids.
+func (s *Store) HostsEnrolledWith(plain string) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		p := HashToken(plain)
+		c := tx.Bucket(bucketEnrollments).Cursor()
+		for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
+			if tx.Bucket(bucketHosts).Get(v) != nil {
+				out = append(out, string(v))
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -95,6 +95,23 @@ func ForgetArgs(host, tag string, p protocol.RetentionPolicy) ([]string, error) 
 	return a, nil
 }
 
+// ForgetDryRunArgs is ForgetArgs with --dry-run --no-lock: what the
+// policy would keep and remove, changing nothing. Without --no-lock a dry
+// run still takes restic's exclusive lock, so a preview would fail beside
+// a running backup.
+func ForgetDryRunArgs(host, tag string, p protocol.RetentionPolicy) ([]string, error) {
+	a, err := ForgetArgs(host, tag, p)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{a[0], "--dry-run", "--no-lock"}, a[1:]...), nil
+}
+
+// ProbeArgs is `cat config --no-lock`: the cheapest command that needs the
+// repository reachable, initialised and the password right, on every
+// version, without a lock.
+func ProbeArgs() []string { return []string{"cat", "config", "--no-lock"} }
+
 // PruneArgs is `prune` (text output in every version).
 func PruneArgs() []string { return []string{"prune"} }
 

@@ -40,6 +40,19 @@
 //   - Exit code 3 (some source files could not be read): the snapshot exists
 //     but is incomplete; Run reports ErrIncomplete.
 //
+// # Repository causes
+//
+// A failed run that is the repository's fault is one of ErrUnreachable,
+// ErrNoRepository, ErrWrongPassword, ErrLocked or ErrPermission, read from
+// exit codes 10–12 where the version has them and from stderr otherwise
+// (causes.go); Error.Kind is its protocol error_kind and Error() says the
+// cause first, restic's own line after. Before 0.17 restic ends every
+// failure to open the config file with "Is there a repository at the
+// following location?", a refused connection included: that line alone is
+// never read as a missing repository. restic 0.17+ retries an unreachable
+// server for up to 15 minutes; Cmd.FailFast (the repository test) stops it
+// at the first retry.
+//
 // restic has no flag to skip ownership on restore in any version, so none is
 // ever passed; a restore run by a non-root agent simply cannot chown, and
 // restic carries on.

@@ -8,15 +8,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"restic-manager/protocol"
 )
 
 // Causes a person understands. Every error Run returns for a restic that ran
 // is an *Error whose Unwrap gives one of these, so callers use errors.Is.
 var (
-	ErrNotInstalled     = errors.New("restic is not installed (install it, or pass --restic PATH)")
-	ErrWrongPassword    = errors.New("wrong repository password")
-	ErrNoRepository     = errors.New("there is no repository at this location (run init first?)")
-	ErrLocked           = errors.New("repository is locked")
+	ErrNotInstalled = errors.New("restic is not installed (install it, or pass --restic PATH)")
+	// The repository causes (causes.go reads them from exit codes and
+	// stderr); each has its protocol error_kind, see Kind.
+	ErrUnreachable      = errors.New("cannot reach the repository")
+	ErrWrongPassword    = errors.New("wrong password")
+	ErrNoRepository     = errors.New("no repository at this location")
+	ErrLocked           = errors.New("locked")
+	ErrPermission       = errors.New("permission denied")
 	ErrSnapshotNotFound = errors.New("snapshot not found")
 	ErrPathNotFound     = errors.New("a backup path does not exist")
 	ErrIncomplete       = errors.New("some files could not be read; the snapshot is incomplete")
@@ -73,9 +79,34 @@ type Error struct {
 	Lock   *LockHolder // set with ErrLocked when restic named the holder
 	// Missing lists backup paths restic skipped because they do not exist.
 	Missing []string
+	// Reason says a repository cause in a few words: "connection
+	// refused" for ErrUnreachable, "open /srv/repo/config" for
+	// ErrPermission.
+	Reason string
+	// Location is the repository, without secrets (protocol.RedactURL),
+	// for "no repository at …".
+	Location string
 }
 
+// Error says a repository cause first, in words, and restic's own line on
+// the next ("cannot reach the repository: connection refused\nrestic
+// backup exit 1: unable to open config file: …"), so the first line is
+// the whole story at a glance. Other failures read "backup: restic exit 3:
+// …" as before.
 func (e *Error) Error() string {
+	if h := e.Headline(); h != "" {
+		var b strings.Builder
+		b.WriteString(h)
+		b.WriteString("\nrestic ")
+		b.WriteString(e.Op)
+		if e.ExitCode >= 0 {
+			b.WriteString(" exit " + strconv.Itoa(e.ExitCode))
+		}
+		if e.Detail != "" {
+			b.WriteString(": " + e.Detail)
+		}
+		return b.String()
+	}
 	var b strings.Builder
 	b.WriteString(e.Op)
 	if e.ExitCode >= 0 {
@@ -84,8 +115,6 @@ func (e *Error) Error() string {
 	b.WriteString(": ")
 	b.WriteString(e.Cause.Error())
 	switch {
-	case e.Lock != nil:
-		b.WriteString(" by " + e.Lock.String())
 	case len(e.Missing) > 0:
 		b.WriteString(": " + strings.Join(e.Missing, ", "))
 	case e.Detail != "" && (e.Cause == ErrFailed || e.Cause == ErrSnapshotNotFound || e.Cause == ErrIncomplete):
@@ -95,6 +124,62 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Cause }
+
+// Headline is a repository cause in words ("wrong password", "locked by
+// PID 42 on nas by backup", "no repository at /srv/repo"); empty for any
+// other failure.
+func (e *Error) Headline() string {
+	switch e.Cause {
+	case ErrUnreachable, ErrPermission:
+		if e.Reason != "" {
+			return e.Cause.Error() + ": " + e.Reason
+		}
+		return e.Cause.Error()
+	case ErrNoRepository:
+		if e.Location != "" {
+			return "no repository at " + e.Location
+		}
+		return e.Cause.Error()
+	case ErrWrongPassword:
+		return e.Cause.Error()
+	case ErrLocked:
+		if e.Lock != nil {
+			return "locked by " + e.Lock.String()
+		}
+		return "locked by another restic"
+	}
+	return ""
+}
+
+// Kind is the protocol error_kind of the failure.
+func (e *Error) Kind() string {
+	switch e.Cause {
+	case ErrUnreachable:
+		return protocol.ErrorKindUnreachable
+	case ErrNoRepository:
+		return protocol.ErrorKindNoRepository
+	case ErrWrongPassword:
+		return protocol.ErrorKindWrongPassword
+	case ErrLocked:
+		return protocol.ErrorKindLocked
+	case ErrPermission:
+		return protocol.ErrorKindPermission
+	}
+	return protocol.ErrorKindOther
+}
+
+// ErrorKind is the protocol error_kind of any error a job ended with:
+// the restic cause it wraps, else "other"; "" for nil.
+func ErrorKind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var re *Error
+	if errors.As(err, &re) {
+		return re.Kind()
+	}
+	return protocol.ErrorKindOther
+}
 
 // LockHolderOf returns the lock holder named by err, if any.
 func LockHolderOf(err error) (*LockHolder, bool) {
@@ -140,6 +225,9 @@ type stderrFacts struct {
 	missing []string
 	ignored []string
 	exitMsg string // message of a JSON exit_error (0.17+)
+	// gaveUp is set when Run stopped restic at its first retry of an
+	// unreachable repository (Cmd.FailFast): the line that said so.
+	gaveUp string
 }
 
 const (
@@ -178,71 +266,6 @@ func (f *stderrFacts) observe(line string) {
 	if m := ignoringRe.FindStringSubmatch(text); m != nil && len(f.ignored) < maxFactEntries {
 		f.ignored = append(f.ignored, m[1])
 	}
-}
-
-// classify maps an exit code and what stderr said to an *Error, or nil when
-// restic succeeded with nothing to report.
-func classify(op string, exit int, f *stderrFacts) error {
-	text := strings.Join(f.tail, "\n")
-	if f.exitMsg != "" {
-		text += "\n" + f.exitMsg
-	}
-	e := &Error{Op: op, ExitCode: exit, Detail: detailLine(f)}
-	switch {
-	case exit == ExitOK && len(f.ignored) > 0:
-		e.Cause = ErrSnapshotNotFound
-		e.Detail = "no snapshot matches " + strings.Join(quoteAll(f.ignored), ", ")
-		return e
-	case exit == ExitOK && len(f.missing) == 0:
-		return nil
-	case (exit == ExitOK || exit == ExitIncomplete) && len(f.missing) > 0:
-		e.Cause, e.Missing = ErrPathNotFound, f.missing
-		return e
-	case exit == ExitInterrupted:
-		e.Cause = ErrInterrupted
-		return e
-	case exit == ExitWrongPassword || strings.Contains(text, "wrong password or no key found"):
-		e.Cause = ErrWrongPassword
-		return e
-	case exit == ExitNoRepository || strings.Contains(text, "Is there a repository at the following location?") ||
-		strings.Contains(text, "repository does not exist"):
-		e.Cause = ErrNoRepository
-		return e
-	case exit == ExitLockFailed || strings.Contains(text, "repository is already locked"):
-		e.Cause = ErrLocked
-		e.Lock, _ = ParseLockHolder(text)
-		return e
-	case strings.Contains(text, "all target directories/files do not exist") ||
-		strings.Contains(text, "all source directories/files do not exist"):
-		e.Cause, e.Missing = ErrPathNotFound, f.missing
-		return e
-	case strings.Contains(text, "no matching ID found") || strings.Contains(text, "no snapshot found"):
-		e.Cause = ErrSnapshotNotFound
-		return e
-	case exit == ExitIncomplete:
-		e.Cause = ErrIncomplete
-		return e
-	default:
-		e.Cause = ErrFailed
-		return e
-	}
-}
-
-// detailLine picks restic's own explanation: the exit_error message, else
-// the last "Fatal:" line, else the last line.
-func detailLine(f *stderrFacts) string {
-	if f.exitMsg != "" {
-		return f.exitMsg
-	}
-	for i := len(f.tail) - 1; i >= 0; i-- {
-		if s, ok := strings.CutPrefix(f.tail[i], "Fatal: "); ok {
-			return s
-		}
-	}
-	if n := len(f.tail); n > 0 {
-		return shortenText(f.tail[n-1], 500)
-	}
-	return ""
 }
 
 func quoteAll(ss []string) []string {

@@ -151,7 +151,11 @@ type BackupSummary struct {
 	FilesNew            uint64  `json:"files_new"`
 	FilesChanged        uint64  `json:"files_changed"`
 	FilesUnmodified     uint64  `json:"files_unmodified"`
+	DirsNew             uint64  `json:"dirs_new"`
+	DirsChanged         uint64  `json:"dirs_changed"`
+	DirsUnmodified      uint64  `json:"dirs_unmodified"`
 	DataAdded           uint64  `json:"data_added"`
+	DataAddedPacked     uint64  `json:"data_added_packed"` // 0.17+: after compression
 	TotalFilesProcessed uint64  `json:"total_files_processed"`
 	TotalBytesProcessed uint64  `json:"total_bytes_processed"`
 	TotalDuration       float64 `json:"total_duration"`
@@ -165,6 +169,56 @@ func (s BackupSummary) FinalProgress(jobID string) protocol.JobProgress {
 		time.Duration(s.TotalDuration*float64(time.Second)))
 	p.PercentDone = 1
 	return p
+}
+
+// Lines says the summary as restic's text mode does at the end of a
+// backup, for the job log: backup --json prints no such text (0.14 none
+// at all), and a log of status lines only reads as if nothing happened.
+func (s BackupSummary) Lines() []string {
+	added := "Added to the repository: " + FormatBytes(s.DataAdded)
+	if s.DataAddedPacked > 0 {
+		added += " (" + FormatBytes(s.DataAddedPacked) + " stored)"
+	}
+	out := []string{
+		fmt.Sprintf("Files: %d new, %d changed, %d unmodified", s.FilesNew, s.FilesChanged, s.FilesUnmodified),
+		fmt.Sprintf("Dirs: %d new, %d changed, %d unmodified", s.DirsNew, s.DirsChanged, s.DirsUnmodified),
+		added,
+		fmt.Sprintf("processed %d files, %s in %s", s.TotalFilesProcessed, FormatBytes(s.TotalBytesProcessed),
+			formatElapsed(time.Duration(s.TotalDuration*float64(time.Second)))),
+	}
+	if s.SnapshotID != "" && !s.DryRun {
+		id := s.SnapshotID
+		if len(id) > 8 {
+			id = id[:8]
+		}
+		out = append(out, "snapshot "+id+" saved")
+	}
+	return out
+}
+
+// FormatBytes writes a byte count as restic does: "512 B", "97.668 KiB",
+// "1.207 GiB".
+func FormatBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, exp := float64(n), 0
+	for f >= unit && exp < 6 {
+		f /= unit
+		exp++
+	}
+	return fmt.Sprintf("%.3f %ciB", f, "KMGTPE"[exp-1])
+}
+
+// formatElapsed is restic's "0:05" / "1:02:03".
+func formatElapsed(d time.Duration) string {
+	sec := int64(d.Round(time.Second) / time.Second)
+	h, m, s := sec/3600, sec/60%60, sec%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
 }
 
 // StatsObject returns a JSON line as a stats object for job.finished: the
@@ -260,10 +314,15 @@ type ForgetGroup struct {
 	Remove []snapshotJSON `json:"remove"`
 }
 
-// ForgetResult counts what one forget run kept and removed.
+// ForgetResult is what one forget run kept and removed (or, with
+// --dry-run, would): full snapshot ids, and the snapshots themselves.
 type ForgetResult struct {
 	Kept    []string // snapshot ids
 	Removed []string
+	// KeptSnapshots and RemovedSnapshots are the same, with their times
+	// and tags, for the log.
+	KeptSnapshots    []protocol.Snapshot
+	RemovedSnapshots []protocol.Snapshot
 }
 
 // ParseForget reads forget --json output. restic prints nothing when no
@@ -281,9 +340,11 @@ func ParseForget(out []byte) (ForgetResult, error) {
 	for _, g := range groups {
 		for _, s := range g.Keep {
 			res.Kept = append(res.Kept, s.ID)
+			res.KeptSnapshots = append(res.KeptSnapshots, s.wire())
 		}
 		for _, s := range g.Remove {
 			res.Removed = append(res.Removed, s.ID)
+			res.RemovedSnapshots = append(res.RemovedSnapshots, s.wire())
 		}
 	}
 	return res, nil

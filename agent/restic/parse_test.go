@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -299,9 +300,9 @@ func TestErrorsFromRestic014Output(t *testing.T) {
 		want       error
 		text       string
 	}{
-		{"backup", "wrongpw.txt", ErrWrongPassword, "backup: restic exit 1: wrong repository password"},
-		{"snapshots", "norepo.txt", ErrNoRepository, "snapshots: restic exit 1: there is no repository"},
-		{"prune", "lockfail.txt", ErrLocked, "prune: restic exit 1: repository is locked by PID 9970 on vm by root"},
+		{"backup", "wrongpw.txt", ErrWrongPassword, "wrong password\nrestic backup exit 1: wrong password or no key found"},
+		{"snapshots", "norepo.txt", ErrNoRepository, "no repository at this location\nrestic snapshots exit 1: unable to open config file: stat /srv/nonexist/config"},
+		{"prune", "lockfail.txt", ErrLocked, "locked by PID 9970 on vm by root"},
 		{"ls", "ls_missing.txt", ErrSnapshotNotFound, `ls: restic exit 0: snapshot not found: no snapshot matches "deadbeef"`},
 		{"diff", "diff_latest.txt", ErrSnapshotNotFound, `no matching ID found for prefix "latest"`},
 		{"restore", "restore_noownership.txt", ErrFailed, "unknown flag: --no-ownership"},
@@ -461,5 +462,38 @@ func TestLineWriter(t *testing.T) {
 	want := []string{"abc", "longer t", "tail"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("lines %q, want %q", got, want)
+	}
+}
+
+// backup --json prints no text; the summary is said the way restic's text
+// mode says it (0.14 sample).
+func TestBackupSummaryLines(t *testing.T) {
+	var sum BackupSummary
+	for _, l := range strings.Split(string(sample(t, "backup1.json")), "\n") {
+		if MessageType([]byte(l)) == MsgSummary {
+			if err := json.Unmarshal([]byte(l), &sum); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := []string{
+		"Files: 3 new, 0 changed, 0 unmodified",
+		"Dirs: 4 new, 0 changed, 0 unmodified",
+		"Added to the repository: 100.062 KiB",
+		"processed 3 files, 97.668 KiB in 0:00",
+		"snapshot 4b7d0f71 saved",
+	}
+	if got := sum.Lines(); !slices.Equal(got, want) {
+		t.Errorf("lines\n%q\nwant\n%q", got, want)
+	}
+	sum.DataAddedPacked, sum.TotalDuration, sum.SnapshotID = 2048, 3725, strings.Repeat("ab", 32)
+	got := sum.Lines()
+	if got[2] != "Added to the repository: 100.062 KiB (2.000 KiB stored)" || got[3] != "processed 3 files, 97.668 KiB in 1:02:05" || got[4] != "snapshot abababab saved" {
+		t.Errorf("0.17+ summary: %q", got)
+	}
+	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.000 KiB", 3 << 30: "3.000 GiB"} {
+		if got := FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"restic-manager/protocol"
 )
 
 // DefaultGrace is how long a cancelled restic gets between SIGINT (which
@@ -108,6 +110,10 @@ type Cmd struct {
 	// MaxLine bounds one buffered output line (default DefaultMaxLine); the
 	// rest of a longer line is dropped.
 	MaxLine int
+	// FailFast stops restic at its first retry of a repository it cannot
+	// reach, and reports ErrUnreachable: restic 0.17+ retries for up to
+	// 15 minutes, which a repository test must not wait out.
+	FailFast bool
 }
 
 // Result is what a finished restic run left behind.
@@ -140,7 +146,9 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	cmd := exec.CommandContext(ctx, r.path, r.argv(c.Args)...)
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	cmd := exec.CommandContext(runCtx, r.path, r.argv(c.Args)...)
 	cmd.Env = r.environ(c.Repo)
 	cmd.Cancel = func() error { return interrupt(cmd.Process) }
 	cmd.WaitDelay = grace
@@ -157,6 +165,10 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 		line = c.Repo.scrubBytes(line, forms)
 		factsMu.Lock()
 		facts.observe(string(line))
+		if c.FailFast && facts.gaveUp == "" && failFastReason(string(line)) {
+			facts.gaveUp = string(line)
+			stopRun()
+		}
 		factsMu.Unlock()
 		if c.Stderr != nil {
 			c.Stderr(line)
@@ -185,6 +197,9 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
 		return res, fmt.Errorf("%s: wait for restic: %w", op, waitErr)
 	}
+	if facts.gaveUp != "" {
+		return res, located(classify(op, res.ExitCode, &facts), c.Repo)
+	}
 	if ctx.Err() != nil && res.ExitCode != ExitOK {
 		e := &Error{Op: op, ExitCode: res.ExitCode, Cause: ErrInterrupted, Detail: context.Cause(ctx).Error()}
 		return res, e
@@ -193,9 +208,19 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 		return res, &Error{Op: op, ExitCode: -1, Cause: ErrFailed, Detail: "restic was killed: " + cmd.ProcessState.String()}
 	}
 	if err := classify(op, res.ExitCode, &facts); err != nil {
-		return res, err
+		return res, located(err, c.Repo)
 	}
 	return res, nil
+}
+
+// located names the repository, without secrets, in an error that says
+// there is none there.
+func located(err error, repo Repo) error {
+	var e *Error
+	if errors.As(err, &e) && e.Cause == ErrNoRepository {
+		e.Location = protocol.RedactURL(repo.URL)
+	}
+	return err
 }
 
 // argv puts --cache-dir right after the subcommand, before any "--" that

@@ -32,6 +32,15 @@ func (ex *execution) backup(ctx context.Context) result {
 		_ = json.Unmarshal(summary, &s)
 		return s.FinalProgress(ex.job.ID())
 	})
+	stream.said = func(summary []byte) {
+		// The summary as restic's text mode says it: backup --json prints
+		// no text of its own, and a log without it reads as if nothing
+		// happened.
+		var s restic.BackupSummary
+		if json.Unmarshal(summary, &s) == nil {
+			ex.stdoutText(s.Lines()...)
+		}
+	}
 	err = ex.restic(ctx, args, stream.line)
 	return result{err: err, stats: stream.stats()}
 }
@@ -49,6 +58,8 @@ type summaryStream struct {
 	ex       *execution
 	progress func(status []byte) protocol.JobProgress
 	final    func(summary []byte) protocol.JobProgress
+	// said, when set, is told restic's summary line as it arrives.
+	said func(summary []byte)
 
 	mu      sync.Mutex
 	summary json.RawMessage
@@ -68,6 +79,9 @@ func (s *summaryStream) line(line []byte) {
 			s.summary = stats
 			s.mu.Unlock()
 			s.ex.r.sink.Progress(s.final(line))
+			if s.said != nil {
+				s.said(line)
+			}
 		}
 	case restic.MsgVerboseStatus:
 	default:

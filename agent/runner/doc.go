@@ -1,7 +1,15 @@
 // Package runner runs restic-agent's jobs end to end, one at a time, in
 // submission order (the agent has one repository, and restic wants one job
 // per repository at a time): pre-hook, restic (with lock retries), post-hook,
-// and every event the manager sees about it.
+// and every event the manager sees about it. Jobs that take no lock and
+// change nothing (the repository test, a retention preview) run beside that
+// queue at once (beside.go), so a test never waits for a long backup.
+//
+// A failed job's job.finished carries error_kind, the repository cause
+// agent/restic read (unreachable, no_repository, wrong_password, locked,
+// permission, else other), and its error starts with that cause in words.
+// Every log line is cleaned of terminal control before it is journaled
+// (protocol.CleanLogLine), and a backup's summary is said as text lines.
 //
 // Its output goes through interfaces it owns (CONVENTIONS habit 3):
 //

@@ -17,35 +17,6 @@ import (
 	"restic-manager/protocol"
 )
 
-func TestWrongPasswordAndMissingRepositoryAreNamed(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, harnessOptions{})
-	src := t.TempDir()
-	writeFiles(t, src, map[string]string{"a": "a"})
-	if err := h.secrets.Set(secrets.SlotRepo, secrets.Credentials{Password: "definitely not it"}); err != nil {
-		t.Fatal(err)
-	}
-	fin := h.run(backupJob("docs", src))
-	wantExit := restic.ExitFailed // before 0.17.1 the cause is only in stderr
-	if h.restic.Caps().ExitCodeWrongPassword {
-		wantExit = restic.ExitWrongPassword
-	}
-	if fin.Status != protocol.StatusFailed || !strings.Contains(fin.Error, "wrong repository password") || fin.ExitCode != wantExit {
-		t.Errorf("wrong password: %s, exit %d, %q; want failed, exit %d", fin.Status, fin.ExitCode, fin.Error, wantExit)
-	}
-	if err := h.secrets.Set(secrets.SlotRepo, secrets.Credentials{Password: testPassword}); err != nil {
-		t.Fatal(err)
-	}
-	missing := filepath.Join(t.TempDir(), "no-repo-here")
-	if _, err := h.journal.ApplyConfig(protocol.ConfigUpdate{RepoURL: missing}); err != nil {
-		t.Fatal(err)
-	}
-	fin = h.run(backupJob("docs", src))
-	if fin.Status != protocol.StatusFailed || !strings.Contains(fin.Error, "no repository at this location") {
-		t.Errorf("missing repository: %s, %q", fin.Status, fin.Error)
-	}
-}
-
 func TestMissingBackupPathFailsTheJobButKeepsTheSnapshotStats(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
@@ -106,7 +77,8 @@ func TestHeldLockIsRetriedThenNamesTheHolder(t *testing.T) {
 	job := Job{Run: protocol.CommandRun{Kind: protocol.KindPrune}, RetryMax: 2, RetryBackoff: 100 * time.Millisecond}
 	fin := h.run(job)
 	host, _ := os.Hostname()
-	if fin.Status != protocol.StatusFailed || !strings.Contains(fin.Error, fmt.Sprintf("repository is locked by PID %d on %s", pid, host)) {
+	if fin.Status != protocol.StatusFailed || fin.ErrorKind != protocol.ErrorKindLocked ||
+		!strings.HasPrefix(fin.Error, fmt.Sprintf("locked by PID %d on %s", pid, host)) {
 		t.Fatalf("got %s %q; want failed naming PID %d on %s", fin.Status, fin.Error, pid, host)
 	}
 	events := h.jobEvents(fin.JobID)

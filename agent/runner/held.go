@@ -83,6 +83,7 @@ type ending struct {
 	exitCode int
 	stats    []byte
 	errText  string
+	errKind  string             // error_kind of a failed job
 	tail     []protocol.Payload // closing log lines
 	lost     int                // log lines the journal refused
 	cause    string             // why it refused them
@@ -115,7 +116,7 @@ func clip(text string) string { return protocol.TruncateText(text, protocol.MaxT
 // job itself came to in the error.
 func (r *Runner) finish(ctx context.Context, log *slog.Logger, jobID string, e ending) {
 	fin := &protocol.JobFinished{JobID: jobID, Status: e.status, ExitCode: e.exitCode, FinishedAt: time.Now().UTC(),
-		Stats: e.stats, Error: e.finishText()}
+		Stats: e.stats, Error: e.finishText(), ErrorKind: e.kind()}
 	events := append(e.tail, fin)
 	err := r.appendRetrying(ctx, log, "job.finished", events...)
 	if err == nil {
@@ -137,5 +138,17 @@ func (r *Runner) finish(ctx context.Context, log *slog.Logger, jobID string, e e
 		text += fmt.Sprintf("; %d log lines lost: %s", e.lost, e.cause)
 	}
 	r.hold(log, &protocol.JobFinished{JobID: jobID, Status: protocol.StatusFailed, ExitCode: e.exitCode, FinishedAt: fin.FinishedAt,
-		Stats: e.stats, Error: clip(text)}, err)
+		Stats: e.stats, Error: clip(text), ErrorKind: protocol.ErrorKindOther}, err)
+}
+
+// kind is job.finished's error_kind: the cause of a failed job ("other"
+// when nothing more precise is known), nothing for one that did not fail.
+func (e ending) kind() string {
+	if e.status != protocol.StatusFailed {
+		return ""
+	}
+	if e.errKind == "" {
+		return protocol.ErrorKindOther
+	}
+	return e.errKind
 }

@@ -42,12 +42,21 @@ func (ex *execution) runHook(ctx context.Context, which, command string, extra [
 	hookInOwnGroup(cmd)
 	cmd.WaitDelay = ex.r.grace
 	prefix := "[" + which + "] "
-	stdout := restic.NewLineWriter(hookMaxLine, func(l []byte) {
-		ex.log.add(protocol.StreamStdout, prefix+ex.repo.Scrub(string(l)))
-	})
-	stderr := restic.NewLineWriter(hookMaxLine, func(l []byte) {
-		ex.log.add(protocol.StreamStderr, prefix+ex.repo.Scrub(string(l)))
-	})
+	line := func(stream string) func([]byte) {
+		return func(l []byte) {
+			// Cleaned before the prefix goes on: a carriage return in the
+			// hook's output must not overwrite the prefix.
+			text := ex.repo.Scrub(string(l))
+			if text != "" {
+				if text = protocol.CleanLogLine(text); text == "" {
+					return // nothing but terminal control
+				}
+			}
+			ex.log.add(stream, prefix+text)
+		}
+	}
+	stdout := restic.NewLineWriter(hookMaxLine, line(protocol.StreamStdout))
+	stderr := restic.NewLineWriter(hookMaxLine, line(protocol.StreamStderr))
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	stdout.Flush()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"restic-manager/agent/journal"
@@ -60,7 +61,8 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 			// The journal still says queued; the job must not be taken
 			// again, nor block its schedule: it ends here, in memory.
 			r.hold(log, &protocol.JobFinished{JobID: job.ID(), Status: protocol.StatusFailed, ExitCode: -1, FinishedAt: time.Now().UTC(),
-				Error: clip("the agent's journal could not record the start of this job (" + errorCause(err) + "); it did not run")}, err)
+				Error:     clip("the agent's journal could not record the start of this job (" + errorCause(err) + "); it did not run"),
+				ErrorKind: protocol.ErrorKindOther}, err)
 		}
 		return
 	}
@@ -84,7 +86,7 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 	case res.err != nil:
 		status = protocol.StatusFailed
 	}
-	if ex.killed {
+	if ex.killed && !runsBeside(job.Run) { // beside-jobs take no lock
 		ex.unlockAfterKill(ctx)
 	}
 	if job.Run.PostHook != "" {
@@ -93,7 +95,7 @@ func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 	e := ending{status: status, exitCode: ex.exitCode, stats: res.stats}
 	e.tail, e.lost, e.cause = ex.log.close(status == protocol.StatusFailed)
 	if res.err != nil {
-		e.errText = res.err.Error()
+		e.errText, e.errKind = res.err.Error(), restic.ErrorKind(res.err)
 	}
 	if status == protocol.StatusCancelled {
 		e.errText = errCancelled.Error()
@@ -121,7 +123,7 @@ func (ex *execution) run(ctx context.Context) result {
 	ex.cfg, ex.repo = cfg, repo
 
 	kind := ex.job.Run.Kind
-	if kind != protocol.KindInit && kind != protocol.KindUnlock {
+	if kind != protocol.KindInit && kind != protocol.KindUnlock && !runsBeside(ex.job.Run) {
 		ex.clearStaleLocks(ctx)
 	}
 	if hook := ex.job.Run.PreHook; hook != "" {
@@ -146,6 +148,8 @@ func (ex *execution) run(ctx context.Context) result {
 		return ex.restore(ctx)
 	case protocol.KindDiff:
 		return ex.diff(ctx)
+	case protocol.KindProbe:
+		return ex.probe(ctx)
 	}
 	return result{err: fmt.Errorf("unknown job kind %q", kind)}
 }
@@ -181,10 +185,21 @@ func (ex *execution) restic(ctx context.Context, args []string, onStdout func([]
 }
 
 func (ex *execution) stdoutLine(line []byte) { ex.log.add(protocol.StreamStdout, string(line)) }
+
+// stdoutText adds lines the agent says for restic (a summary restic's
+// --json mode does not print as text).
+func (ex *execution) stdoutText(lines ...string) {
+	for _, l := range lines {
+		ex.log.add(protocol.StreamStdout, l)
+	}
+}
 func (ex *execution) stderrLine(line []byte) { ex.log.add(protocol.StreamStderr, string(line)) }
 
-// note is a line the agent itself adds to the job's log.
-func (ex *execution) note(text string) { ex.log.add(protocol.StreamStderr, "restic-agent: "+text) }
+// note is a line the agent itself adds to the job's log; an error's lines
+// (a repository cause, then restic's line) become one.
+func (ex *execution) note(text string) {
+	ex.log.add(protocol.StreamStderr, "restic-agent: "+strings.ReplaceAll(text, "\n", "; "))
+}
 
 // sendProgress hands progress to the sink, at most once per interval.
 func (ex *execution) sendProgress(p func() protocol.JobProgress) {

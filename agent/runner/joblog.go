@@ -64,8 +64,16 @@ func (l *jobLog) flushLoop() {
 	}
 }
 
-// add journals one line (eventually) unless the job's cap is reached.
+// add journals one line (eventually) unless the job's cap is reached. The
+// line is cleaned first (CleanLogLine: no terminal escapes, carriage
+// returns applied); a line that held nothing but terminal control is
+// dropped.
 func (l *jobLog) add(stream, text string) {
+	if text != "" {
+		if text = protocol.CleanLogLine(text); text == "" {
+			return
+		}
+	}
 	text = protocol.TruncateLogLine(text)
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -154,11 +154,19 @@ func TestForgetKeepsExactlyWhatEachGroupsPolicySays(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	before := map[string]bool{}
+	for _, s := range h.snapshots() {
+		before[s.ID] = true
+	}
 	fin := h.run(Job{Run: protocol.CommandRun{Kind: protocol.KindForget, ForgetGroups: []protocol.ForgetGroup{
 		{Tag: "docs", Policy: protocol.RetentionPolicy{KeepLast: 2}},
 		{Tag: "photos", Policy: protocol.RetentionPolicy{KeepLast: 1}},
 	}}})
 	mustSucceed(t, fin, h)
+	after := map[string]bool{}
+	for _, s := range h.snapshots() {
+		after[s.ID] = true
+	}
 
 	count := map[string]int{}
 	for _, s := range h.snapshots() {
@@ -173,8 +181,24 @@ func TestForgetKeepsExactlyWhatEachGroupsPolicySays(t *testing.T) {
 	var stats struct {
 		Groups []forgetGroupStats `json:"groups"`
 	}
-	if err := json.Unmarshal(fin.Stats, &stats); err != nil || len(stats.Groups) != 2 || stats.Groups[0].Removed != 1 || stats.Groups[1].Removed != 2 {
-		t.Errorf("forget stats %s (%v)", fin.Stats, err)
+	if err := json.Unmarshal(fin.Stats, &stats); err != nil || len(stats.Groups) != 2 ||
+		stats.Groups[0].Tag != "docs" || len(stats.Groups[0].Keep) != 2 || len(stats.Groups[0].Remove) != 1 ||
+		stats.Groups[1].Tag != "photos" || len(stats.Groups[1].Keep) != 1 || len(stats.Groups[1].Remove) != 2 {
+		t.Fatalf("forget stats %s (%v)", fin.Stats, err)
+	}
+	// The stats name the snapshots by full id: the removed ones were there
+	// and are gone, the kept ones are still there.
+	for _, g := range stats.Groups {
+		for _, id := range g.Remove {
+			if len(id) != 64 || !before[id] || after[id] {
+				t.Errorf("group %s: removed %q was not a snapshot that went", g.Tag, id)
+			}
+		}
+		for _, id := range g.Keep {
+			if len(id) != 64 || !after[id] {
+				t.Errorf("group %s: kept %q is not in the repository", g.Tag, id)
+			}
+		}
 	}
 	if h.resticCalls("prune") != 0 {
 		t.Error("forget pruned")

@@ -85,7 +85,10 @@ type Options struct {
 	// NoHooks refuses every job that carries a hook (--no-hooks): hooks
 	// run as the agent's user, usually root or SYSTEM.
 	NoHooks bool
-	Logger  *slog.Logger // nil: slog.Default()
+	// ProbeTimeout bounds a repository test (default 60 s): a server that
+	// never answers is unreachable, said within this time.
+	ProbeTimeout time.Duration
+	Logger       *slog.Logger // nil: slog.Default()
 }
 
 // Runner runs jobs. Create it with New, start it with Run.
@@ -102,13 +105,16 @@ type Runner struct {
 	retryGap time.Duration
 	heldGap  time.Duration
 	noHooks  bool
+	probeMax time.Duration
 	log      *slog.Logger
 
-	wake chan struct{}
+	wake       chan struct{}
+	wakeBeside chan struct{}
 
 	mu      sync.Mutex
-	current *activeJob      // the job the worker has claimed, if any
-	cleared map[string]bool // repositories cleared of stale locks in this life
+	current *activeJob            // the job the worker has claimed, if any
+	beside  map[string]*activeJob // jobs running beside it (see runsBeside)
+	cleared map[string]bool       // repositories cleared of stale locks in this life
 
 	snapMu     sync.Mutex
 	snapshots  []protocol.Snapshot
@@ -146,8 +152,8 @@ func New(o Options) (*Runner, error) {
 	r := &Runner{
 		restic: o.Restic, store: o.Store, secrets: o.Secrets, sink: o.Sink,
 		hostname: o.Hostname, stateDir: o.StateDir, grace: o.CancelGrace, interval: o.ProgressInterval, noHooks: o.NoHooks, log: o.Logger,
-		retries: o.JournalRetries, retryGap: o.JournalRetryWait, heldGap: o.HeldRetry,
-		wake: make(chan struct{}, 1), cleared: map[string]bool{},
+		retries: o.JournalRetries, retryGap: o.JournalRetryWait, heldGap: o.HeldRetry, probeMax: o.ProbeTimeout,
+		wake: make(chan struct{}, 1), wakeBeside: make(chan struct{}, 1), beside: map[string]*activeJob{}, cleared: map[string]bool{},
 	}
 	if r.sink == nil {
 		r.sink = DiscardSink{}
@@ -174,6 +180,9 @@ func New(o Options) (*Runner, error) {
 	if r.heldGap <= 0 {
 		r.heldGap = 30 * time.Second
 	}
+	if r.probeMax <= 0 {
+		r.probeMax = 60 * time.Second
+	}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -186,8 +195,16 @@ func (r *Runner) Hostname() string { return r.hostname }
 // Run works through the queue, oldest job first, until ctx is done; jobs
 // queued in a previous life run too. When ctx ends during a job, restic is
 // interrupted and the job is left for the next start to report as failed
-// ("agent restarted during job").
+// ("agent restarted during job"). Jobs that take no lock run beside the
+// queue at once (see runsBeside).
 func (r *Runner) Run(ctx context.Context) error {
+	var side sync.WaitGroup
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		r.runBesideLoop(ctx)
+	}()
+	defer side.Wait()
 	for {
 		allRecorded := r.flushHeld()
 		st, jobCtx, ok, err := r.claimNext(ctx)
@@ -242,7 +259,7 @@ func (r *Runner) claimNext(ctx context.Context) (journal.JobState, context.Conte
 		return journal.JobState{}, nil, false, err
 	}
 	for _, st := range jobs {
-		if st.Status != protocol.StatusQueued || r.isHeld(st.ID()) {
+		if st.Status != protocol.StatusQueued || r.isHeld(st.ID()) || runsBeside(st.Run) {
 			continue
 		}
 		jobCtx, cancel := context.WithCancelCause(ctx)
@@ -253,9 +270,11 @@ func (r *Runner) claimNext(ctx context.Context) (journal.JobState, context.Conte
 }
 
 func (r *Runner) kick() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	for _, c := range []chan struct{}{r.wake, r.wakeBeside} {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -311,6 +330,10 @@ func (r *Runner) Cancel(jobID string) error {
 	defer r.mu.Unlock()
 	if r.current != nil && r.current.id == jobID {
 		r.current.cancel(errCancelled)
+		return nil
+	}
+	if b := r.beside[jobID]; b != nil {
+		b.cancel(errCancelled)
 		return nil
 	}
 	if r.isHeld(jobID) {

@@ -17,8 +17,8 @@ func (r *Runner) afterJob(ctx context.Context, ex *execution, res result) {
 	stats := res.repo
 	switch ex.job.Run.Kind {
 	case protocol.KindBackup, protocol.KindForget, protocol.KindPrune:
-		if ex.exitCode < 0 {
-			break
+		if ex.exitCode < 0 || ex.job.Run.DryRun {
+			break // restic never ran, or a preview changed nothing
 		}
 		r.invalidateSnapshots()
 		snaps, err := r.Snapshots(ctx)

@@ -155,13 +155,13 @@ func (h *Hub) repository(hostID string) (RepositorySettings, error) {
 	return repoSettings(host), nil
 }
 
-func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
+func (h *Hub) setRepository(hostID string, u RepositoryUpdate) (SaveResult, error) {
 	if _, err := h.store.Host(hostID); err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	if u.URL != nil {
 		if err := ValidateRepositoryURL(*u.URL); err != nil {
-			return err
+			return SaveResult{}, err
 		}
 		url := strings.TrimSpace(*u.URL)
 		u.URL = &url
@@ -183,10 +183,10 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
 			continue
 		}
 		if len(*w.v) > protocol.MaxPathLen {
-			return invalidField(string(w.slot), "longer than %d bytes", protocol.MaxPathLen)
+			return SaveResult{}, invalidField(string(w.slot), "longer than %d bytes", protocol.MaxPathLen)
 		}
 		if err := h.secrets.Set(hostID, w.slot, *w.v); err != nil {
-			return fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
+			return SaveResult{}, fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
 		}
 	}
 	_, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
@@ -201,44 +201,43 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	h.hostEvent(hostID, storage.EventAdmin, "repository settings changed")
-	h.settingsChanged(hostID)
-	return nil
+	return h.settingsChanged(hostID), nil
 }
 
-func (h *Hub) settingsChanged(hostID string) {
-	h.pushConfig(hostID)
+// settingsChanged pushes config.update and says where it went.
+func (h *Hub) settingsChanged(hostID string) SaveResult {
+	d := h.pushConfig(hostID)
 	h.broker.publish(Change{Kind: ChangeHost, HostID: hostID})
+	return h.saved(hostID, d, 0)
 }
 
-func (h *Hub) setBandwidth(hostID string, up, down int) error {
+func (h *Hub) setBandwidth(hostID string, up, down int) (SaveResult, error) {
 	if up < 0 || down < 0 {
-		return invalidField("bandwidth", "caps must not be negative (0 = no cap)")
+		return SaveResult{}, invalidField("bandwidth", "caps must not be negative (0 = no cap)")
 	}
 	if _, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		s.BandwidthUpKbps, s.BandwidthDownKbps = up, down
 		return nil
 	}); err != nil {
-		return err
+		return SaveResult{}, err
 	}
-	h.settingsChanged(hostID)
-	return nil
+	return h.settingsChanged(hostID), nil
 }
 
-func (h *Hub) setHookShell(hostID, shell string) error {
+func (h *Hub) setHookShell(hostID, shell string) (SaveResult, error) {
 	if len(shell) > protocol.MaxPathLen {
-		return invalidField("hook shell", "longer than %d bytes", protocol.MaxPathLen)
+		return SaveResult{}, invalidField("hook shell", "longer than %d bytes", protocol.MaxPathLen)
 	}
 	if _, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		s.HookShell = strings.TrimSpace(shell)
 		return nil
 	}); err != nil {
-		return err
+		return SaveResult{}, err
 	}
-	h.settingsChanged(hostID)
-	return nil
+	return h.settingsChanged(hostID), nil
 }
 
 // ValidateGroupName checks a source group name as the agents will: it is
@@ -290,6 +289,11 @@ func bandwidth(host storage.Host, cmd *protocol.CommandRun) {
 }
 
 func (h *Hub) runNow(hostID string, r RunRequest) (string, error) {
+	return h.run(hostID, r, storage.OriginOperator)
+}
+
+// run starts a RunRequest's job with the given origin.
+func (h *Hub) run(hostID string, r RunRequest, origin string) (string, error) {
 	host, err := h.actionable(hostID)
 	if err != nil {
 		return "", err
@@ -351,13 +355,18 @@ func (h *Hub) runNow(hostID string, r RunRequest) (string, error) {
 		if len(cmd.ForgetGroups) == 0 {
 			return "", fmt.Errorf("forget: %w: no source group has a retention policy", ErrInvalid)
 		}
+		cmd.DryRun = r.DryRun
 	case protocol.KindRestore, protocol.KindDiff:
 		return "", fmt.Errorf("%s: %w: use Restore or Diff", r.Kind, ErrInvalid)
+	case protocol.KindProbe:
 	default:
-		return "", fmt.Errorf("kind %q: %w: want backup, init, check, prune, unlock or forget", r.Kind, ErrInvalid)
+		return "", fmt.Errorf("kind %q: %w: want backup, init, check, prune, unlock, forget or probe", r.Kind, ErrInvalid)
+	}
+	if r.DryRun && r.Kind != protocol.KindForget {
+		return "", fmt.Errorf("%s: %w: only forget has a dry run", r.Kind, ErrInvalid)
 	}
 	bandwidth(host, cmd)
-	return h.startJob(host, cmd)
+	return h.startJob(host, cmd, origin)
 }
 
 func (h *Hub) restore(hostID string, r RestoreRequest) (string, error) {
@@ -373,7 +382,7 @@ func (h *Hub) restore(hostID string, r RestoreRequest) (string, error) {
 	cmd := &protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindRestore,
 		Restore: &protocol.RestoreSpec{SnapshotID: r.SnapshotID, Paths: r.Paths, InPlace: r.InPlace, TargetDir: r.TargetDir}}
 	bandwidth(host, cmd)
-	return h.startJob(host, cmd)
+	return h.startJob(host, cmd, storage.OriginOperator)
 }
 
 func (h *Hub) diff(hostID, a, b string) (string, error) {
@@ -382,12 +391,13 @@ func (h *Hub) diff(hostID, a, b string) (string, error) {
 		return "", err
 	}
 	cmd := &protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindDiff, Diff: &protocol.DiffSpec{SnapshotA: a, SnapshotB: b}}
-	return h.startJob(host, cmd)
+	return h.startJob(host, cmd, storage.OriginOperator)
 }
 
-// startJob validates the command, stores the job (queued) with it, and
-// sends it if the host is online; otherwise it goes out on connect.
-func (h *Hub) startJob(host storage.Host, cmd *protocol.CommandRun) (string, error) {
+// startJob validates the command, stores the job (queued) with it and its
+// origin, and sends it if the host is online; otherwise it goes out on
+// connect.
+func (h *Hub) startJob(host storage.Host, cmd *protocol.CommandRun, origin string) (string, error) {
 	if err := cmd.Validate(); err != nil {
 		return "", fmt.Errorf("%s job: %w: %v", cmd.Kind, ErrInvalid, err)
 	}
@@ -395,12 +405,12 @@ func (h *Hub) startJob(host storage.Host, cmd *protocol.CommandRun) (string, err
 	if err != nil {
 		return "", err
 	}
-	j := storage.Job{ID: cmd.JobID, HostID: host.ID, Kind: cmd.Kind, Origin: storage.OriginOperator, Tag: cmd.Tag,
+	j := storage.Job{ID: cmd.JobID, HostID: host.ID, Kind: cmd.Kind, Origin: origin, Tag: cmd.Tag,
 		Status: protocol.StatusQueued, CreatedAt: h.now(), Command: raw}
 	if err := h.store.CreateJob(j); err != nil {
 		return "", err
 	}
-	h.log.Info("job started by the operator", "host", host.ID, "job", j.ID, "kind", j.Kind, "tag", j.Tag)
+	h.log.Info("job started", "host", host.ID, "job", j.ID, "kind", j.Kind, "tag", j.Tag, "origin", origin, "dry_run", cmd.DryRun)
 	if c := h.liveConn(host.ID); c != nil && c.approved.Load() {
 		h.sendCommand(c, j)
 	}

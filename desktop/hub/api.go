@@ -162,7 +162,7 @@ type ScheduleStatus struct {
 func (s ScheduleStatus) InSync() bool { return s.AckedVersion >= s.Version }
 
 // RunRequest starts a job now. Kind is one of backup, init, check, prune,
-// unlock, forget (restore and diff have their own methods).
+// unlock, forget, probe (restore and diff have their own methods).
 type RunRequest struct {
 	Kind string
 	// Group is the source group a backup backs up.
@@ -173,6 +173,9 @@ type RunRequest struct {
 	// ReadDataSubset is check's --read-data-subset ("5%", "1/10"); empty
 	// for a metadata-only check.
 	ReadDataSubset string
+	// DryRun (forget only) previews what the groups' policies would keep
+	// and remove, changing nothing (RetentionPreview reads the answer).
+	DryRun bool
 }
 
 // RestoreRequest restores paths of a snapshot, in place or under
@@ -281,17 +284,26 @@ func (h *Hub) EnrollTokens() ([]EnrollToken, error) { return h.store.EnrollToken
 func (h *Hub) RevokeEnrollToken(id string) error { return h.revokeEnrollToken(id) }
 
 // --- Source groups, schedules, maintenance ---
+//
+// Each Put/Set/Delete below has a Save* twin (save.go) that also says
+// where the change went and, with SaveStatus, when the agent applied it.
 
 // SourceGroups lists a host's source groups.
 func (h *Hub) SourceGroups(hostID string) ([]SourceGroup, error) { return h.store.SourceGroups(hostID) }
 
 // PutSourceGroup creates or replaces a group (by name) and pushes the new
 // schedule set.
-func (h *Hub) PutSourceGroup(hostID string, g SourceGroup) error { return h.putSourceGroup(hostID, g) }
+func (h *Hub) PutSourceGroup(hostID string, g SourceGroup) error {
+	_, err := h.putSourceGroup(hostID, g)
+	return err
+}
 
 // DeleteSourceGroup removes a group no schedule uses (ErrInUse
 // otherwise).
-func (h *Hub) DeleteSourceGroup(hostID, name string) error { return h.deleteSourceGroup(hostID, name) }
+func (h *Hub) DeleteSourceGroup(hostID, name string) error {
+	_, err := h.deleteSourceGroup(hostID, name)
+	return err
+}
 
 // Schedules lists a host's schedules with their next five fire times.
 func (h *Hub) Schedules(hostID string) ([]ScheduleView, error) { return h.schedules(hostID, 5) }
@@ -300,12 +312,14 @@ func (h *Hub) Schedules(hostID string) ([]ScheduleView, error) { return h.schedu
 // its cron expression and that it names at least one existing group, and
 // pushes the new schedule set. It returns the stored schedule.
 func (h *Hub) PutSchedule(hostID string, s Schedule) (Schedule, error) {
-	return h.putSchedule(hostID, s)
+	stored, _, err := h.putSchedule(hostID, s)
+	return stored, err
 }
 
 // DeleteSchedule removes a schedule and pushes the new set.
 func (h *Hub) DeleteSchedule(hostID, scheduleID string) error {
-	return h.deleteSchedule(hostID, scheduleID)
+	_, err := h.deleteSchedule(hostID, scheduleID)
+	return err
 }
 
 // ScheduleStatus returns the host's schedule version and the one its agent
@@ -317,12 +331,16 @@ func (h *Hub) Maintenance(hostID string) (Maintenance, error) { return h.store.M
 
 // SetMaintenance replaces the plan (cron expressions checked; an empty
 // expression means never) and pushes the new set.
-func (h *Hub) SetMaintenance(hostID string, m Maintenance) error { return h.setMaintenance(hostID, m) }
+func (h *Hub) SetMaintenance(hostID string, m Maintenance) error {
+	_, err := h.setMaintenance(hostID, m)
+	return err
+}
 
 // SetHostSchedulesPaused pauses or resumes one host's schedules; their
 // enabled flags are kept.
 func (h *Hub) SetHostSchedulesPaused(hostID string, paused bool) error {
-	return h.setHostPaused(hostID, paused)
+	_, err := h.setHostPaused(hostID, paused)
+	return err
 }
 
 // PauseAllSchedules is the tray's "pause all schedules": every host gets a
@@ -341,7 +359,8 @@ func (h *Hub) Repository(hostID string) (RepositorySettings, error) { return h.r
 // SetRepository changes the repository URL and credentials, and pushes
 // config.update when the host is online.
 func (h *Hub) SetRepository(hostID string, u RepositoryUpdate) error {
-	return h.setRepository(hostID, u)
+	_, err := h.setRepository(hostID, u)
+	return err
 }
 
 // SetBandwidth sets upload and download caps in kilobits per second, the
@@ -350,11 +369,15 @@ func (h *Hub) SetRepository(hostID string, u RepositoryUpdate) error {
 // ⌈kbps × 1000 / 8192⌉ KiB/s: a UI that asks for KiB/s multiplies by
 // 8.192 (rounding down) before calling.
 func (h *Hub) SetBandwidth(hostID string, upKbps, downKbps int) error {
-	return h.setBandwidth(hostID, upKbps, downKbps)
+	_, err := h.setBandwidth(hostID, upKbps, downKbps)
+	return err
 }
 
 // SetHookShell sets the shell hooks run with (empty: the agent's default).
-func (h *Hub) SetHookShell(hostID, shell string) error { return h.setHookShell(hostID, shell) }
+func (h *Hub) SetHookShell(hostID, shell string) error {
+	_, err := h.setHookShell(hostID, shell)
+	return err
+}
 
 // --- Jobs ---
 

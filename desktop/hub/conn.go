@@ -278,7 +278,7 @@ func (h *Hub) dropConn(c *conn) {
 		return
 	}
 	h.log.Info("agent disconnected", c.logAttrs()...)
-	if _, err := h.store.TouchHost(c.hostID, nil, h.now()); err != nil {
+	if _, err := h.store.TouchHost(c.hostID, nil, h.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		h.log.Error("record last seen", append(c.logAttrs(), "err", err)...)
 	}
 	h.hostEvent(c.hostID, storage.EventConnection, "disconnected")

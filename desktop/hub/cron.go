@@ -98,80 +98,81 @@ func (h *Hub) scheduleStatus(hostID string) (ScheduleStatus, error) {
 		Paused: host.Settings.SchedulesPaused, PausedGlobally: global}, nil
 }
 
-// scheduleChanged pushes a host's new set and tells subscribers.
-func (h *Hub) scheduleChanged(hostID string) {
-	h.pushSchedule(hostID)
+// scheduleChanged pushes a host's new set (version) and tells
+// subscribers; the result says where the set went.
+func (h *Hub) scheduleChanged(hostID string, version uint64) SaveResult {
+	d := h.pushSchedule(hostID)
 	h.broker.publish(Change{Kind: ChangeSchedules, HostID: hostID}, Change{Kind: ChangeHost, HostID: hostID})
+	return h.saved(hostID, d, version)
 }
 
-func (h *Hub) putSourceGroup(hostID string, g SourceGroup) error {
+func (h *Hub) putSourceGroup(hostID string, g SourceGroup) (SaveResult, error) {
 	// The wire rules are the final word on what a group may hold.
 	if err := validateGroupWire(g); err != nil {
-		return err
+		return SaveResult{}, err
 	}
-	if _, err := h.store.PutSourceGroup(hostID, g); err != nil {
-		return err
+	v, err := h.store.PutSourceGroup(hostID, g)
+	if err != nil {
+		return SaveResult{}, err
 	}
-	h.scheduleChanged(hostID)
-	return nil
+	return h.scheduleChanged(hostID, v), nil
 }
 
-func (h *Hub) deleteSourceGroup(hostID, name string) error {
-	if _, err := h.store.DeleteSourceGroup(hostID, name); err != nil {
-		return err
+func (h *Hub) deleteSourceGroup(hostID, name string) (SaveResult, error) {
+	v, err := h.store.DeleteSourceGroup(hostID, name)
+	if err != nil {
+		return SaveResult{}, err
 	}
-	h.scheduleChanged(hostID)
-	return nil
+	return h.scheduleChanged(hostID, v), nil
 }
 
-func (h *Hub) putSchedule(hostID string, s Schedule) (Schedule, error) {
+func (h *Hub) putSchedule(hostID string, s Schedule) (Schedule, SaveResult, error) {
 	if err := ValidateCron(s.CronExpr); err != nil {
-		return s, err
+		return s, SaveResult{}, err
 	}
 	for _, g := range s.Groups {
 		if err := ValidateGroupName(g); err != nil {
-			return s, fmt.Errorf("schedule: %w", err)
+			return s, SaveResult{}, fmt.Errorf("schedule: %w", err)
 		}
 	}
-	stored, _, err := h.store.PutSchedule(hostID, s)
+	stored, v, err := h.store.PutSchedule(hostID, s)
 	if err != nil {
-		return s, err
+		return s, SaveResult{}, err
 	}
-	h.scheduleChanged(hostID)
-	return stored, nil
+	return stored, h.scheduleChanged(hostID, v), nil
 }
 
-func (h *Hub) deleteSchedule(hostID, id string) error {
-	if _, err := h.store.DeleteSchedule(hostID, id); err != nil {
-		return err
+func (h *Hub) deleteSchedule(hostID, id string) (SaveResult, error) {
+	v, err := h.store.DeleteSchedule(hostID, id)
+	if err != nil {
+		return SaveResult{}, err
 	}
-	h.scheduleChanged(hostID)
-	return nil
+	return h.scheduleChanged(hostID, v), nil
 }
 
-func (h *Hub) setMaintenance(hostID string, m Maintenance) error {
+func (h *Hub) setMaintenance(hostID string, m Maintenance) (SaveResult, error) {
 	for _, c := range []struct{ name, expr string }{{"prune_cron", m.PruneCron}, {"check_cron", m.CheckCron}} {
 		if c.expr == "" {
 			continue
 		}
 		if err := ValidateCron(c.expr); err != nil {
-			return fmt.Errorf("maintenance %s: %w", c.name, err)
+			return SaveResult{}, fmt.Errorf("maintenance %s: %w", c.name, err)
 		}
 	}
-	if _, err := h.store.SetMaintenance(hostID, m); err != nil {
-		return err
+	v, err := h.store.SetMaintenance(hostID, m)
+	if err != nil {
+		return SaveResult{}, err
 	}
-	h.scheduleChanged(hostID)
-	return nil
+	return h.scheduleChanged(hostID, v), nil
 }
 
-func (h *Hub) setHostPaused(hostID string, paused bool) error {
-	if _, err := h.store.SetHostSchedulesPaused(hostID, paused); err != nil {
-		return err
+func (h *Hub) setHostPaused(hostID string, paused bool) (SaveResult, error) {
+	v, err := h.store.SetHostSchedulesPaused(hostID, paused)
+	if err != nil {
+		return SaveResult{}, err
 	}
 	h.hostEvent(hostID, storage.EventAdmin, map[bool]string{true: "schedules paused", false: "schedules resumed"}[paused])
-	h.scheduleChanged(hostID)
-	return nil
+	return h.scheduleChanged(hostID, v), nil
 }
 
 func (h *Hub) pauseAll(paused bool) error {
@@ -181,7 +182,7 @@ func (h *Hub) pauseAll(paused bool) error {
 	}
 	h.log.Info("all schedules paused", "paused", paused, "hosts", len(hosts))
 	for _, host := range hosts {
-		h.scheduleChanged(host.ID)
+		h.scheduleChanged(host.ID, host.ScheduleVersion)
 	}
 	h.broker.publish(Change{Kind: ChangeHosts})
 	return nil

@@ -301,7 +301,9 @@ func (h *Hub) hostEvent(hostID, kind, msg string) {
 		return
 	}
 	if err := h.store.AddHostEvent(hostID, storage.HostEvent{Time: h.now(), Kind: kind, Message: msg}); err != nil {
-		h.log.Error("write host event", "host", hostID, "err", err)
+		if !errors.Is(err, storage.ErrNotFound) { // a host removed a moment ago has no log
+			h.log.Error("write host event", "host", hostID, "err", err)
+		}
 		return
 	}
 	h.broker.publish(Change{Kind: ChangeHostEvents, HostID: hostID})

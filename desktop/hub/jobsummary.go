@@ -30,6 +30,7 @@ const (
 	JobKindUnlock  = protocol.KindUnlock
 	JobKindRestore = protocol.KindRestore
 	JobKindDiff    = protocol.KindDiff
+	JobKindProbe   = protocol.KindProbe
 
 	// LogStderr and LogEvent are the log streams the UI marks: restic's
 	// standard error, and restic JSON lines kept as they came.
@@ -70,11 +71,15 @@ type ForgetSummary struct {
 	Groups []ForgetGroupSummary `json:"groups"`
 }
 
-// ForgetGroupSummary is one group's line of a ForgetSummary.
+// ForgetGroupSummary is one group's line of a ForgetSummary: the full ids
+// kept and removed (RetentionPreview shows them with their times), and
+// their counts. Agents before the ids existed sent the counts alone.
 type ForgetGroupSummary struct {
-	Tag     string `json:"tag"`
-	Kept    int    `json:"kept"`
-	Removed int    `json:"removed"`
+	Tag     string   `json:"tag"`
+	Keep    []string `json:"keep"`
+	Remove  []string `json:"remove"`
+	Kept    int      `json:"kept"`
+	Removed int      `json:"removed"`
 }
 
 // JobFigures is a job's stats object read for its kind. Only the field of
@@ -106,6 +111,12 @@ func FiguresOf(j Job) JobFigures {
 	case protocol.KindForget:
 		var s ForgetSummary
 		if json.Unmarshal(j.Stats, &s) == nil {
+			for i := range s.Groups {
+				g := &s.Groups[i]
+				if g.Keep != nil || g.Remove != nil {
+					g.Kept, g.Removed = len(g.Keep), len(g.Remove)
+				}
+			}
 			f.Forget = &s
 		}
 	}

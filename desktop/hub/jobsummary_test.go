@@ -20,9 +20,14 @@ func TestFiguresOfReadTheStatsOfTheJobsKind(t *testing.T) {
 		t.Errorf("restore figures = %+v", r)
 	}
 
+	// Agents before the snapshot ids sent counts alone.
 	forget := Job{Kind: JobKindForget, Stats: json.RawMessage(`{"groups":[{"tag":"docs","kept":3,"removed":2}]}`)}
 	if g := FiguresOf(forget).Forget; g == nil || len(g.Groups) != 1 || g.Groups[0].Removed != 2 {
 		t.Errorf("forget figures = %+v", g)
+	}
+	byID := Job{Kind: JobKindForget, Stats: json.RawMessage(`{"groups":[{"tag":"docs","keep":["aa","bb","cc"],"remove":["dd","ee"]}]}`)}
+	if g := FiguresOf(byID).Forget; g == nil || len(g.Groups) != 1 || g.Groups[0].Kept != 3 || g.Groups[0].Removed != 2 || g.Groups[0].Remove[1] != "ee" {
+		t.Errorf("forget figures by id = %+v", g)
 	}
 
 	for _, j := range []Job{

@@ -20,26 +20,45 @@ func (h *Hub) pushAll(c *conn, host storage.Host) {
 }
 
 // pushConfig sends config.update to the host if it is connected and
-// approved; otherwise it gets it on its next connect.
-func (h *Hub) pushConfig(hostID string) {
-	c := h.liveConn(hostID)
-	if c == nil || !c.approved.Load() {
-		return
+// approved; otherwise it gets it on its next connect. It says which.
+func (h *Hub) pushConfig(hostID string) Delivery {
+	c, d := h.deliveryConn(hostID)
+	if c == nil {
+		return d
 	}
 	host, err := h.store.Host(hostID)
 	if err != nil {
 		h.log.Error("load host for config push", "host", hostID, "err", err)
-		return
+		return DeliveryOnConnect
 	}
-	h.pushConfigTo(c, host)
+	if !h.pushConfigTo(c, host) {
+		return DeliveryOnConnect
+	}
+	return DeliverySent
 }
 
-func (h *Hub) pushSchedule(hostID string) {
-	c := h.liveConn(hostID)
-	if c == nil || !c.approved.Load() {
-		return
+func (h *Hub) pushSchedule(hostID string) Delivery {
+	c, d := h.deliveryConn(hostID)
+	if c == nil {
+		return d
 	}
-	h.pushScheduleTo(c, hostID)
+	if !h.pushScheduleTo(c, hostID) {
+		return DeliveryOnConnect
+	}
+	return DeliverySent
+}
+
+// deliveryConn returns the connection a change goes out on now, or nil
+// and when it will.
+func (h *Hub) deliveryConn(hostID string) (*conn, Delivery) {
+	c := h.liveConn(hostID)
+	switch {
+	case c == nil:
+		return nil, DeliveryOnConnect
+	case !c.approved.Load():
+		return nil, DeliveryOnApproval
+	}
+	return c, DeliverySent
 }
 
 // configUpdates builds the host's config.update frames: the repo slot
@@ -78,30 +97,36 @@ func (h *Hub) configUpdates(host storage.Host) []*protocol.ConfigUpdate {
 	return out
 }
 
-func (h *Hub) pushConfigTo(c *conn, host storage.Host) {
+// pushConfigTo sends the host's config.update frames; false when one
+// could not be queued (the connection is closing: the next one sends
+// them).
+func (h *Hub) pushConfigTo(c *conn, host storage.Host) bool {
+	ok := true
 	for _, u := range h.configUpdates(host) {
 		if err := u.Validate(); err != nil {
 			h.log.Error("config.update would be invalid; not sent", append(c.logAttrs(), "err", err)...)
 			continue
 		}
-		c.sendPayload(u, "")
+		ok = c.sendPayload(u, "") && ok
 		h.log.Debug("config.update sent", append(c.logAttrs(), "config", *u)...)
 	}
+	return ok
 }
 
-func (h *Hub) pushScheduleTo(c *conn, hostID string) {
+func (h *Hub) pushScheduleTo(c *conn, hostID string) bool {
 	set, err := h.store.ScheduleSet(hostID)
 	if err != nil {
 		h.log.Error("resolve schedule set", append(c.logAttrs(), "err", err)...)
-		return
+		return false
 	}
 	if err := set.Validate(); err != nil {
 		h.log.Error("schedule.set would be invalid; not sent", append(c.logAttrs(), "err", err)...)
 		h.hostEvent(hostID, storage.EventProtocol, "schedule set not sent: "+err.Error())
-		return
+		return false
 	}
-	c.sendPayload(&set, "")
+	ok := c.sendPayload(&set, "")
 	h.log.Debug("schedule.set sent", append(c.logAttrs(), "version", set.Version, "schedules", len(set.Schedules))...)
+	return ok
 }
 
 // resendCommands re-sends command.run for operator jobs the agent has not
