@@ -1,9 +1,7 @@
 package daemon
 
 import (
-	"bytes"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/leakcheck"
 	"restic-manager/protocol"
 )
 
@@ -74,13 +73,8 @@ func TestTheRealAgentRoutesTheSourceAndCopySlots(t *testing.T) {
 		t.Errorf("no second repository after the copy: %v", err)
 	}
 
-	_ = filepath.WalkDir(filepath.Join(dir, "state"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte(sourcePassword)) {
-			t.Errorf("%s holds the source slot's password", p)
-		}
-		return nil
-	})
+	files, err := leakcheck.FilesHolding(filepath.Join(dir, "state"), sourcePassword)
+	if err != nil || len(files) > 0 {
+		t.Errorf("the agent's state holds the source slot's password in %v (%v)", files, err)
+	}
 }

@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/leakcheck"
 	"restic-manager/protocol"
 )
 
@@ -62,26 +61,9 @@ func latestID(t *testing.T, h *harness, repo restic.Repo) string {
 // children right now.
 func resticChildren(t *testing.T) [][]byte {
 	t.Helper()
-	procs, err := filepath.Glob("/proc/[0-9]*")
-	if err != nil || len(procs) == 0 {
-		t.Skip("no /proc here")
-	}
-	me := strconv.Itoa(os.Getpid())
-	var out [][]byte
-	for _, p := range procs {
-		stat, err := os.ReadFile(filepath.Join(p, "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid …; comm may hold spaces, so count from ')'.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 2 || fields[1] != me {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
-		if err == nil && bytes.Contains(cmdline, []byte("restic")) {
-			out = append(out, cmdline)
-		}
+	out, err := leakcheck.ChildCommandLines(os.Getpid(), "restic")
+	if errors.Is(err, leakcheck.ErrNoProc) {
+		t.Skip(err)
 	}
 	return out
 }
@@ -89,20 +71,7 @@ func resticChildren(t *testing.T) [][]byte {
 // filesHolding lists the files under dir whose bytes contain secret.
 func filesHolding(t *testing.T, dir, secret string) []string {
 	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(b, []byte(secret)) {
-			out = append(out, p)
-		}
-		return nil
-	})
+	out, err := leakcheck.FilesHolding(dir, secret)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,16 @@ package systest
 
 import (
 	"bytes"
-	"io/fs"
+	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/testfleet"
+	"restic-manager/internal/leakcheck"
 )
 
 // "Anna's laptop died; put her files on the new one": two real agents,
@@ -90,30 +90,17 @@ func TestRestoreOneHostsFileOntoAnother(t *testing.T) {
 // It reports whether it saw a restic restore.
 func watchResticArgv(t *testing.T, pid int, done func() bool, secrets ...string) bool {
 	t.Helper()
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc here")
-	}
-	parent := strconv.Itoa(pid)
 	seen := false
 	deadline := time.Now().Add(testfleet.Wait)
 	for !done() {
 		if time.Now().After(deadline) {
 			t.Fatal("the job did not end")
 		}
-		procs, _ := filepath.Glob("/proc/[0-9]*")
-		for _, p := range procs {
-			stat, err := os.ReadFile(filepath.Join(p, "stat"))
-			if err != nil {
-				continue
-			}
-			fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-			if len(fields) < 2 || fields[1] != parent {
-				continue
-			}
-			cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
-			if err != nil || !bytes.Contains(cmdline, []byte("restic")) {
-				continue
-			}
+		cmdlines, err := leakcheck.ChildCommandLines(pid, "restic")
+		if errors.Is(err, leakcheck.ErrNoProc) {
+			t.Skip(err)
+		}
+		for _, cmdline := range cmdlines {
 			seen = seen || bytes.Contains(cmdline, []byte("\x00restore\x00"))
 			for _, s := range secrets {
 				if bytes.Contains(cmdline, []byte(s)) {
@@ -129,17 +116,7 @@ func watchResticArgv(t *testing.T, pid int, done func() bool, secrets ...string)
 // filesHolding lists the files under dir whose bytes contain secret.
 func filesHolding(t *testing.T, dir, secret string) []string {
 	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err == nil && bytes.Contains(data, []byte(secret)) {
-			out = append(out, p)
-		}
-		return nil
-	})
+	out, err := leakcheck.FilesHolding(dir, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
