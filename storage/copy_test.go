@@ -17,6 +17,13 @@ func TestCopyScheduleFiresAndLastCopyOutcome(t *testing.T) {
 	if _, err := s.SetMaintenance(h, Maintenance{CopyCron: "30 23 * * *"}); err != nil {
 		t.Fatal(err)
 	}
+	// Without a second repository the copy cron stays home.
+	if set, err := s.ScheduleSet(h); err != nil || set.Maintenance != nil {
+		t.Fatalf("schedule set without a second repository: %+v, %v", set.Maintenance, err)
+	}
+	if _, err := s.UpdateHostSettings(h, func(st *HostSettings) error { st.CopyURL = "/mnt/offsite/copier"; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	set, err := s.ScheduleSet(h)
 	if err != nil {
 		t.Fatal(err)

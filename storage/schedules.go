@@ -408,6 +408,9 @@ func (s *Store) ScheduleSet(hostID string) (protocol.ScheduleSet, error) {
 		if err := getJSON(tx.Bucket(bucketMaint), []byte(hostID), &m); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
+		if r.Settings.CopyURL == "" {
+			m.CopyCron = "" // nothing to copy into
+		}
 		if !paused && !m.IsEmpty() {
 			set.Maintenance = &protocol.Maintenance{PruneCron: m.PruneCron, CheckCron: m.CheckCron, CheckReadDataSubset: m.CheckReadDataSubset,
 				CopyCron: m.CopyCron}
