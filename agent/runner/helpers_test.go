@@ -312,8 +312,6 @@ type harnessOptions struct {
 	// tmpfs of that size (root only; skipped otherwise).
 	stateTmpfsMiB int
 	noHooks       bool // the agent's --no-hooks
-	// resticPath is the restic binary (default: restic on PATH).
-	resticPath string
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
@@ -327,11 +325,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		h.repoURL = copyRepo(t)
 	}
 	var err error
-	path := o.resticPath
-	if path == "" {
-		path = restictest.Binary(t)
-	}
-	h.restic, err = restic.New(context.Background(), restic.Options{Path: path, CacheDir: h.cacheDir, Trace: func(a []string) {
+	h.restic, err = restic.New(context.Background(), restic.Options{Path: restictest.Binary(t), CacheDir: h.cacheDir, Trace: func(a []string) {
 		h.argvMu.Lock()
 		h.argv = append(h.argv, a)
 		h.argvMu.Unlock()
