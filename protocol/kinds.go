@@ -35,13 +35,15 @@ const (
 	KindUnlock  = "unlock"
 	KindRestore = "restore"
 	KindDiff    = "diff"
+	KindFind    = "find"
+	KindCopy    = "copy"
 	// KindProbe is the harmless repository test: restic cat config
 	// without a lock; it may run beside other jobs.
 	KindProbe = "probe"
 )
 
 // JobKinds lists every kind, in the design's order.
-var JobKinds = []string{KindBackup, KindInit, KindForget, KindPrune, KindCheck, KindUnlock, KindRestore, KindDiff, KindProbe}
+var JobKinds = []string{KindBackup, KindInit, KindForget, KindPrune, KindCheck, KindUnlock, KindRestore, KindDiff, KindFind, KindCopy, KindProbe}
 
 // IsJobKind reports whether k is a known job kind.
 func IsJobKind(k string) bool {
@@ -101,10 +103,17 @@ const (
 	HostPending  = "pending"
 )
 
-// Credential slots in config.update.
+// Credential slots in config.update. repo and admin share the host's
+// repository URL; copy and source each name their own repository, so a
+// config.update for them carries that repository's repo_url.
 const (
 	SlotRepo  = "repo"
 	SlotAdmin = "admin"
+	// SlotCopy is the second repository `copy` jobs copy snapshots into.
+	SlotCopy = "copy"
+	// SlotSource is another host's repository, for the next restore with
+	// from_source; the agent keeps it in memory only.
+	SlotSource = "source"
 )
 
 // log.stream streams.
@@ -134,6 +143,7 @@ const (
 const (
 	MaintenancePruneID = "maintenance:prune"
 	MaintenanceCheckID = "maintenance:check"
+	MaintenanceCopyID  = "maintenance:copy"
 )
 
 // Fixed messages both ends and the tests rely on.

@@ -155,7 +155,25 @@ func (p *ConfigUpdate) Validate() error {
 	v.str("repo_credential", p.RepoCredential, MaxPathLen, false)
 	v.str("hook_shell", p.HookShell, MaxPathLen, false)
 	if p.Slot != "" {
-		v.oneOf("slot", p.Slot, SlotRepo, SlotAdmin)
+		v.oneOf("slot", p.Slot, SlotRepo, SlotAdmin, SlotCopy, SlotSource)
+	}
+	if p.Slot == SlotCopy || p.Slot == SlotSource {
+		// These slots name a repository of their own: the host-wide
+		// settings of the repo slot never travel with them.
+		switch {
+		case p.HookShell != "":
+			v.fail("hook_shell", "is only set with slot repo")
+		case p.BandwidthUpKbps != nil:
+			v.fail("bandwidth_up_kbps", "is only set with slot repo")
+		case p.BandwidthDownKbps != nil:
+			v.fail("bandwidth_down_kbps", "is only set with slot repo")
+		}
+	}
+	if p.Slot == SlotSource {
+		// The source slot is replaced whole for one restore: a repository
+		// without its URL or password could never be opened.
+		v.required("repo_url", p.RepoURL)
+		v.required("repo_password", p.RepoPassword)
 	}
 	if p.BandwidthUpKbps != nil {
 		v.nonNegative("bandwidth_up_kbps", *p.BandwidthUpKbps)
@@ -225,11 +243,14 @@ type Schedule struct {
 	SourceGroups []SourceGroup `json:"source_groups"`
 }
 
-// Maintenance is the prune and check plan, each on its own cron.
+// Maintenance is the prune, check and copy plan, each on its own cron.
 type Maintenance struct {
 	PruneCron           string `json:"prune_cron,omitempty"`
 	CheckCron           string `json:"check_cron,omitempty"`
 	CheckReadDataSubset string `json:"check_read_data_subset,omitempty"`
+	// CopyCron fires a copy job (schedule id maintenance:copy) into the
+	// host's second repository (slot copy).
+	CopyCron string `json:"copy_cron,omitempty"`
 }
 
 // ScheduleSet replaces the agent's whole schedule set. Versions only grow.
@@ -272,6 +293,7 @@ func (p *ScheduleSet) Validate() error {
 	if m := p.Maintenance; m != nil {
 		v.str("maintenance.prune_cron", m.PruneCron, MaxNameLen, false)
 		v.str("maintenance.check_cron", m.CheckCron, MaxNameLen, false)
+		v.str("maintenance.copy_cron", m.CopyCron, MaxNameLen, false)
 		if m.CheckReadDataSubset != "" {
 			if err := ValidateReadDataSubset(m.CheckReadDataSubset); err != nil {
 				v.fail("maintenance.check_read_data_subset", "%v", err)
@@ -345,6 +367,9 @@ type RestoreSpec struct {
 	Paths      []string `json:"paths"`
 	InPlace    bool     `json:"in_place"`
 	TargetDir  string   `json:"target_dir,omitempty"`
+	// FromSource restores from the repository in the source slot (another
+	// host's) instead of this host's own; never in place.
+	FromSource bool `json:"from_source,omitempty"`
 }
 
 // DiffSpec names the two snapshots a diff job compares.
@@ -369,6 +394,7 @@ type CommandRun struct {
 	PostHook           string        `json:"post_hook,omitempty"`
 	Restore            *RestoreSpec  `json:"restore,omitempty"`
 	Diff               *DiffSpec     `json:"diff,omitempty"`
+	Find               *FindSpec     `json:"find,omitempty"`
 	// DryRun (forget only) asks what the policy would keep and remove:
 	// restic forget --dry-run, which changes nothing.
 	DryRun bool `json:"dry_run,omitempty"`
@@ -460,6 +486,12 @@ func (p *CommandRun) Validate() error {
 			v.snapshotID("diff.snapshot_b", p.Diff.SnapshotB)
 		}
 	}
+	if p.Kind != KindFind && p.Find != nil {
+		v.fail("find", "is only used by find")
+	}
+	if p.Kind == KindFind {
+		validateFind(&v, p.Find)
+	}
 	return v.err
 }
 
@@ -479,6 +511,8 @@ func validateRestore(v *validator, r *RestoreSpec) {
 		}
 	}
 	switch {
+	case r.InPlace && r.FromSource:
+		v.fail("restore.in_place", "is not allowed with from_source: another host's files are restored into a new directory, never over this host's own")
 	case r.InPlace && r.TargetDir != "":
 		v.fail("restore.target_dir", "must be empty for an in-place restore")
 	case !r.InPlace:

@@ -104,6 +104,13 @@ func samples() []sample {
 			RepoUsername: "office-pc-1", RepoCredential: "rest-server-password", HookShell: "/bin/sh",
 			Slot: protocol.SlotAdmin, BandwidthUpKbps: ptr(2048), BandwidthDownKbps: ptr(0),
 		}},
+		{name: "config.update.copy", payload: &protocol.ConfigUpdate{
+			Slot: protocol.SlotCopy, RepoURL: "rest:https://offsite.example.org:8000/office-pc-1",
+			RepoPassword: "copy-repo-password", RepoUsername: "office-pc-1", RepoCredential: "offsite-rest-password",
+		}},
+		{name: "config.update.source", payload: &protocol.ConfigUpdate{
+			Slot: protocol.SlotSource, RepoURL: "rest:https://office-nas:8000/anna-laptop", RepoPassword: "anna-repo-password",
+		}},
 		{name: "config.update.minimal", payload: &protocol.ConfigUpdate{}},
 
 		// schedule.set
@@ -122,7 +129,8 @@ func samples() []sample {
 					{Name: "photos", Includes: []string{"/C/Users/anna/Pictures"}, Excludes: []string{}},
 				}},
 			},
-			Maintenance: &protocol.Maintenance{PruneCron: "0 3 * * 0", CheckCron: "0 4 1 * *", CheckReadDataSubset: "5%"},
+			Maintenance: &protocol.Maintenance{PruneCron: "0 3 * * 0", CheckCron: "0 4 1 * *", CheckReadDataSubset: "5%",
+				CopyCron: "30 23 * * *"},
 		}},
 		{name: "schedule.set.minimal", payload: &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{}}},
 
@@ -177,6 +185,16 @@ func samples() []sample {
 		{name: "command.run.diff", payload: &protocol.CommandRun{
 			JobID: jobID, Kind: protocol.KindDiff, Diff: &protocol.DiffSpec{SnapshotA: otherSnap, SnapshotB: shortSnap},
 		}},
+		{name: "command.run.restore-from-source", payload: &protocol.CommandRun{
+			JobID: jobID, Kind: protocol.KindRestore, Restore: &protocol.RestoreSpec{
+				SnapshotID: fullSnap, Paths: []string{"/home/anna/Documents"}, TargetDir: "/home/anna/from-old-laptop",
+				FromSource: true,
+			},
+		}},
+		{name: "command.run.find", payload: &protocol.CommandRun{
+			JobID: jobID, Kind: protocol.KindFind, Find: &protocol.FindSpec{Pattern: "*report*.odt", IgnoreCase: true},
+		}},
+		{name: "command.run.copy", payload: &protocol.CommandRun{JobID: jobID, Kind: protocol.KindCopy}},
 		{name: "command.run.minimal", payload: &protocol.CommandRun{JobID: jobID, Kind: protocol.KindUnlock}},
 
 		// command.result
@@ -223,6 +241,10 @@ func samples() []sample {
 			JobID: jobID, Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: fixedTS,
 			Stats: json.RawMessage(`{"groups":[{"tag":"documents","keep":["` + fullSnap + `"],"remove":["` + otherFullSnap + `"]}]}`),
 		}},
+		{name: "job.finished.find", seq: 44, payload: &protocol.JobFinished{
+			JobID: jobID, Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: fixedTS,
+			Stats: json.RawMessage(`{"snapshots_searched":20,"matches":3}`),
+		}},
 		{name: "job.finished.minimal", seq: 44, payload: &protocol.JobFinished{
 			JobID: jobID, Status: protocol.StatusSucceeded, ExitCode: 0, FinishedAt: fixedTS,
 		}},
@@ -231,6 +253,10 @@ func samples() []sample {
 		{name: "log.stream", seq: 45, payload: &protocol.LogStream{
 			JobID: jobID, Seq: 1, TS: fixedTS, Stream: protocol.StreamEvent,
 			Payload: `{"message_type":"change","path":"/home/anna/Documents/report.odt","modifier":"M"}`,
+		}},
+		{name: "log.stream.find", seq: 45, payload: &protocol.LogStream{
+			JobID: jobID, Seq: 1, TS: fixedTS, Stream: protocol.StreamEvent,
+			Payload: `{"snapshot_id":"` + fullSnap + `","path":"/home/anna/Documents/report.odt","type":"file","size":18432,"mtime":"2026-11-21T16:40:12.25Z"}`,
 		}},
 		{name: "log.stream.minimal", seq: 45, payload: &protocol.LogStream{
 			JobID: jobID, Seq: 1, TS: fixedTS, Stream: protocol.StreamStderr, Payload: "",
@@ -320,14 +346,16 @@ var designFields = map[string][]string{
 		"schedules[].source_groups[].retention_policy",
 		"schedules[].source_groups[].retry_max", "schedules[].source_groups[].retry_backoff_seconds",
 		"schedules[].source_groups[].pre_hook", "schedules[].source_groups[].post_hook",
-		"maintenance", "maintenance.prune_cron", "maintenance.check_cron", "maintenance.check_read_data_subset"},
+		"maintenance", "maintenance.prune_cron", "maintenance.check_cron", "maintenance.check_read_data_subset",
+		"maintenance.copy_cron"},
 		keepKeys("schedules[].source_groups[].retention_policy")...),
 	"schedule.ack":  {"version", "applied_at"},
 	"schedule.fire": {"schedule_id", "scheduled_at", "job_ids", "skipped"},
 	"command.run": append([]string{"job_id", "kind", "args", "includes", "excludes", "tag", "forget_groups",
 		"forget_groups[].tag", "forget_groups[].policy", "requires_admin_creds", "bandwidth_up_kbps",
 		"bandwidth_down_kbps", "pre_hook", "post_hook", "restore", "restore.snapshot_id", "restore.paths",
-		"restore.in_place", "restore.target_dir", "diff", "diff.snapshot_a", "diff.snapshot_b", "dry_run"},
+		"restore.in_place", "restore.target_dir", "restore.from_source", "diff", "diff.snapshot_a", "diff.snapshot_b",
+		"find", "find.pattern", "find.ignore_case", "dry_run"},
 		keepKeys("forget_groups[].policy")...),
 	"command.result": {"job_id", "accepted", "error"},
 	"command.cancel": {"job_id"},

@@ -221,6 +221,40 @@ func TestValidationNamesTheField(t *testing.T) {
 			p.Restore.TargetDir = "/etc"
 		}), "restore.target_dir"},
 
+		{"from_source in place", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.TargetDir = ""
+			p.Restore.InPlace = true
+			p.Restore.FromSource = true
+		}), "restore.in_place"},
+		{"from_source in place with a target", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.InPlace = true
+			p.Restore.FromSource = true
+		}), "restore.in_place"},
+		{"from_source into /", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.TargetDir = "/"
+			p.Restore.FromSource = true
+		}), "restore.target_dir"},
+
+		// command.run: find
+		{"find without spec", run(protocol.KindFind), "find"},
+		{"find without pattern", with(run(protocol.KindFind), func(p *protocol.CommandRun) { p.Find = &protocol.FindSpec{} }), "find.pattern"},
+		{"find pattern over the limit", with(run(protocol.KindFind), func(p *protocol.CommandRun) {
+			p.Find = &protocol.FindSpec{Pattern: longPath}
+		}), "find.pattern"},
+		{"find pattern with NUL", with(run(protocol.KindFind), func(p *protocol.CommandRun) {
+			p.Find = &protocol.FindSpec{Pattern: "report\x00.odt"}
+		}), "find.pattern"},
+		{"find spec on a backup", with(run(protocol.KindBackup), func(p *protocol.CommandRun) {
+			p.Includes = []string{"/home"}
+			p.Find = &protocol.FindSpec{Pattern: "*.odt"}
+		}), "find"},
+		{"find spec on a copy", with(run(protocol.KindCopy), func(p *protocol.CommandRun) {
+			p.Find = &protocol.FindSpec{Pattern: "*.odt"}
+		}), "find"},
+
 		// command.run: group names (restic tags)
 		{"backup tag with a comma", with(run(protocol.KindBackup), func(p *protocol.CommandRun) {
 			p.Includes = []string{"/home"}
@@ -298,6 +332,8 @@ func TestValidationNamesTheField(t *testing.T) {
 			s.SourceGroups[0].RetryMax = -1
 			return s
 		}()}}, "schedules[0].source_groups[0].retry_max"},
+		{"oversized copy cron", &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{},
+			Maintenance: &protocol.Maintenance{CopyCron: strings.Repeat("*", protocol.MaxNameLen+1)}}, "maintenance.copy_cron"},
 		{"bad maintenance subset", &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{},
 			Maintenance: &protocol.Maintenance{CheckCron: "@weekly", CheckReadDataSubset: "150%"}}, "maintenance.check_read_data_subset"},
 
@@ -305,6 +341,12 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"negative config bandwidth", &protocol.ConfigUpdate{BandwidthDownKbps: ptr(-1)}, "bandwidth_down_kbps"},
 		{"unknown slot", &protocol.ConfigUpdate{Slot: "agent"}, "slot"},
 		{"oversized repo url", &protocol.ConfigUpdate{RepoURL: longPath}, "repo_url"},
+		{"source slot without url", &protocol.ConfigUpdate{Slot: protocol.SlotSource, RepoPassword: "pw"}, "repo_url"},
+		{"source slot without password", &protocol.ConfigUpdate{Slot: protocol.SlotSource, RepoURL: "/srv/restic/anna"}, "repo_password"},
+		{"hook shell with the copy slot", &protocol.ConfigUpdate{Slot: protocol.SlotCopy, RepoURL: "/mnt/offsite", HookShell: "/bin/sh"}, "hook_shell"},
+		{"bandwidth with the source slot", &protocol.ConfigUpdate{Slot: protocol.SlotSource, RepoURL: "/srv/a", RepoPassword: "pw",
+			BandwidthUpKbps: ptr(10)}, "bandwidth_up_kbps"},
+		{"download bandwidth with the copy slot", &protocol.ConfigUpdate{Slot: protocol.SlotCopy, BandwidthDownKbps: ptr(0)}, "bandwidth_down_kbps"},
 
 		// hello and hello.ack
 		{"hello without protocol version", &protocol.Hello{Hostname: "pc", OS: "linux", Arch: "amd64", AgentID: "a"}, "protocol_version"},
@@ -408,6 +450,18 @@ func TestValidationAcceptsTheEdges(t *testing.T) {
 			p.Includes = []string{"/home"}
 			p.PreHook = longHook[1:]
 		})},
+		{"restore from another host's repository", with(run(protocol.KindRestore), func(p *protocol.CommandRun) {
+			p.Restore = okRestore()
+			p.Restore.FromSource = true
+		})},
+		{"find of a pattern with dashes and spaces", with(run(protocol.KindFind), func(p *protocol.CommandRun) {
+			p.Find = &protocol.FindSpec{Pattern: "--help me.odt", IgnoreCase: true}
+		})},
+		{"find pattern at the limit", with(run(protocol.KindFind), func(p *protocol.CommandRun) {
+			p.Find = &protocol.FindSpec{Pattern: longPath[1:]}
+		})},
+		{"copy", run(protocol.KindCopy)},
+		{"copy slot with URL only", &protocol.ConfigUpdate{Slot: protocol.SlotCopy, RepoURL: "sftp:backup@offsite:/srv/restic"}},
 		{"tree.list limit 5000", &protocol.TreeList{SnapshotID: shortSnap, Path: "/", Limit: protocol.TreeListMaxLimit}},
 		{"Windows snapshot path", &protocol.TreeList{SnapshotID: shortSnap, Path: "/C/Users/anna"}},
 		{"log line truncated by the agent", &protocol.LogStream{JobID: jobID, Seq: 1, TS: fixedTS, Stream: protocol.StreamStdout,

@@ -20,11 +20,15 @@ type GroupHealth struct {
 	ErrorKind  string    `json:"error_kind,omitempty"`
 }
 
-// health is kept per host as backups end, so the host list never scans
-// job history.
+// health is kept per host as backups and copies end, so the host list
+// never scans job history.
 type health struct {
 	LastSuccessAt *time.Time             `json:"last_success_at,omitempty"`
 	Groups        map[string]GroupHealth `json:"groups,omitempty"`
+	// LastCopy is the latest finished copy into the second repository.
+	LastCopy *GroupHealth `json:"last_copy,omitempty"`
+	// LastCopySuccessAt is when the latest successful copy finished.
+	LastCopySuccessAt *time.Time `json:"last_copy_success_at,omitempty"`
 }
 
 // untaggedGroup names backups whose source group is not known (a job the
@@ -32,13 +36,17 @@ type health struct {
 const untaggedGroup = "(unknown group)"
 
 func noteHealth(tx *bolt.Tx, j *Job) error {
-	if j.Kind != protocol.KindBackup || j.FinishedAt == nil {
+	if j.Kind != protocol.KindBackup && j.Kind != protocol.KindCopy || j.FinishedAt == nil {
 		return nil
 	}
 	b := tx.Bucket(bucketHealth)
 	var h health
 	if err := getJSON(b, []byte(j.HostID), &h); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
+	}
+	if j.Kind == protocol.KindCopy {
+		noteCopy(&h, j)
+		return putJSON(b, []byte(j.HostID), h)
 	}
 	if h.Groups == nil {
 		h.Groups = map[string]GroupHealth{}
@@ -58,6 +66,29 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 	return putJSON(b, []byte(j.HostID), h)
 }
 
+// noteCopy records a finished copy; a replayed older one never replaces a
+// newer outcome.
+func noteCopy(h *health, j *Job) {
+	if h.LastCopy == nil || !j.FinishedAt.Before(h.LastCopy.FinishedAt) {
+		h.LastCopy = &GroupHealth{Status: j.Status, JobID: j.ID, FinishedAt: *j.FinishedAt, Error: j.Error}
+	}
+	if j.Status == protocol.StatusSucceeded && (h.LastCopySuccessAt == nil || j.FinishedAt.After(*h.LastCopySuccessAt)) {
+		t := *j.FinishedAt
+		h.LastCopySuccessAt = &t
+	}
+}
+
+// CopyHealth is the outcome of a host's copies into its second repository.
+type CopyHealth struct {
+	// Last is the latest finished copy (nil: none finished yet).
+	Last *GroupHealth
+	// LastSuccessAt is when the latest successful copy finished.
+	LastSuccessAt *time.Time
+}
+
+// Failing reports whether the latest copy failed.
+func (c CopyHealth) Failing() bool { return c.Last != nil && c.Last.Status == protocol.StatusFailed }
+
 // HostSummary is one row of the host list.
 type HostSummary struct {
 	Host Host
@@ -68,8 +99,10 @@ type HostSummary struct {
 	Failing       bool
 	FailingGroups []string
 	Groups        map[string]GroupHealth
-	RunningJobs   int
-	QueuedJobs    int
+	// Copy is how the copies into the second repository went.
+	Copy        CopyHealth
+	RunningJobs int
+	QueuedJobs  int
 }
 
 // LastBackupAge is how long ago the latest successful backup finished, or
@@ -124,6 +157,7 @@ func summarize(tx *bolt.Tx, h Host) (HostSummary, error) {
 	}
 	sum.LastBackupAt = hl.LastSuccessAt
 	sum.Groups = hl.Groups
+	sum.Copy = CopyHealth{Last: hl.LastCopy, LastSuccessAt: hl.LastCopySuccessAt}
 	for name, g := range hl.Groups {
 		if g.Status == protocol.StatusFailed {
 			sum.Failing = true

@@ -49,6 +49,10 @@ type CredentialFlags struct {
 	AdminPassword   bool `json:"admin_password,omitempty"`
 	AdminUsername   bool `json:"admin_username,omitempty"`
 	AdminCredential bool `json:"admin_credential,omitempty"`
+	// The second repository's (copy jobs).
+	CopyPassword   bool `json:"copy_password,omitempty"`
+	CopyUsername   bool `json:"copy_username,omitempty"`
+	CopyCredential bool `json:"copy_credential,omitempty"`
 }
 
 // HasAdmin reports whether separate admin credentials are configured.
@@ -59,7 +63,10 @@ func (c CredentialFlags) HasAdmin() bool {
 // HostSettings is the per-host configuration pushed in config.update.
 type HostSettings struct {
 	// RepoURL is the repository URL without secrets (no password in it).
-	RepoURL           string          `json:"repo_url,omitempty"`
+	RepoURL string `json:"repo_url,omitempty"`
+	// CopyURL is the second repository copy jobs copy into (3-2-1),
+	// without secrets too; empty when the host has none.
+	CopyURL           string          `json:"copy_url,omitempty"`
 	HookShell         string          `json:"hook_shell,omitempty"`
 	BandwidthUpKbps   int             `json:"bandwidth_up_kbps,omitempty"`
 	BandwidthDownKbps int             `json:"bandwidth_down_kbps,omitempty"`

@@ -461,6 +461,11 @@ func (a *applier) fireJobShapes(hostID, scheduleID string, n int) (kinds, tags [
 			kinds[i] = protocol.KindCheck
 		}
 		return
+	case protocol.MaintenanceCopyID:
+		for i := range kinds {
+			kinds[i] = protocol.KindCopy
+		}
+		return
 	}
 	var sc Schedule
 	if err := getJSON(a.tx.Bucket(bucketSchedules), cat(hk(hostID), []byte(scheduleID)), &sc); err != nil {

@@ -43,6 +43,10 @@ type Job struct {
 	Stats     json.RawMessage `json:"stats,omitempty"`
 	// Command is the command.run payload sent for an operator job.
 	Command json.RawMessage `json:"command,omitempty"`
+	// SourceHostID names the host whose repository a restore from
+	// another host (restore.from_source) reads: its credentials go to
+	// this job's host, in the source slot, with every send of Command.
+	SourceHostID string `json:"source_host_id,omitempty"`
 	// ResultReceived: the agent's command.result arrived (Accepted says
 	// what it said). Until then the command is re-sent on every connect.
 	ResultReceived bool `json:"result_received,omitempty"`

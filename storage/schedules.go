@@ -42,11 +42,18 @@ type Schedule struct {
 	Groups   []string `json:"groups"`
 }
 
-// Maintenance is a host's prune and check plan.
+// Maintenance is a host's prune, check and copy plan.
 type Maintenance struct {
 	PruneCron           string `json:"prune_cron,omitempty"`
 	CheckCron           string `json:"check_cron,omitempty"`
 	CheckReadDataSubset string `json:"check_read_data_subset,omitempty"`
+	// CopyCron copies the repository into the host's second repository.
+	CopyCron string `json:"copy_cron,omitempty"`
+}
+
+// IsEmpty reports whether no maintenance job is scheduled.
+func (m Maintenance) IsEmpty() bool {
+	return m.PruneCron == "" && m.CheckCron == "" && m.CopyCron == ""
 }
 
 // ErrInUse: a source group that a schedule still names.
@@ -401,8 +408,12 @@ func (s *Store) ScheduleSet(hostID string) (protocol.ScheduleSet, error) {
 		if err := getJSON(tx.Bucket(bucketMaint), []byte(hostID), &m); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if !paused && (m.PruneCron != "" || m.CheckCron != "") {
-			set.Maintenance = &protocol.Maintenance{PruneCron: m.PruneCron, CheckCron: m.CheckCron, CheckReadDataSubset: m.CheckReadDataSubset}
+		if r.Settings.CopyURL == "" {
+			m.CopyCron = "" // nothing to copy into
+		}
+		if !paused && !m.IsEmpty() {
+			set.Maintenance = &protocol.Maintenance{PruneCron: m.PruneCron, CheckCron: m.CheckCron, CheckReadDataSubset: m.CheckReadDataSubset,
+				CopyCron: m.CopyCron}
 		}
 		return nil
 	})

@@ -17,17 +17,15 @@ import (
 	"time"
 
 	"restic-manager/agent/restic"
+	"restic-manager/internal/benchtree"
 	"restic-manager/internal/restictest"
 	"restic-manager/protocol"
 )
 
-// The 200,000-file benchmark repository: 20 × 20 × 10 directories of 50
-// empty files each, backed up once and kept under the system temp dir so a
-// rerun skips the slow part (marker file "snapshot" holds the id).
-const (
-	benchFan1, benchFan2, benchFan3, benchFiles = 20, 20, 10, 50
-	benchTotal                                  = benchFan1 * benchFan2 * benchFan3 * benchFiles
-)
+// The 200,000-file benchmark repository (internal/benchtree), backed up
+// once and kept under the system temp dir so a rerun skips the slow part
+// (marker file "snapshot" holds the id).
+const benchTotal = benchtree.Total
 
 var (
 	benchOnce sync.Once
@@ -55,20 +53,8 @@ func makeBenchRepo(bin string) (repo, snap string, err error) {
 	}
 	os.RemoveAll(dir)
 	src := filepath.Join(dir, "src")
-	for i := range benchFan1 {
-		for j := range benchFan2 {
-			for k := range benchFan3 {
-				leaf := filepath.Join(src, fmt.Sprintf("dept%02d", i), fmt.Sprintf("proj%02d", j), fmt.Sprintf("v%02d", k))
-				if err := os.MkdirAll(leaf, 0o755); err != nil {
-					return "", "", err
-				}
-				for f := range benchFiles {
-					if err := os.WriteFile(filepath.Join(leaf, fmt.Sprintf("file-%03d.txt", f)), nil, 0o644); err != nil {
-						return "", "", err
-					}
-				}
-			}
-		}
+	if err := benchtree.Write(src); err != nil {
+		return "", "", err
 	}
 	if _, err := runRestic(bin, repo, "init"); err != nil {
 		return "", "", err

@@ -50,8 +50,14 @@ var _ link.Handler = (*handler)(nil)
 // ApplyConfig stores the credentials (secrets store) and the rest
 // (journal) before the link reads the next frame. A changed repository
 // drops what the agent knew about the old one and publishes the new one's
-// state.
+// state. The source slot goes to the runner's memory only.
 func (h *handler) ApplyConfig(ctx context.Context, u *protocol.ConfigUpdate) error {
+	if u.Slot == protocol.SlotSource {
+		h.run.SetSource(sourceRepo(u))
+		*u = protocol.ConfigUpdate{} // no copy of the secrets outlives this call here
+		h.log.Info("source repository received for the next restore")
+		return nil
+	}
 	before, err := h.j.Config()
 	if err != nil {
 		return err
@@ -63,14 +69,31 @@ func (h *handler) ApplyConfig(ctx context.Context, u *protocol.ConfigUpdate) err
 	if err != nil {
 		return err
 	}
+	if after.CopyURL != before.CopyURL {
+		h.log.Info("second repository changed", "repo", protocol.RedactURL(after.CopyURL))
+	}
 	credentials := u.RepoPassword != "" || u.RepoUsername != "" || u.RepoCredential != ""
-	if after.RepoURL != before.RepoURL || (credentials && u.Slot != secrets.SlotAdmin) {
+	if after.RepoURL != before.RepoURL || (credentials && u.EffectiveSlot() == secrets.SlotRepo) {
 		h.log.Info("repository settings changed", "repo", protocol.RedactURL(after.RepoURL))
 		h.run.ConfigChanged()
 		h.idx.Reset()
 		go h.Approved(ctx)
 	}
 	return nil
+}
+
+// sourceRepo is the repository a source-slot config.update names, with
+// basic-auth credentials written into a rest: URL moved out of it as for
+// the other slots.
+func sourceRepo(u *protocol.ConfigUpdate) restic.Repo {
+	url, user, pass := restic.SplitURLCredentials(u.RepoURL)
+	if u.RepoUsername != "" {
+		user = u.RepoUsername
+	}
+	if u.RepoCredential != "" {
+		pass = u.RepoCredential
+	}
+	return restic.Repo{URL: url, Password: u.RepoPassword, RESTUsername: user, RESTPassword: pass}
 }
 
 func (h *handler) ApplySchedule(_ context.Context, s *protocol.ScheduleSet) (uint64, error) {

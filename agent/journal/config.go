@@ -2,6 +2,7 @@ package journal
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +15,10 @@ import (
 // Config is the applied config.update without its secrets.
 type Config struct {
 	// RepoURL never carries credentials (they are stripped on apply).
-	RepoURL   string `json:"repo_url,omitempty"`
+	RepoURL string `json:"repo_url,omitempty"`
+	// CopyURL is the second repository copy jobs copy into (slot copy),
+	// without credentials too.
+	CopyURL   string `json:"copy_url,omitempty"`
 	HookShell string `json:"hook_shell,omitempty"`
 	// Bandwidth caps in kilobits per second; 0 = no cap.
 	BandwidthUpKbps   int `json:"bandwidth_up_kbps,omitempty"`
@@ -25,9 +29,14 @@ type Config struct {
 // resulting configuration. Strings: absent or empty = unchanged. Bandwidth:
 // nil = unchanged, 0 = clear. Credential fields are ignored here (they
 // belong to agent/secrets), and user info inside a rest: URL is dropped.
+// The repo and admin slots share RepoURL; the copy slot's repo_url is
+// CopyURL. The source slot is refused: it is kept in memory only.
 func (j *Journal) ApplyConfig(cu protocol.ConfigUpdate) (Config, error) {
 	if err := cu.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config.update: %w", err)
+	}
+	if cu.Slot == protocol.SlotSource {
+		return Config{}, errors.New("config.update: the source slot is never journaled")
 	}
 	var c Config
 	err := j.db.Update(func(tx *bolt.Tx) error {
@@ -35,7 +44,11 @@ func (j *Journal) ApplyConfig(cu protocol.ConfigUpdate) (Config, error) {
 		if c, err = configTx(tx); err != nil {
 			return err
 		}
-		if cu.RepoURL != "" {
+		switch {
+		case cu.RepoURL == "":
+		case cu.Slot == protocol.SlotCopy:
+			c.CopyURL, _, _ = restic.SplitURLCredentials(cu.RepoURL)
+		default:
 			c.RepoURL, _, _ = restic.SplitURLCredentials(cu.RepoURL)
 		}
 		if cu.HookShell != "" {

@@ -402,6 +402,41 @@ func TestApplyConfigPointerSemantics(t *testing.T) {
 	}
 }
 
+// The copy slot's repo_url is the second repository's, kept beside the
+// primary's; the source slot never reaches the journal at all.
+func TestApplyConfigKeepsTheCopyURLApartAndRefusesTheSourceSlot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j := open(t, dir)
+	if _, err := j.ApplyConfig(protocol.ConfigUpdate{RepoURL: "/srv/restic/pc1", RepoPassword: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := j.ApplyConfig(protocol.ConfigUpdate{Slot: protocol.SlotCopy, RepoURL: "rest:https://u:copy-secret@offsite.example/pc1/", RepoPassword: "copy-pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Config{RepoURL: "/srv/restic/pc1", CopyURL: "rest:https://offsite.example/pc1/"}); c != want {
+		t.Errorf("config %+v, want %+v", c, want)
+	}
+	_, err = j.ApplyConfig(protocol.ConfigUpdate{Slot: protocol.SlotSource, RepoURL: "/srv/restic/anna-source-url", RepoPassword: "source-pw-secret"})
+	if err == nil {
+		t.Error("the source slot was journaled")
+	}
+	if c, _ := j.Config(); c.RepoURL != "/srv/restic/pc1" || c.CopyURL != "rest:https://offsite.example/pc1/" {
+		t.Errorf("a refused source slot changed the config: %+v", c)
+	}
+	j.Close()
+	raw, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"copy-secret", "copy-pw", "source-pw-secret", "anna-source-url"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("journal file holds %q", secret)
+		}
+	}
+}
+
 func TestSchedulesAreKept(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -52,9 +52,21 @@ func isDenied(name string) bool {
 	return strings.HasPrefix(n, "RESTIC_") || strings.HasPrefix(n, envflag.Prefix) || n == "TS_AUTHKEY"
 }
 
-// environ builds the child's environment for repo.
-func (r *Restic) environ(repo Repo) []string {
+// environ builds the child's environment for repo, and for from, the
+// source repository of copy and init --copy-chunker-params, when set.
+func (r *Restic) environ(repo Repo, from *Repo) []string {
 	env := BaseEnviron()
+	if from != nil {
+		// restic applies RESTIC_REST_USERNAME/PASSWORD to every rest: URL
+		// without user info, so with two repositories they would reach
+		// both servers: each URL carries its own credentials instead
+		// (user info in the URL wins over the variables in every version).
+		return append(env,
+			"RESTIC_REPOSITORY="+injectURLCredentials(repo.URL, repo.RESTUsername, repo.RESTPassword),
+			"RESTIC_PASSWORD="+repo.Password,
+			"RESTIC_FROM_REPOSITORY="+injectURLCredentials(from.URL, from.RESTUsername, from.RESTPassword),
+			"RESTIC_FROM_PASSWORD="+from.Password)
+	}
 	repoURL := repo.URL
 	if repo.RESTUsername != "" || repo.RESTPassword != "" {
 		if r.caps.RESTEnvCredentials {
@@ -68,8 +80,12 @@ func (r *Restic) environ(repo Repo) []string {
 }
 
 // injectURLCredentials puts basic-auth credentials into a rest: URL, the
-// only way restic before 0.16.1 takes them. Other URLs come back unchanged.
+// only way restic before 0.16.1 takes them. Other URLs, and any URL when
+// there are no credentials, come back unchanged.
 func injectURLCredentials(repo, user, pass string) string {
+	if user == "" && pass == "" {
+		return repo
+	}
 	rest, ok := strings.CutPrefix(repo, "rest:")
 	if !ok {
 		return repo
@@ -107,11 +123,13 @@ func SplitURLCredentials(repo string) (clean, user, pass string) {
 const minScrubLen = 4
 
 // Scrub replaces every secret of repo that appears in s with "***".
-func (r Repo) Scrub(s string) string {
+func (r Repo) Scrub(s string) string { return scrubForms(s, r.secretForms()) }
+
+func scrubForms(s string, forms []string) string {
 	if s == "" {
 		return s
 	}
-	for _, old := range r.secretForms() {
+	for _, old := range forms {
 		if strings.Contains(s, old) {
 			s = strings.ReplaceAll(s, old, "***")
 		}
@@ -119,12 +137,30 @@ func (r Repo) Scrub(s string) string {
 	return s
 }
 
-// scrubBytes is Scrub for a line that usually holds no secret: it allocates
-// only when one is found.
-func (r Repo) scrubBytes(b []byte, forms [][]byte) []byte {
-	for _, f := range forms {
+// scrubber removes the secrets of one restic run's repositories from its
+// output lines.
+type scrubber struct {
+	forms []string
+	bytes [][]byte
+}
+
+func newScrubber(repos ...*Repo) scrubber {
+	var s scrubber
+	for _, r := range repos {
+		if r != nil {
+			s.forms = append(s.forms, r.secretForms()...)
+		}
+	}
+	s.bytes = toBytes(s.forms)
+	return s
+}
+
+// line scrubs a line that usually holds no secret: it allocates only when
+// one is found.
+func (s scrubber) line(b []byte) []byte {
+	for _, f := range s.bytes {
 		if bytes.Contains(b, f) {
-			return []byte(r.Scrub(string(b)))
+			return []byte(scrubForms(string(b), s.forms))
 		}
 	}
 	return b

@@ -10,7 +10,7 @@ func TestRESTCredentialsGoByEnvironment(t *testing.T) {
 	repo := Repo{URL: "rest:https://backup.example:8000/pc1/", Password: "repo-pass-123", RESTUsername: "pc1", RESTPassword: "s3cr3t/with@chars"}
 
 	newer := &Restic{caps: Capabilities{RESTEnvCredentials: true}}
-	env := newer.environ(repo)
+	env := newer.environ(repo, nil)
 	for _, want := range []string{"RESTIC_REPOSITORY=rest:https://backup.example:8000/pc1/", "RESTIC_PASSWORD=repo-pass-123", "RESTIC_REST_USERNAME=pc1", "RESTIC_REST_PASSWORD=s3cr3t/with@chars"} {
 		if !slices.Contains(env, want) {
 			t.Errorf("0.16.1+ environment lacks %s", want)
@@ -18,7 +18,7 @@ func TestRESTCredentialsGoByEnvironment(t *testing.T) {
 	}
 
 	old := &Restic{}
-	env = old.environ(repo)
+	env = old.environ(repo, nil)
 	if !slices.Contains(env, "RESTIC_REPOSITORY=rest:https://pc1:s3cr3t%2Fwith%40chars@backup.example:8000/pc1/") {
 		t.Errorf("0.14 environment does not carry the credentials in the URL: %v", filter(env, "RESTIC_"))
 	}
@@ -75,7 +75,7 @@ func TestResticEnvironmentDropsInheritedSecrets(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	r := &Restic{cacheDir: "/var/cache/agent"}
-	env := r.environ(Repo{URL: "/srv/repo", Password: "pw-1234"})
+	env := r.environ(Repo{URL: "/srv/repo", Password: "pw-1234"}, nil)
 	var restic []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
@@ -94,5 +94,50 @@ func TestResticEnvironmentDropsInheritedSecrets(t *testing.T) {
 	}
 	if !slices.Contains(env, "KEEP_ME=yes") {
 		t.Error("an unrelated variable was dropped")
+	}
+}
+
+// With a second repository (copy), restic reads RESTIC_REST_* for both
+// URLs: the variables would hand one server's credentials to the other.
+// Each URL carries its own, on every version; passwords stay in the
+// environment.
+func TestTwoRepositoriesEachCarryTheirOwnCredentials(t *testing.T) {
+	dst := Repo{URL: "rest:https://offsite.example:8000/pc1/", Password: "copy-pass-456", RESTUsername: "pc1", RESTPassword: "offsite-secret"}
+	src := Repo{URL: "rest:https://nas.example:8000/pc1/", Password: "repo-pass-123", RESTUsername: "pc1-nas", RESTPassword: "nas-secret"}
+	for _, r := range []*Restic{{}, {caps: Capabilities{RESTEnvCredentials: true}}} {
+		env := r.environ(dst, &src)
+		for _, want := range []string{
+			"RESTIC_REPOSITORY=rest:https://pc1:offsite-secret@offsite.example:8000/pc1/", "RESTIC_PASSWORD=copy-pass-456",
+			"RESTIC_FROM_REPOSITORY=rest:https://pc1-nas:nas-secret@nas.example:8000/pc1/", "RESTIC_FROM_PASSWORD=repo-pass-123",
+		} {
+			if !slices.Contains(env, want) {
+				t.Errorf("environment (env credentials %t) lacks %s: %v", r.caps.RESTEnvCredentials, want, filter(env, "RESTIC_"))
+			}
+		}
+		if got := filter(env, "RESTIC_REST_"); len(got) != 0 {
+			t.Errorf("two repositories got RESTIC_REST_* variables, which restic would apply to both: %v", got)
+		}
+	}
+	// A local copy target beside a REST primary: the local URL stays as
+	// it is, the REST one carries its credentials.
+	env := (&Restic{caps: Capabilities{RESTEnvCredentials: true}}).environ(Repo{URL: "/mnt/offsite", Password: "p"}, &src)
+	if !slices.Contains(env, "RESTIC_REPOSITORY=/mnt/offsite") {
+		t.Errorf("local copy target changed: %v", filter(env, "RESTIC_"))
+	}
+}
+
+// An inherited RESTIC_FROM_* would pick another source repository or
+// password for copy than the manager configured.
+func TestInheritedFromVariablesAreDropped(t *testing.T) {
+	for _, name := range []string{"RESTIC_FROM_REPOSITORY", "RESTIC_FROM_PASSWORD_FILE", "RESTIC_FROM_PASSWORD_COMMAND", "restic_from_password"} {
+		t.Setenv(name, "/tmp/evil")
+	}
+	if got := filter(BaseEnviron(), "RESTIC_FROM_"); len(got) != 0 {
+		t.Errorf("BaseEnviron keeps %v", got)
+	}
+	for _, kv := range BaseEnviron() {
+		if strings.HasPrefix(strings.ToUpper(kv), "RESTIC_FROM_") {
+			t.Errorf("BaseEnviron keeps %s", kv)
+		}
 	}
 }

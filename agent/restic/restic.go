@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -98,12 +99,21 @@ type Cmd struct {
 	// never hold a secret.
 	Args []string
 	Repo Repo
-	// Stdout and Stderr receive each output line, scrubbed of the repo's
-	// secrets, without its line ending. Each is called from its own
-	// goroutine, so the two may run concurrently; neither is called after
-	// Run returns. The slice is only valid during the call.
+	// From, when set, is the second repository of copy and init
+	// --copy-chunker-params (RESTIC_FROM_REPOSITORY, RESTIC_FROM_PASSWORD).
+	From *Repo
+	// Stdout and Stderr receive each output line, scrubbed of the
+	// repositories' secrets, without its line ending. Each is called from
+	// its own goroutine, so the two may run concurrently; neither is
+	// called after Run returns. The slice is only valid during the call.
 	Stdout func(line []byte)
 	Stderr func(line []byte)
+	// StdoutStream, when set, takes restic's stdout as it comes instead of
+	// Stdout, unscrubbed and not split into lines: for JSON that restic
+	// prints as one document on one line of any length (find). Only data
+	// read from the repository (paths, ids) may come this way, never a
+	// message that could quote a secret. Run returns after the last write.
+	StdoutStream io.Writer
 	// Grace is the time between SIGINT and kill once ctx is done (default
 	// DefaultGrace).
 	Grace time.Duration
@@ -149,20 +159,20 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	cmd := exec.CommandContext(runCtx, r.path, r.argv(c.Args)...)
-	cmd.Env = r.environ(c.Repo)
+	cmd.Env = r.environ(c.Repo, c.From)
 	cmd.Cancel = func() error { return interrupt(cmd.Process) }
 	cmd.WaitDelay = grace
 
-	forms := toBytes(c.Repo.secretForms())
+	scrub := newScrubber(&c.Repo, c.From)
 	var facts stderrFacts
 	var factsMu sync.Mutex
 	stdout := NewLineWriter(c.MaxLine, func(line []byte) {
 		if c.Stdout != nil {
-			c.Stdout(c.Repo.scrubBytes(line, forms))
+			c.Stdout(scrub.line(line))
 		}
 	})
 	stderr := NewLineWriter(c.MaxLine, func(line []byte) {
-		line = c.Repo.scrubBytes(line, forms)
+		line = scrub.line(line)
 		factsMu.Lock()
 		facts.observe(string(line))
 		if c.FailFast && facts.gaveUp == "" && failFastReason(string(line)) {
@@ -175,6 +185,9 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 		}
 	})
 	cmd.Stdout = stdout
+	if c.StdoutStream != nil {
+		cmd.Stdout = c.StdoutStream
+	}
 	cmd.Stderr = stderr
 
 	r.traceArgv(cmd.Args)

@@ -253,7 +253,7 @@ func TestHeldLockNamesTheHolder(t *testing.T) {
 func holdLock(t *testing.T, r *Restic, repo Repo) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(r.Path(), "backup", "--stdin", "--stdin-filename", "held")
-	cmd.Env = r.environ(repo)
+	cmd.Env = r.environ(repo, nil)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

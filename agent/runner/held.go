@@ -115,6 +115,7 @@ func clip(text string) string { return protocol.TruncateText(text, protocol.MaxT
 // stays unwritable the job ends failed in memory (hold), with what the
 // job itself came to in the error.
 func (r *Runner) finish(ctx context.Context, log *slog.Logger, jobID string, e ending) {
+	r.source.unbind(jobID) // gone before anyone hears the job ended
 	fin := &protocol.JobFinished{JobID: jobID, Status: e.status, ExitCode: e.exitCode, FinishedAt: time.Now().UTC(),
 		Stats: e.stats, Error: e.finishText(), ErrorKind: e.kind()}
 	events := append(e.tail, fin)

@@ -24,6 +24,9 @@ type execution struct {
 
 	cfg  journal.Config
 	repo restic.Repo
+	// copyTo is a copy job's second repository: a killed restic may have
+	// left a lock there too.
+	copyTo *restic.Repo
 
 	retries  int
 	exitCode int  // of the last restic run; -1 until restic ran
@@ -40,6 +43,7 @@ type result struct {
 func (r *Runner) runJob(ctx, jobCtx context.Context, st journal.JobState) {
 	job := st.Job
 	log := r.log.With("job_id", job.ID(), "kind", job.Run.Kind)
+	defer r.source.unbind(job.ID()) // the source slot serves this job only
 
 	if len(job.RunIfAnySucceeded) > 0 && !r.anySucceeded(job.RunIfAnySucceeded) {
 		log.Info("runner: skipped, no backup of this fire succeeded")
@@ -116,14 +120,17 @@ func (r *Runner) anySucceeded(ids []string) bool {
 // run is the job's main part: configuration and credentials, stale locks,
 // pre-hook, then the kind's restic work.
 func (ex *execution) run(ctx context.Context) result {
-	cfg, repo, err := ex.r.repoFor(credentialSlot(ex.job))
+	cfg, repo, err := ex.repoFor()
 	if err != nil {
 		return result{err: err}
 	}
 	ex.cfg, ex.repo = cfg, repo
 
 	kind := ex.job.Run.Kind
-	if kind != protocol.KindInit && kind != protocol.KindUnlock && !runsBeside(ex.job.Run) {
+	// init and unlock need no clearing; find, a probe and a dry run
+	// write nothing; a restore from another host's repository leaves that
+	// repository as it found it.
+	if kind != protocol.KindInit && kind != protocol.KindUnlock && kind != protocol.KindFind && !runsBeside(ex.job.Run) && !fromSource(ex.job) {
 		ex.clearStaleLocks(ctx)
 	}
 	if hook := ex.job.Run.PreHook; hook != "" {
@@ -150,19 +157,53 @@ func (ex *execution) run(ctx context.Context) result {
 		return ex.diff(ctx)
 	case protocol.KindProbe:
 		return ex.probe(ctx)
+	case protocol.KindFind:
+		return ex.find(ctx)
+	case protocol.KindCopy:
+		return ex.copy(ctx)
 	}
 	return result{err: fmt.Errorf("unknown job kind %q", kind)}
 }
 
-// restic runs one restic command for the job. Lines restic prints go to
-// onStdout (nil: the job log) and the job log; a lock failure is retried
-// up to the job's RetryMax, after RetryBackoff, each retry noted in the log.
-func (ex *execution) restic(ctx context.Context, args []string, onStdout func([]byte)) error {
-	if onStdout == nil {
-		onStdout = ex.stdoutLine
+// repoFor is the job's configuration and the repository its restic opens:
+// the source slot's for a restore from another host, else this host's
+// with the job's credential slot.
+func (ex *execution) repoFor() (journal.Config, restic.Repo, error) {
+	if !fromSource(ex.job) {
+		return ex.r.repoFor(credentialSlot(ex.job))
 	}
+	cfg, err := ex.r.store.Config()
+	if err != nil {
+		return cfg, restic.Repo{}, fmt.Errorf("read config: %w", err)
+	}
+	repo, ok := ex.r.source.of(ex.job.ID())
+	if !ok {
+		return cfg, restic.Repo{}, errSourceLost
+	}
+	return cfg, repo, nil
+}
+
+// restic runs one restic command on the job's repository. Lines restic
+// prints go to onStdout (nil: the job log) and the job log; see
+// resticCmd.
+func (ex *execution) restic(ctx context.Context, args []string, onStdout func([]byte)) error {
+	return ex.resticCmd(ctx, restic.Cmd{Args: args, Repo: ex.repo, Stdout: onStdout})
+}
+
+// resticCmd runs one restic command for the job: stdout to c.Stdout or
+// c.StdoutStream (neither: the job log), stderr to c.Stderr (nil: the job
+// log). A lock failure is retried up to the job's RetryMax, after
+// RetryBackoff, each retry noted in the log.
+func (ex *execution) resticCmd(ctx context.Context, c restic.Cmd) error {
+	if c.Stdout == nil && c.StdoutStream == nil {
+		c.Stdout = ex.stdoutLine
+	}
+	if c.Stderr == nil {
+		c.Stderr = ex.stderrLine
+	}
+	c.Grace = ex.r.grace
 	for {
-		res, err := ex.r.restic.Run(ctx, restic.Cmd{Args: args, Repo: ex.repo, Grace: ex.r.grace, Stdout: onStdout, Stderr: ex.stderrLine})
+		res, err := ex.r.restic.Run(ctx, c)
 		if res.Started {
 			ex.exitCode = res.ExitCode
 		}
@@ -251,6 +292,11 @@ func (ex *execution) unlockAfterKill(ctx context.Context) {
 	if err := r.store.SetUnlockNeeded(true); err != nil {
 		r.log.Warn("runner: set unlock mark", "err", err)
 	}
+	if ex.copyTo != nil {
+		if _, err := r.restic.Run(ctx, restic.Cmd{Args: restic.UnlockArgs(), Repo: *ex.copyTo, Grace: r.grace}); err != nil {
+			ex.note("restic had to be killed and its lock in the second repository could not be removed yet: " + err.Error())
+		}
+	}
 	if _, err := r.restic.Run(ctx, restic.Cmd{Args: restic.UnlockArgs(), Repo: ex.repo, Grace: r.grace}); err != nil {
 		ex.note("restic had to be killed and its lock could not be removed yet: " + err.Error())
 		return
@@ -268,8 +314,8 @@ func (ex *execution) runPostHook(ctx context.Context, status string) {
 	postCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.mu.Lock()
-	if r.current != nil && r.current.id == ex.job.ID() {
-		r.current.cancel = cancel
+	if a := r.activeLocked(ex.job.ID()); a != nil {
+		a.cancel = cancel
 	}
 	r.mu.Unlock()
 	env := []string{"RM_JOB_STATUS=" + status}

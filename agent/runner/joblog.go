@@ -89,6 +89,18 @@ func (l *jobLog) add(stream, text string) {
 	}
 }
 
+// skip counts n lines the job did not even produce because they were past
+// the cap (find's matches beyond what the log keeps), so the closing
+// "[N more lines not kept]" counts them too.
+func (l *jobLog) skip(n int) {
+	if n <= 0 {
+		return
+	}
+	l.mu.Lock()
+	l.skipped += n
+	l.mu.Unlock()
+}
+
 func (l *jobLog) line(stream, text string) *protocol.LogStream {
 	l.seq++
 	return &protocol.LogStream{JobID: l.jobID, Seq: l.seq, TS: time.Now().UTC(), Stream: stream, Payload: text}

@@ -108,13 +108,19 @@ type Runner struct {
 	probeMax time.Duration
 	log      *slog.Logger
 
-	wake       chan struct{}
+	// wake has one channel per lane (see lanes.go); wakeBeside wakes the
+	// loop of the jobs that run beside both (see beside.go).
+	wake       [laneCount]chan struct{}
 	wakeBeside chan struct{}
 
 	mu      sync.Mutex
-	current *activeJob            // the job the worker has claimed, if any
-	beside  map[string]*activeJob // jobs running beside it (see runsBeside)
+	running [laneCount]*activeJob // the job each lane has claimed, if any
+	beside  map[string]*activeJob // jobs running beside the lanes (see runsBeside)
 	cleared map[string]bool       // repositories cleared of stale locks in this life
+
+	// source is the source slot: another host's repository for the next
+	// from_source restore, in memory only (see source.go).
+	source sourceSlot
 
 	snapMu     sync.Mutex
 	snapshots  []protocol.Snapshot
@@ -129,6 +135,7 @@ type Runner struct {
 
 type activeJob struct {
 	id     string
+	kind   string
 	cancel context.CancelCauseFunc
 }
 
@@ -153,8 +160,12 @@ func New(o Options) (*Runner, error) {
 		restic: o.Restic, store: o.Store, secrets: o.Secrets, sink: o.Sink,
 		hostname: o.Hostname, stateDir: o.StateDir, grace: o.CancelGrace, interval: o.ProgressInterval, noHooks: o.NoHooks, log: o.Logger,
 		retries: o.JournalRetries, retryGap: o.JournalRetryWait, heldGap: o.HeldRetry, probeMax: o.ProbeTimeout,
-		wake: make(chan struct{}, 1), wakeBeside: make(chan struct{}, 1), beside: map[string]*activeJob{}, cleared: map[string]bool{},
+		wakeBeside: make(chan struct{}, 1), beside: map[string]*activeJob{}, cleared: map[string]bool{},
 	}
+	for i := range r.wake {
+		r.wake[i] = make(chan struct{}, 1)
+	}
+	r.source.bound = map[string]restic.Repo{}
 	if r.sink == nil {
 		r.sink = DiscardSink{}
 	}
@@ -192,22 +203,36 @@ func New(o Options) (*Runner, error) {
 // Hostname is the name the runner gives restic as --host.
 func (r *Runner) Hostname() string { return r.hostname }
 
-// Run works through the queue, oldest job first, until ctx is done; jobs
-// queued in a previous life run too. When ctx ends during a job, restic is
+// Run works through the queue until ctx is done: the main lane runs jobs
+// one at a time, oldest first, and the side lane runs the jobs that may
+// share the repository (find) beside it (see lanes.go). Jobs queued in a
+// previous life run too. When ctx ends during a job, restic is
 // interrupted and the job is left for the next start to report as failed
 // ("agent restarted during job"). Jobs that take no lock run beside the
 // queue at once (see runsBeside).
 func (r *Runner) Run(ctx context.Context) error {
-	var side sync.WaitGroup
-	side.Add(1)
+	var beside sync.WaitGroup
+	beside.Add(1)
 	go func() {
-		defer side.Done()
+		defer beside.Done()
 		r.runBesideLoop(ctx)
 	}()
-	defer side.Wait()
+	defer beside.Wait()
+	side := make(chan struct{})
+	go func() {
+		defer close(side)
+		r.work(ctx, laneSide)
+	}()
+	err := r.work(ctx, laneMain)
+	<-side
+	return err
+}
+
+// work is one lane's loop.
+func (r *Runner) work(ctx context.Context, lane lane) error {
 	for {
 		allRecorded := r.flushHeld()
-		st, jobCtx, ok, err := r.claimNext(ctx)
+		st, jobCtx, ok, err := r.claimNext(ctx, lane)
 		if err != nil {
 			r.log.Error("runner: read the job queue", "err", err)
 			if !sleepCtx(ctx, time.Second) {
@@ -217,15 +242,15 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		if !ok {
 			// Idle: wait for work, or, while job ends are held, for the
-			// next try to journal them.
+			// next try to journal them (the main lane does that).
 			var retry <-chan time.Time
 			var t *time.Timer
-			if !allRecorded {
+			if !allRecorded && lane == laneMain {
 				t = time.NewTimer(r.heldGap)
 				retry = t.C
 			}
 			select {
-			case <-r.wake:
+			case <-r.wake[lane]:
 			case <-retry:
 			case <-ctx.Done():
 			}
@@ -239,19 +264,20 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		r.runJob(ctx, jobCtx, st)
 		r.mu.Lock()
-		r.current = nil
+		r.running[lane] = nil
 		r.mu.Unlock()
+		r.kick() // the other lane may have waited for this job
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
 }
 
-// claimNext takes the oldest queued job under the lock Cancel takes, so a
-// cancel sees the job either queued or claimed, never in between. A job
-// that already ended in memory (its start could not be journaled) is
-// skipped.
-func (r *Runner) claimNext(ctx context.Context) (journal.JobState, context.Context, bool, error) {
+// claimNext takes the lane's oldest queued job that may start now (see
+// mayStart) under the lock Cancel takes, so a cancel sees the job either
+// queued or claimed, never in between. A job that already ended in memory
+// (its start could not be journaled) is skipped.
+func (r *Runner) claimNext(ctx context.Context, lane lane) (journal.JobState, context.Context, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	jobs, err := r.store.Jobs()
@@ -259,20 +285,26 @@ func (r *Runner) claimNext(ctx context.Context) (journal.JobState, context.Conte
 		return journal.JobState{}, nil, false, err
 	}
 	for _, st := range jobs {
-		if st.Status != protocol.StatusQueued || r.isHeld(st.ID()) || runsBeside(st.Run) {
+		if st.Status != protocol.StatusQueued || runsBeside(st.Run) || laneOf(st.Run.Kind) != lane || r.isHeld(st.ID()) {
 			continue
 		}
+		if !r.mayStartLocked(lane, st.Run.Kind) {
+			// Jobs of a lane run in order: a later one never overtakes
+			// the oldest.
+			break
+		}
 		jobCtx, cancel := context.WithCancelCause(ctx)
-		r.current = &activeJob{id: st.ID(), cancel: cancel}
+		r.running[lane] = &activeJob{id: st.ID(), kind: st.Run.Kind, cancel: cancel}
 		return st, jobCtx, true, nil
 	}
 	return journal.JobState{}, nil, false, nil
 }
 
+// kick wakes both lanes to look at the queue.
 func (r *Runner) kick() {
-	for _, c := range []chan struct{}{r.wake, r.wakeBeside} {
+	for _, w := range append(r.wake[:], r.wakeBeside) {
 		select {
-		case c <- struct{}{}:
+		case w <- struct{}{}:
 		default:
 		}
 	}
@@ -284,9 +316,26 @@ func (r *Runner) kick() {
 // *protocol.ValidationError naming the field, or wraps ErrRejected with the
 // reason. A job id the agent already has (in flight or recently finished)
 // is accepted again and changes nothing.
+//
+// Submit is for the manager's command.run: the source slot (SetSource)
+// serves that one command. A new from_source restore takes it; every
+// other command, and a re-sent one the agent already has, drops it.
 func (r *Runner) Submit(job Job) error {
+	source := r.source.take()
+	if fromSource(job) {
+		if _, known, err := r.store.Status(job.ID()); err == nil && known {
+			return nil // re-sent: the job has had its source since it first came
+		}
+	}
 	if err := r.validate(job); err != nil {
 		return err
+	}
+	if fromSource(job) {
+		if source == nil {
+			return fmt.Errorf("%w: restore.from_source: the source slot is empty: the manager sends the other host's repository "+
+				"(config.update slot source) right before each such restore", ErrRejected)
+		}
+		r.source.bind(job.ID(), *source)
 	}
 	r.flushHeld() // held job ends go first
 	err := r.store.Enqueue([]journal.Job{job})
@@ -294,6 +343,7 @@ func (r *Runner) Submit(job Job) error {
 		return nil
 	}
 	if err != nil {
+		r.source.unbind(job.ID())
 		return fmt.Errorf("persist job %s: %w", job.ID(), err)
 	}
 	r.kick()
@@ -328,8 +378,8 @@ func (r *Runner) SubmitFire(fire *protocol.ScheduleFire, jobs []Job) error {
 func (r *Runner) Cancel(jobID string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current != nil && r.current.id == jobID {
-		r.current.cancel(errCancelled)
+	if a := r.activeLocked(jobID); a != nil {
+		a.cancel(errCancelled)
 		return nil
 	}
 	if b := r.beside[jobID]; b != nil {
@@ -346,6 +396,9 @@ func (r *Runner) Cancel(jobID string) error {
 	if inFlight && st.Status == protocol.StatusQueued {
 		_, err := r.store.Append(&protocol.JobFinished{JobID: jobID, Status: protocol.StatusCancelled, ExitCode: -1,
 			FinishedAt: time.Now().UTC(), Error: errCancelled.Error()})
+		if err == nil {
+			r.source.unbind(jobID)
+		}
 		return err
 	}
 	if _, known, err := r.store.Status(jobID); err != nil || known {

@@ -26,8 +26,17 @@ func (r *Runner) validate(job Job) error {
 	if job.RetryMax < 0 || job.RetryBackoff < 0 {
 		return reject("retry_max and retry_backoff must not be negative")
 	}
-	if _, _, err := r.repoFor(credentialSlot(job)); err != nil {
-		return fmt.Errorf("%w: %v", ErrRejected, err)
+	// A restore from another host's repository needs none of this host's
+	// own: a new machine may have no repository yet.
+	if !fromSource(job) {
+		if _, _, err := r.repoFor(credentialSlot(job)); err != nil {
+			return fmt.Errorf("%w: %v", ErrRejected, err)
+		}
+	}
+	if job.Run.Kind == protocol.KindCopy {
+		if _, err := r.copyRepo(); err != nil {
+			return fmt.Errorf("%w: %v", ErrRejected, err)
+		}
 	}
 	if rs := job.Run.Restore; rs != nil {
 		if rs.InPlace && runtime.GOOS == "windows" {
@@ -63,6 +72,26 @@ func (r *Runner) repoFor(slot string) (journal.Config, restic.Repo, error) {
 		return cfg, restic.Repo{}, errors.New("no repository password is stored on this agent (config.update repo_password)")
 	}
 	return cfg, creds.Repo(cfg.RepoURL), nil
+}
+
+// copyRepo returns the second repository copy jobs copy into, or why
+// there is none.
+func (r *Runner) copyRepo() (restic.Repo, error) {
+	cfg, err := r.store.Config()
+	if err != nil {
+		return restic.Repo{}, fmt.Errorf("read config: %w", err)
+	}
+	if cfg.CopyURL == "" {
+		return restic.Repo{}, errors.New("no second repository is configured on this agent (config.update slot copy, repo_url)")
+	}
+	creds, err := r.secrets.Get(secrets.SlotCopy)
+	if err != nil {
+		return restic.Repo{}, err
+	}
+	if creds.Password == "" {
+		return restic.Repo{}, errors.New("no password for the second repository is stored on this agent (config.update slot copy, repo_password)")
+	}
+	return creds.Repo(cfg.CopyURL), nil
 }
 
 // credentialSlot is the slot a job's restic runs with: admin only for jobs

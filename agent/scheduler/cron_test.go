@@ -78,6 +78,7 @@ func TestMaintenanceExpressionsRefusedNameTheField(t *testing.T) {
 		{"maintenance.prune_cron", protocol.Maintenance{PruneCron: "@every -1s"}, "at least 1s"},
 		{"maintenance.check_cron", protocol.Maintenance{CheckCron: "* *"}, "has 2 fields, want 5"},
 		{"maintenance.check_read_data_subset", protocol.Maintenance{CheckCron: "@weekly", CheckReadDataSubset: "11/10"}, "1 ≤ n ≤ t"},
+		{"maintenance.copy_cron", protocol.Maintenance{CopyCron: "61 * * * *"}, "end of range (61) above maximum (59)"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
 			s := newSchedulerOnTempStore(t, Options{})
@@ -88,9 +89,11 @@ func TestMaintenanceExpressionsRefusedNameTheField(t *testing.T) {
 }
 
 func TestMaintenanceIDsAreReserved(t *testing.T) {
-	s := newSchedulerOnTempStore(t, Options{})
-	_, err := s.Apply(&protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule(protocol.MaintenancePruneID, "@daily")}})
-	checkRefused(t, err, "schedules[0].id", protocol.MaintenancePruneID, "reserved")
+	for _, id := range []string{protocol.MaintenancePruneID, protocol.MaintenanceCheckID, protocol.MaintenanceCopyID} {
+		s := newSchedulerOnTempStore(t, Options{})
+		_, err := s.Apply(&protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{schedule(id, "@daily")}})
+		checkRefused(t, err, "schedules[0].id", id, "reserved")
+	}
 }
 
 func checkRefused(t *testing.T, err error, field string, wants ...string) {

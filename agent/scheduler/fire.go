@@ -13,8 +13,8 @@ import (
 	"restic-manager/protocol"
 )
 
-// entry is one armed schedule: a backup schedule, or maintenance prune or
-// check. Everything but next is immutable once built.
+// entry is one armed schedule: a backup schedule, or maintenance prune,
+// check or copy. Everything but next is immutable once built.
 type entry struct {
 	id    string
 	expr  string
@@ -22,13 +22,14 @@ type entry struct {
 	next  time.Time // zero: never (no tick within five years)
 
 	backup *protocol.Schedule // backup schedules
-	kind   string             // protocol.KindBackup, KindPrune or KindCheck
+	kind   string             // protocol.KindBackup, KindPrune, KindCheck or KindCopy
 	subset string             // check's read-data subset
 }
 
 // buildEntries parses every expression of set (disabled schedules too: an
 // invalid set is refused whole) and returns entries for the enabled
-// schedules and the maintenance plan, in set order, prune then check last.
+// schedules and the maintenance plan, in set order, then prune, check and
+// copy.
 // Each error is a *protocol.ValidationError naming the schedule and field.
 func buildEntries(set *protocol.ScheduleSet, now time.Time) ([]*entry, []error) {
 	var entries []*entry
@@ -36,7 +37,7 @@ func buildEntries(set *protocol.ScheduleSet, now time.Time) ([]*entry, []error) 
 	for i := range set.Schedules {
 		sc := &set.Schedules[i]
 		field := "schedules[" + strconv.Itoa(i) + "]"
-		if sc.ID == protocol.MaintenancePruneID || sc.ID == protocol.MaintenanceCheckID {
+		if sc.ID == protocol.MaintenancePruneID || sc.ID == protocol.MaintenanceCheckID || sc.ID == protocol.MaintenanceCopyID {
 			errs = append(errs, &protocol.ValidationError{Field: field + ".id",
 				Msg: fmt.Sprintf("schedule %q: the id is reserved for maintenance fires", sc.ID)})
 			continue
@@ -55,6 +56,7 @@ func buildEntries(set *protocol.ScheduleSet, now time.Time) ([]*entry, []error) 
 		for _, mt := range []struct{ field, id, expr, kind, subset string }{
 			{"maintenance.prune_cron", protocol.MaintenancePruneID, m.PruneCron, protocol.KindPrune, ""},
 			{"maintenance.check_cron", protocol.MaintenanceCheckID, m.CheckCron, protocol.KindCheck, m.CheckReadDataSubset},
+			{"maintenance.copy_cron", protocol.MaintenanceCopyID, m.CopyCron, protocol.KindCopy, ""},
 		} {
 			if mt.expr == "" {
 				continue
@@ -95,6 +97,8 @@ func (e *entry) plan() []Job {
 			cmd.Args = []string{e.subset}
 		}
 		return []Job{{ScheduleID: e.id, Run: cmd}}
+	case protocol.KindCopy:
+		return []Job{{ScheduleID: e.id, Run: protocol.CommandRun{JobID: protocol.NewID(), Kind: protocol.KindCopy}}}
 	}
 	var jobs []Job
 	var backupIDs []string

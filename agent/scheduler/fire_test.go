@@ -157,18 +157,20 @@ func TestTickWhilePreviousFireRunsIsSkipped(t *testing.T) {
 	}
 }
 
-// Maintenance: prune (admin credentials) and check (with the read-data
-// subset) on their own crons, journaled under the maintenance ids.
-func TestMaintenanceFiresPruneAndCheck(t *testing.T) {
+// Maintenance: prune (admin credentials), check (with the read-data
+// subset) and copy on their own crons, journaled under the maintenance
+// ids.
+func TestMaintenanceFiresPruneCheckAndCopy(t *testing.T) {
 	t.Parallel()
 	store := newTestStore(t)
 	jobs := newRecorder(store, true)
 	s := newScheduler(t, store, jobs, Options{})
 	mustApply(t, s, &protocol.ScheduleSet{Version: 1, Schedules: []protocol.Schedule{},
-		Maintenance: &protocol.Maintenance{PruneCron: "@every 1s", CheckCron: "@every 2s", CheckReadDataSubset: "1/10"}})
+		Maintenance: &protocol.Maintenance{PruneCron: "@every 1s", CheckCron: "@every 2s", CheckReadDataSubset: "1/10", CopyCron: "@every 1s"}})
 	s.Start()
-	waitFor(t, 6*time.Second, "prune and check to fire", func() bool {
-		return len(store.firesOf(t, protocol.MaintenancePruneID)) > 0 && len(store.firesOf(t, protocol.MaintenanceCheckID)) > 0
+	waitFor(t, 6*time.Second, "prune, check and copy to fire", func() bool {
+		return len(store.firesOf(t, protocol.MaintenancePruneID)) > 0 && len(store.firesOf(t, protocol.MaintenanceCheckID)) > 0 &&
+			len(store.firesOf(t, protocol.MaintenanceCopyID)) > 0
 	})
 	s.Stop()
 
@@ -179,6 +181,7 @@ func TestMaintenanceFiresPruneAndCheck(t *testing.T) {
 	}{
 		{protocol.MaintenancePruneID, protocol.CommandRun{Kind: protocol.KindPrune, RequiresAdminCreds: true}},
 		{protocol.MaintenanceCheckID, protocol.CommandRun{Kind: protocol.KindCheck, Args: []string{"1/10"}}},
+		{protocol.MaintenanceCopyID, protocol.CommandRun{Kind: protocol.KindCopy}},
 	} {
 		fire := store.firesOf(t, tc.id)[0]
 		if len(fire.JobIDs) != 1 {

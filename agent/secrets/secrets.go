@@ -22,8 +22,14 @@ import (
 const (
 	SlotRepo  = protocol.SlotRepo
 	SlotAdmin = protocol.SlotAdmin
+	// SlotCopy holds the second repository's credentials (copy jobs).
+	SlotCopy  = protocol.SlotCopy
 	SlotAgent = "agent"
 )
+
+// protocol.SlotSource is deliberately not a slot here: another host's
+// credentials are kept in memory only (agent/runner), never in the
+// keyring or the file.
 
 // Credentials fill one repository slot.
 type Credentials struct {
@@ -82,10 +88,10 @@ func (s *Store) Backend() string { return s.b.Name() }
 
 func validSlot(slot string) error {
 	switch slot {
-	case SlotRepo, SlotAdmin, SlotAgent:
+	case SlotRepo, SlotAdmin, SlotCopy, SlotAgent:
 		return nil
 	}
-	return fmt.Errorf("secrets: unknown slot %q (want repo, admin or agent)", slot)
+	return fmt.Errorf("secrets: unknown slot %q (want repo, admin, copy or agent)", slot)
 }
 
 // Get returns a repository slot's credentials; an empty slot is the zero

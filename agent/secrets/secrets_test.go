@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -208,6 +209,51 @@ func TestApplyConfigFillsTheNamedSlotAndStripsTheUpdate(t *testing.T) {
 	}
 	if _, err := s.Get("other"); err == nil {
 		t.Error("unknown slot accepted")
+	}
+}
+
+// The copy slot is kept like the others (file or keyring); the source
+// slot is not a slot of the store at all, so nothing can write it there.
+func TestCopySlotIsKeptAndSourceSlotIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cu := &protocol.ConfigUpdate{Slot: SlotCopy, RepoURL: "rest:https://pc1:copy-url-pass@offsite.example/pc1/", RepoPassword: "copy-pw"}
+	if err := s.ApplyConfig(cu); err != nil {
+		t.Fatal(err)
+	}
+	if cu.RepoURL != "rest:https://offsite.example/pc1/" || cu.RepoPassword != "" {
+		t.Errorf("update still holds secrets: %+v", cu)
+	}
+	if c, _ := s.Get(SlotCopy); c != (Credentials{Password: "copy-pw", Username: "pc1", Credential: "copy-url-pass"}) {
+		t.Errorf("copy slot %#v", c)
+	}
+	if c, _ := s.Get(SlotRepo); !c.IsZero() {
+		t.Errorf("a copy update filled the repo slot: %#v", c)
+	}
+	source := &protocol.ConfigUpdate{Slot: protocol.SlotSource, RepoURL: "/srv/anna", RepoPassword: "source-pw-secret"}
+	if err := s.ApplyConfig(source); err == nil {
+		t.Error("the source slot was stored")
+	}
+	reopened, err := Open(dir, Options{NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := reopened.Get(SlotCopy); c.Password != "copy-pw" {
+		t.Errorf("copy slot after reopening: %#v", c)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err == nil && bytes.Contains(raw, []byte("source-pw-secret")) {
+			t.Errorf("%s holds the source password", e.Name())
+		}
 	}
 }
 

@@ -18,8 +18,8 @@ const DefaultEnrollTTL = 24 * time.Hour
 
 func (h *Hub) view(sum storage.HostSummary) HostView {
 	v := HostView{Host: sum.Host, Pending: sum.Host.Status == storage.HostPending, LastBackupAt: sum.LastBackupAt,
-		LastBackupAge: sum.LastBackupAge(h.now()), Failing: sum.Failing, FailingGroups: sum.FailingGroups,
-		RunningJobs: sum.RunningJobs, QueuedJobs: sum.QueuedJobs}
+		LastBackupAge: sum.LastBackupAge(h.now()), Failing: sum.Failing || sum.Copy.Failing(), FailingGroups: sum.FailingGroups,
+		CopyFailing: sum.Copy.Failing(), Copy: sum.Copy, RunningJobs: sum.RunningJobs, QueuedJobs: sum.QueuedJobs}
 	remote := ""
 	if c := h.liveConn(sum.Host.ID); c != nil {
 		v.Online, v.ConnectedSince, remote = true, c.since, c.remote
@@ -319,6 +319,10 @@ func (h *Hub) run(hostID string, r RunRequest, origin string) (string, error) {
 		}
 		cmd.Includes, cmd.Excludes, cmd.Tag, cmd.PreHook, cmd.PostHook = g.Includes, g.Excludes, g.Name, g.PreHook, g.PostHook
 	case protocol.KindInit, protocol.KindUnlock:
+	case protocol.KindCopy:
+		if host.Settings.CopyURL == "" {
+			return "", fmt.Errorf("copy: %w: host %s has no second repository (set one with SetCopyRepository)", ErrInvalid, host.DisplayName())
+		}
 	case protocol.KindCheck:
 		if r.ReadDataSubset != "" {
 			cmd.Args = []string{r.ReadDataSubset}
@@ -356,11 +360,11 @@ func (h *Hub) run(hostID string, r RunRequest, origin string) (string, error) {
 			return "", fmt.Errorf("forget: %w: no source group has a retention policy", ErrInvalid)
 		}
 		cmd.DryRun = r.DryRun
-	case protocol.KindRestore, protocol.KindDiff:
-		return "", fmt.Errorf("%s: %w: use Restore or Diff", r.Kind, ErrInvalid)
+	case protocol.KindRestore, protocol.KindDiff, protocol.KindFind:
+		return "", fmt.Errorf("%s: %w: use Restore, Diff or Find", r.Kind, ErrInvalid)
 	case protocol.KindProbe:
 	default:
-		return "", fmt.Errorf("kind %q: %w: want backup, init, check, prune, unlock, forget or probe", r.Kind, ErrInvalid)
+		return "", fmt.Errorf("kind %q: %w: want backup, init, check, prune, unlock, forget, copy or probe", r.Kind, ErrInvalid)
 	}
 	if r.DryRun && r.Kind != protocol.KindForget {
 		return "", fmt.Errorf("%s: %w: only forget has a dry run", r.Kind, ErrInvalid)
@@ -398,6 +402,12 @@ func (h *Hub) diff(hostID, a, b string) (string, error) {
 // origin, and sends it if the host is online; otherwise it goes out on
 // connect.
 func (h *Hub) startJob(host storage.Host, cmd *protocol.CommandRun, origin string) (string, error) {
+	return h.startJobFrom(host, cmd, origin, "")
+}
+
+// startJobFrom is startJob for a job that reads another host's repository
+// (sourceHostID, restore.from_source; "" for none).
+func (h *Hub) startJobFrom(host storage.Host, cmd *protocol.CommandRun, origin, sourceHostID string) (string, error) {
 	if err := cmd.Validate(); err != nil {
 		return "", fmt.Errorf("%s job: %w: %v", cmd.Kind, ErrInvalid, err)
 	}
@@ -406,7 +416,7 @@ func (h *Hub) startJob(host storage.Host, cmd *protocol.CommandRun, origin strin
 		return "", err
 	}
 	j := storage.Job{ID: cmd.JobID, HostID: host.ID, Kind: cmd.Kind, Origin: origin, Tag: cmd.Tag,
-		Status: protocol.StatusQueued, CreatedAt: h.now(), Command: raw}
+		Status: protocol.StatusQueued, CreatedAt: h.now(), Command: raw, SourceHostID: sourceHostID}
 	if err := h.store.CreateJob(j); err != nil {
 		return "", err
 	}

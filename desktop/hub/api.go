@@ -82,11 +82,16 @@ type HostView struct {
 	// none did. LastBackupAge is the time since, or -1.
 	LastBackupAt  *time.Time
 	LastBackupAge time.Duration
-	// Failing: the latest backup of at least one source group failed.
+	// Failing: the latest backup of at least one source group failed
+	// (FailingGroups names them), or the latest copy into the second
+	// repository did (CopyFailing).
 	Failing       bool
 	FailingGroups []string
-	RunningJobs   int
-	QueuedJobs    int
+	CopyFailing   bool
+	// Copy is how the copies into the second repository went.
+	Copy        CopyHealth
+	RunningJobs int
+	QueuedJobs  int
 }
 
 // HostDetail is everything the host page shows at the top.
@@ -162,7 +167,7 @@ type ScheduleStatus struct {
 func (s ScheduleStatus) InSync() bool { return s.AckedVersion >= s.Version }
 
 // RunRequest starts a job now. Kind is one of backup, init, check, prune,
-// unlock, forget, probe (restore and diff have their own methods).
+// unlock, forget, copy, probe (restore, diff and find have their own methods).
 type RunRequest struct {
 	Kind string
 	// Group is the source group a backup backs up.

@@ -57,6 +57,10 @@ type conn struct {
 	rpcMu sync.Mutex
 	rpcs  map[string]chan rpcResult
 
+	// commandMu keeps a command.run and the source slot sent before it
+	// together (sendCommand).
+	commandMu sync.Mutex
+
 	// starting counts the job.started events of this connection waiting
 	// for commit, by job id: progress may follow a job.started before it
 	// is stored.

@@ -151,7 +151,7 @@ func (h *Hub) deleteSchedule(hostID, id string) (SaveResult, error) {
 }
 
 func (h *Hub) setMaintenance(hostID string, m Maintenance) (SaveResult, error) {
-	for _, c := range []struct{ name, expr string }{{"prune_cron", m.PruneCron}, {"check_cron", m.CheckCron}} {
+	for _, c := range []struct{ name, expr string }{{"prune_cron", m.PruneCron}, {"check_cron", m.CheckCron}, {"copy_cron", m.CopyCron}} {
 		if c.expr == "" {
 			continue
 		}

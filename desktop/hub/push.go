@@ -94,6 +94,9 @@ func (h *Hub) configUpdates(host storage.Host) []*protocol.ConfigUpdate {
 	if admin.RepoPassword != "" || admin.RepoUsername != "" || admin.RepoCredential != "" {
 		out = append(out, admin)
 	}
+	if cp := h.copyUpdate(host); cp != nil {
+		out = append(out, cp)
+	}
 	return out
 }
 
@@ -145,7 +148,25 @@ func (h *Hub) resendCommands(c *conn) {
 	}
 }
 
+// sendCommand sends an operator job's command.run. A restore from another
+// host's repository is preceded by that repository in the source slot,
+// every time the command goes out (the agent keeps the slot in memory for
+// the one command that follows it); commandMu keeps any other command.run
+// from coming between the two.
 func (h *Hub) sendCommand(c *conn, j storage.Job) {
+	c.commandMu.Lock()
+	defer c.commandMu.Unlock()
+	if j.SourceHostID != "" {
+		u, err := h.sourceUpdate(j.SourceHostID)
+		if err != nil {
+			// The command still goes: the agent refuses it for its empty
+			// source slot, and the job ends with that answer.
+			h.log.Error("source repository for a restore from another host", append(c.logAttrs(), "job", j.ID, "source_host", j.SourceHostID, "err", err)...)
+			h.hostEvent(j.HostID, storage.EventAdmin, fmt.Sprintf("restore %s: the source host's repository is not available: %v", j.ID, err))
+		} else {
+			c.sendPayload(u, "")
+		}
+	}
 	env := protocol.Envelope{Type: protocol.TypeCommandRun, ID: protocol.NewID(), TS: h.now().UTC(), Payload: json.RawMessage(j.Command)}
 	c.send(env)
 }

@@ -17,7 +17,8 @@ type Slot string
 
 // The slots. "repo" credentials are for everyday jobs; "admin" ones for
 // prune on append-only rest-servers (DESIGN.md: Identity, enrollment and
-// secrets).
+// secrets); "copy" ones open the host's second repository (copy jobs,
+// DESIGN.md: Reach).
 const (
 	RepoPassword    Slot = "repo-password"
 	RepoUsername    Slot = "repo-username"
@@ -25,6 +26,9 @@ const (
 	AdminPassword   Slot = "admin-password"
 	AdminUsername   Slot = "admin-username"
 	AdminCredential Slot = "admin-credential"
+	CopyPassword    Slot = "copy-password"
+	CopyUsername    Slot = "copy-username"
+	CopyCredential  Slot = "copy-credential"
 )
 
 // The manager's own secrets are kept under ManagerID, a host id no host
@@ -37,7 +41,8 @@ const (
 )
 
 // Slots lists every slot of a host.
-var Slots = []Slot{RepoPassword, RepoUsername, RepoCredential, AdminPassword, AdminUsername, AdminCredential}
+var Slots = []Slot{RepoPassword, RepoUsername, RepoCredential, AdminPassword, AdminUsername, AdminCredential,
+	CopyPassword, CopyUsername, CopyCredential}
 
 // ErrNotFound: the slot holds nothing.
 var ErrNotFound = errors.New("secret not set")
