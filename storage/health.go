@@ -17,10 +17,15 @@ type GroupHealth struct {
 	JobID      string    `json:"job_id"`
 	FinishedAt time.Time `json:"finished_at"`
 	Error      string    `json:"error,omitempty"`
+	// LastSuccessJobID and LastSuccessAt name the group's latest
+	// successful backup (empty and nil: none yet). The history sweep
+	// keeps that job whatever its age.
+	LastSuccessJobID string     `json:"last_success_job_id,omitempty"`
+	LastSuccessAt    *time.Time `json:"last_success_at,omitempty"`
 }
 
 // health is kept per host as backups end, so the host list never scans
-// job history.
+// job history: it is the summary the dashboard reads at start.
 type health struct {
 	LastSuccessAt *time.Time             `json:"last_success_at,omitempty"`
 	Groups        map[string]GroupHealth `json:"groups,omitempty"`
@@ -47,9 +52,16 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 		g = untaggedGroup
 	}
 	// Replayed old events must not overwrite a newer outcome.
-	if prev, ok := h.Groups[g]; !ok || !j.FinishedAt.Before(prev.FinishedAt) {
-		h.Groups[g] = GroupHealth{Status: j.Status, JobID: j.ID, FinishedAt: *j.FinishedAt, Error: j.Error}
+	prev, ok := h.Groups[g]
+	next := prev
+	if !ok || !j.FinishedAt.Before(prev.FinishedAt) {
+		next.Status, next.JobID, next.FinishedAt, next.Error = j.Status, j.ID, *j.FinishedAt, j.Error
 	}
+	if j.Status == protocol.StatusSucceeded && (prev.LastSuccessAt == nil || !j.FinishedAt.Before(*prev.LastSuccessAt)) {
+		t := *j.FinishedAt
+		next.LastSuccessJobID, next.LastSuccessAt = j.ID, &t
+	}
+	h.Groups[g] = next
 	if j.Status == protocol.StatusSucceeded && (h.LastSuccessAt == nil || j.FinishedAt.After(*h.LastSuccessAt)) {
 		t := *j.FinishedAt
 		h.LastSuccessAt = &t

@@ -84,6 +84,9 @@ func saveJob(tx *bolt.Tx, j *Job, prev *Job) error {
 			return err
 		}
 		if prev == nil || !prev.Terminal() {
+			if err := tx.Bucket(bucketFinished).Put(finishedKey(j), []byte(j.HostID)); err != nil {
+				return err
+			}
 			return noteHealth(tx, j)
 		}
 		return nil

@@ -44,13 +44,15 @@ var (
 	bucketHostEvents  = []byte("host_events")   // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
 	bucketFires       = []byte("fires")         // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
 	bucketHealth      = []byte("health")        // host id → health (JSON): last success, per-group last status
+	bucketFinished    = []byte("finished_jobs") // log class ‖ finished (BE ns) ‖ job id → host id: logs in the order they expire
+	bucketRemoved     = []byte("removed_hosts") // host id → removed at (BE ns): history still being removed
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketHosts, bucketHostTokens, bucketHostNodes, bucketEnrollToks,
 		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
-		bucketHealth, bucketQuarantine,
+		bucketHealth, bucketQuarantine, bucketFinished, bucketRemoved,
 	}
 
 	keySchemaVersion  = []byte("schema_version")
