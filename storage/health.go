@@ -44,6 +44,12 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 	if err := getJSON(b, []byte(j.HostID), &h); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	h.note(j)
+	return putJSON(b, []byte(j.HostID), h)
+}
+
+// note records a finished backup in the summary.
+func (h *health) note(j *Job) {
 	if h.Groups == nil {
 		h.Groups = map[string]GroupHealth{}
 	}
@@ -66,7 +72,6 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 		t := *j.FinishedAt
 		h.LastSuccessAt = &t
 	}
-	return putJSON(b, []byte(j.HostID), h)
 }
 
 // HostSummary is one row of the host list.
