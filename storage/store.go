@@ -133,6 +133,12 @@ type Options struct {
 	LockTimeout time.Duration
 	// Now stamps the damaged file's new name (default time.Now).
 	Now func() time.Time
+
+	// compactMinSize replaces CompactMinSize (tests); compactHook is
+	// called after each key the compaction copies (tests: a failure or a
+	// kill half way).
+	compactMinSize int64
+	compactHook    func(copied int) error
 }
 
 // Store is the open database. Its methods are safe for concurrent use;
@@ -143,6 +149,8 @@ type Store struct {
 	notes *rejectionNotes // rejections already logged on their hosts (ApplyBatch)
 	// quarantined are the records Open moved to quarantine.
 	quarantined []BadRecord
+	// compaction is what Open's compaction did (nil: it did not run).
+	compaction *CompactionReport
 }
 
 // OpenDir opens (or creates) FileName inside dir, creating dir (0700) if
@@ -172,7 +180,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	db, err := boltfile.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
+	db, err := boltfile.Open(path, 0o600, boltOptions(&o))
 	if err != nil {
 		if errors.Is(err, bolterr.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
@@ -197,7 +205,15 @@ func Open(path string, opts *Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if err := s.compactIfWasteful(&o); err != nil {
+		return nil, err // the file is closed
+	}
 	return s, nil
+}
+
+// boltOptions are the bbolt options Open (and compaction's reopen) use.
+func boltOptions(o *Options) *bolt.Options {
+	return &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType}
 }
 
 // Close closes the file. Pending transactions finish first.
