@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"restic-manager/desktop/secrets"
@@ -79,6 +80,12 @@ type Options struct {
 	// 64 MiB).
 	MaxInflight      int
 	MaxInflightBytes int64
+	// SweepDelay is when the first history sweep runs after New (default
+	// DefaultSweepDelay: start-up comes first); SweepInterval the time
+	// between sweeps (default DefaultSweepInterval; negative: only
+	// SweepHistory and settings changes start one).
+	SweepDelay    time.Duration
+	SweepInterval time.Duration
 
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
@@ -109,7 +116,14 @@ type Hub struct {
 
 	ingest     chan ingestItem
 	ingestDone chan struct{}
-	wg         sync.WaitGroup // connections, servers, monitor
+	wg         sync.WaitGroup // connections, servers, monitor, sweeper
+
+	// The history sweep (history.go): its state under mu, its wake-up,
+	// and when the last group commit ended.
+	sweep      sweepState
+	sweepWake  chan struct{}
+	committed  chan struct{}
+	lastCommit atomic.Int64
 }
 
 // New makes a hub over an open store. It starts the ingest committer and
@@ -151,6 +165,12 @@ func New(o Options) (*Hub, error) {
 	if o.MaxInflightBytes <= 0 {
 		o.MaxInflightBytes = 64 << 20
 	}
+	if o.SweepDelay <= 0 {
+		o.SweepDelay = DefaultSweepDelay
+	}
+	if o.SweepInterval == 0 {
+		o.SweepInterval = DefaultSweepInterval
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
 		opts: o, store: o.Store, secrets: o.Secrets, log: o.Logger, now: o.Now, broker: newBroker(),
@@ -159,10 +179,13 @@ func New(o Options) (*Hub, error) {
 		// One batch's worth: a longer queue only adds latency and memory
 		// when the disk is the bottleneck; readers wait instead.
 		ingest: make(chan ingestItem, o.MaxBatch), ingestDone: make(chan struct{}),
+		sweepWake: make(chan struct{}, 1), committed: make(chan struct{}, 1),
 	}
+	h.logCompaction()
 	go h.commitLoop()
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.monitor()
+	go h.sweepLoop()
 	h.reportQuarantined()
 	h.log.Info("hub started", "store", o.Store.Path(), "secrets", o.Secrets.Backend(), "heartbeat", o.HeartbeatInterval)
 	return h, nil

@@ -263,6 +263,7 @@ func (h *Hub) commit(batch []ingestItem) {
 		}
 		h.broker.publish(list...)
 	}
+	h.noteCommit()
 	if obs := h.opts.commitObserver; obs != nil {
 		rec := make([]time.Time, len(batch))
 		for i := range batch {

@@ -1,0 +1,230 @@
+package hub
+
+// Settings → History: how long job history is kept, and the background
+// sweep that applies it (storage/retention.go does the removing). The
+// sweep runs SweepDelay after start, then every SweepInterval, and at once
+// when the settings change. Each of its write transactions starts right
+// after a group commit, in the gap while the next batch gathers, so agents
+// keep getting their acks while years of history are removed.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"restic-manager/storage"
+)
+
+// Defaults of the sweep's Options.
+const (
+	DefaultSweepDelay    = time.Minute
+	DefaultSweepInterval = time.Hour
+)
+
+// History types, re-exported for the UI.
+type (
+	HistorySettings  = storage.HistorySettings
+	SweepReport      = storage.SweepReport
+	StoreSpace       = storage.Space
+	CompactionReport = storage.CompactionReport
+)
+
+// sweepState is the sweep as HistoryStatus reports it (under Hub.mu).
+type sweepState struct {
+	running bool
+	last    *SweepReport
+	err     string
+}
+
+// Fixed parts of retention, re-exported.
+const (
+	KeepJobsPerHost = storage.KeepJobsPerHost
+	MaxHostEvents   = storage.MaxHostEvents
+	MaxHistoryDays  = storage.MaxHistoryDays
+)
+
+// ChangeHistory: the history settings changed, or a sweep started or
+// ended. Re-read HistoryStatus (and the job lists on screen, which may
+// have lost old entries).
+const ChangeHistory ChangeKind = "history"
+
+// HistoryStatus is what Settings → History shows.
+type HistoryStatus struct {
+	Settings HistorySettings
+	// Sweeping: a sweep is running now.
+	Sweeping bool
+	// LastSweep is the latest sweep since the manager started (nil:
+	// none yet); SweepError says why it stopped early ("" when it ran to
+	// the end).
+	LastSweep  *SweepReport
+	SweepError string
+	// Space is the store file's size and how much of it is free.
+	Space StoreSpace
+	// Compaction is what compaction did at start (nil: the file did not
+	// need it).
+	Compaction *CompactionReport
+	// CompactsAtNextStart: the file is over storage.CompactMinSize and
+	// more than half free, so the next start compacts it.
+	CompactsAtNextStart bool
+}
+
+// ValidateHistorySettings checks the form as SetHistorySettings will:
+// every field 1 to MaxHistoryDays days, and no log kept longer than its
+// job record. The refusal names the field and wraps ErrInvalid.
+func ValidateHistorySettings(s HistorySettings) error {
+	if field, reason := s.Problem(); field != "" {
+		return fmt.Errorf("%s: %w: %s", field, ErrInvalid, reason)
+	}
+	return nil
+}
+
+// HistorySettings returns how long job history is kept.
+func (h *Hub) HistorySettings() (HistorySettings, error) { return h.store.HistorySettings() }
+
+// SetHistorySettings stores new retention settings (refused as
+// ValidateHistorySettings says, nothing written) and sweeps with them
+// now, in the background.
+func (h *Hub) SetHistorySettings(s HistorySettings) error {
+	if err := ValidateHistorySettings(s); err != nil {
+		return err
+	}
+	if err := h.store.SetHistorySettings(s); err != nil {
+		return err
+	}
+	h.log.Info("history settings changed", "job_days", s.JobDays, "succeeded_log_days", s.SucceededLogDays, "failed_log_days", s.FailedLogDays)
+	h.broker.publish(Change{Kind: ChangeHistory})
+	h.SweepHistory()
+	return nil
+}
+
+// SweepHistory starts a sweep now unless one is running (then that one
+// carries on). It returns at once; ChangeHistory says when it ends.
+func (h *Hub) SweepHistory() {
+	select {
+	case h.sweepWake <- struct{}{}:
+	default:
+	}
+}
+
+// HistoryStatus returns the settings, the latest sweep and the store's
+// size.
+func (h *Hub) HistoryStatus() (HistoryStatus, error) {
+	set, err := h.store.HistorySettings()
+	if err != nil {
+		return HistoryStatus{}, err
+	}
+	st := HistoryStatus{Settings: set}
+	h.mu.Lock()
+	st.Sweeping, st.SweepError = h.sweep.running, h.sweep.err
+	if h.sweep.last != nil {
+		last := *h.sweep.last
+		st.LastSweep = &last
+	}
+	h.mu.Unlock()
+	if st.Space, err = h.store.Space(); err != nil {
+		return st, err
+	}
+	if c, ok := h.store.Compaction(); ok {
+		st.Compaction = &c
+	}
+	st.CompactsAtNextStart = st.Space.Wasteful(storage.CompactMinSize)
+	return st, nil
+}
+
+// sweepLoop runs the sweeps until the hub closes.
+func (h *Hub) sweepLoop() {
+	defer h.wg.Done()
+	timer := time.NewTimer(h.opts.SweepDelay)
+	if h.opts.SweepInterval < 0 {
+		timer.Stop() // only SweepHistory starts one
+	}
+	defer timer.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-timer.C:
+		case <-h.sweepWake:
+		}
+		h.sweepOnce()
+		if h.opts.SweepInterval > 0 {
+			timer.Stop()
+			select { // a fire that raced the wake
+			case <-timer.C:
+			default:
+			}
+			timer.Reset(h.opts.SweepInterval)
+		}
+	}
+}
+
+func (h *Hub) sweepOnce() {
+	h.mu.Lock()
+	h.sweep.running = true
+	h.mu.Unlock()
+	h.broker.publish(Change{Kind: ChangeHistory})
+	rep, err := h.store.Sweep(h.ctx, storage.SweepOptions{Now: h.now(), Pace: h.paceSweep})
+	h.mu.Lock()
+	h.sweep.running, h.sweep.last, h.sweep.err = false, &rep, ""
+	if err != nil {
+		h.sweep.err = err.Error()
+	}
+	h.mu.Unlock()
+	switch {
+	case errors.Is(err, context.Canceled) && h.ctx.Err() != nil:
+		h.log.Info("history sweep stopped: the manager is closing; the next start carries on", "removed", rep.Removed())
+	case err != nil:
+		h.log.Error("history sweep failed; what it removed before stays removed", "err", err, "removed", rep.Removed())
+	case rep.Removed() > 0 || rep.HostsRemoved > 0:
+		h.log.Info("history sweep", "jobs", rep.JobsRemoved, "logs", rep.LogsRemoved, "log_lines", rep.LogLinesRemoved,
+			"events", rep.EventsRemoved, "other", rep.OtherRemoved, "hosts", rep.HostsRemoved,
+			"transactions", rep.Transactions, "took", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
+	}
+	h.broker.publish(Change{Kind: ChangeHistory})
+}
+
+// paceSweep holds a sweep transaction until just after a group commit:
+// the committer then gathers the next batch for CommitInterval, a gap the
+// sweep's transaction fills without standing in ingest's way. With no
+// commit in the last second nobody is sending, and it goes at once.
+func (h *Hub) paceSweep(ctx context.Context) error {
+	if time.Since(time.Unix(0, h.lastCommit.Load())) > time.Second {
+		return ctx.Err()
+	}
+	select { // an old signal says nothing about now
+	case <-h.committed:
+	default:
+	}
+	t := time.NewTimer(2 * h.opts.CommitInterval)
+	defer t.Stop()
+	select {
+	case <-h.committed:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return ctx.Err()
+}
+
+// noteCommit tells a waiting sweep that a group commit just ended.
+func (h *Hub) noteCommit() {
+	h.lastCommit.Store(time.Now().UnixNano())
+	select {
+	case h.committed <- struct{}{}:
+	default:
+	}
+}
+
+// logCompaction says at start what the store's compaction did.
+func (h *Hub) logCompaction() {
+	c, ok := h.store.Compaction()
+	if !ok {
+		return
+	}
+	if c.Err != nil {
+		h.log.Warn("store compaction failed; the file is as it was and the next start tries again", "err", c.Err,
+			"file_mb", c.Before.FileBytes>>20, "free_mb", c.Before.FreeBytes>>20)
+		return
+	}
+	h.log.Info("store compacted at start", "before_mb", c.Before.FileBytes>>20, "after_mb", c.After.FileBytes>>20, "took", c.Took.Round(time.Millisecond))
+}
