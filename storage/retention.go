@@ -279,14 +279,17 @@ func (w *sweeper) deleteRange(bucket, prefix, end []byte) (int, error) {
 func planJob(tx *bolt.Tx, p *plan, jobID, hostID string, histKey []byte, logsOnly bool, room int) bool {
 	lp := jk(jobID)
 	c := tx.Bucket(bucketLogs).Cursor()
-	lines := 0
+	keys, lines := 0, 0
 	for k, _ := c.Seek(lp); k != nil && hasPrefix(k, lp); k, _ = c.Next() {
-		if lines == room {
+		if keys == room {
 			p.rep.LogLinesRemoved += lines
 			return false
 		}
 		p.del(bucketLogs, k)
-		lines++
+		keys++
+		if getU64(k[len(lp):]) != tallySeq { // the log's tally is not a line
+			lines++
+		}
 	}
 	p.rep.LogLinesRemoved += lines
 	if logsOnly {

@@ -249,7 +249,11 @@ func (g *generator) job(j *Job, lines int, line []byte) error {
 			return err
 		}
 	}
-	return nil
+	if lines == 0 {
+		return nil
+	}
+	t := logTally{lines: uint64(lines), bytes: uint64(lines * len(line))}
+	return g.put(bucketLogs, logKey(j.ID, tallySeq), t.encode())
 }
 
 // host writes a host's row, summary, groups, mark, events and snapshots.
