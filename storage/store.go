@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -125,8 +127,9 @@ type Options struct {
 	// NoSync skips fsync (benchmark baselines and tests only; a crash may
 	// lose the last commits).
 	NoSync bool
-	// SkipCheck skips the page consistency check at open. The check reads
-	// the whole file once.
+	// SkipCheck skips the page consistency check. The check reads the
+	// whole file once: before Open returns for a file up to
+	// CheckAtOpenMax, in CheckDeferred for a larger one.
 	SkipCheck bool
 	// LockTimeout bounds the wait for another process's file lock
 	// (default 2 s).
@@ -134,6 +137,8 @@ type Options struct {
 	// Now stamps the damaged file's new name (default time.Now).
 	Now func() time.Time
 
+	// checkAtOpenMax replaces CheckAtOpenMax (tests).
+	checkAtOpenMax int64
 	// compactMinSize replaces CompactMinSize (tests); compactHook is
 	// called after each key the compaction copies (tests: a failure or a
 	// kill half way).
@@ -147,10 +152,14 @@ type Store struct {
 	db    *bolt.DB
 	path  string
 	notes *rejectionNotes // rejections already logged on their hosts (ApplyBatch)
-	// quarantined are the records Open moved to quarantine.
+	// quarantined are the records Open or CheckDeferred moved to
+	// quarantine (under mu).
+	mu          sync.Mutex
 	quarantined []BadRecord
 	// compaction is what Open's compaction did (nil: it did not run).
 	compaction *CompactionReport
+	// checkPending: Open left the page check to CheckDeferred.
+	checkPending atomic.Bool
 }
 
 // OpenDir opens (or creates) FileName inside dir, creating dir (0700) if
@@ -163,12 +172,14 @@ func OpenDir(dir string, opts *Options) (*Store, error) {
 }
 
 // Open opens (or creates, mode 0600) the store at path, checks every page
-// and record, applies pending migrations in one transaction. A database
-// newer than this code is refused (ErrNewerDatabase). A damaged file is
-// moved aside, what is still readable is salvaged into a new file at path,
-// and the outcome is reported as *DamagedError (open path again to use the
-// salvaged store). A record that does not decode is moved to quarantine
-// and listed by Quarantined; the rest loads.
+// and record (a file over CheckAtOpenMax later, in CheckDeferred), applies
+// pending migrations in one transaction, and compacts a file that is
+// mostly free space (compact.go). A database newer than this code is
+// refused (ErrNewerDatabase). A damaged file is moved aside, what is still
+// readable is salvaged into a new file at path, and the outcome is
+// reported as *DamagedError (open path again to use the salvaged store). A
+// record that does not decode is moved to quarantine and listed by
+// Quarantined; the rest loads.
 func Open(path string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
@@ -191,15 +202,27 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, notes: newRejectionNotes()}
-	if !o.SkipCheck {
-		if cerr := boltfile.Check(db); cerr != nil {
+	switch {
+	case o.SkipCheck:
+	case checkAtOpen(path, &o):
+		cerr := boltfile.Check(db)
+		if cerr != nil {
 			_ = db.Close()
-			return nil, salvage(path, cerr, o.Now())
+			cerr = salvage(path, cerr, o.Now())
+		}
+		if err := clearCheckMark(path); err != nil && cerr == nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		if cerr != nil {
+			return nil, cerr
 		}
 		if s.quarantined, err = s.checkRecords(o.Now().UTC()); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("open %s: quarantine undecodable records: %w", path, err)
 		}
+	default:
+		s.checkPending.Store(true) // CheckDeferred
 	}
 	if err := s.migrate(migrations); err != nil {
 		_ = db.Close()

@@ -2,8 +2,9 @@ package hub
 
 // Settings → History: how long job history is kept, and the background
 // sweep that applies it (storage/retention.go does the removing). The
-// sweep runs SweepDelay after start, then every SweepInterval, and at once
-// when the settings change. Each of its write transactions starts right
+// sweep runs SweepDelay after start (after the page check a large store
+// left for then), then every SweepInterval, and at once when the settings
+// change. Each of its write transactions starts right
 // after a group commit, in the gap while the next batch gathers, so agents
 // keep getting their acks while years of history are removed.
 
@@ -35,6 +36,9 @@ type sweepState struct {
 	running bool
 	last    *SweepReport
 	err     string
+	// damage is what the deferred page check found; no sweep writes to a
+	// damaged file.
+	damage string
 }
 
 // Fixed parts of retention, re-exported.
@@ -67,6 +71,9 @@ type HistoryStatus struct {
 	// CompactsAtNextStart: the file is over storage.CompactMinSize and
 	// more than half free, so the next start compacts it.
 	CompactsAtNextStart bool
+	// StoreDamage is set when the page check of a large store, which runs
+	// after start, found damage: the next start moves the file aside.
+	StoreDamage string
 }
 
 // ValidateHistorySettings checks the form as SetHistorySettings will:
@@ -116,7 +123,7 @@ func (h *Hub) HistoryStatus() (HistoryStatus, error) {
 	}
 	st := HistoryStatus{Settings: set}
 	h.mu.Lock()
-	st.Sweeping, st.SweepError = h.sweep.running, h.sweep.err
+	st.Sweeping, st.SweepError, st.StoreDamage = h.sweep.running, h.sweep.err, h.sweep.damage
 	if h.sweep.last != nil {
 		last := *h.sweep.last
 		st.LastSweep = &last
@@ -146,6 +153,9 @@ func (h *Hub) sweepLoop() {
 			return
 		case <-timer.C:
 		case <-h.sweepWake:
+		}
+		if !h.checkStore() {
+			continue // damaged: no sweep writes to it
 		}
 		h.sweepOnce()
 		if h.opts.SweepInterval > 0 {
@@ -182,6 +192,31 @@ func (h *Hub) sweepOnce() {
 			"transactions", rep.Transactions, "took", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
 	}
 	h.broker.publish(Change{Kind: ChangeHistory})
+}
+
+// checkStore runs the page check Open left for later (a large store's),
+// before the first sweep, and reports whether the store is sound. It
+// reads the whole file once, in the background.
+func (h *Hub) checkStore() bool {
+	h.mu.Lock()
+	damaged := h.sweep.damage != ""
+	h.mu.Unlock()
+	if damaged || !h.store.CheckPending() {
+		return !damaged
+	}
+	start := time.Now()
+	bad, err := h.store.CheckDeferred(h.now())
+	if err == nil {
+		h.log.Info("store checked", "took", time.Since(start).Round(time.Millisecond), "quarantined", len(bad))
+		h.reportQuarantined(bad)
+		return true
+	}
+	h.log.Error("the store is damaged; the manager keeps running on it, and the next start moves it aside", "err", err)
+	h.mu.Lock()
+	h.sweep.damage = err.Error()
+	h.mu.Unlock()
+	h.broker.publish(Change{Kind: ChangeHistory})
+	return false
 }
 
 // paceSweep holds a sweep transaction until just after a group commit:

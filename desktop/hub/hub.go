@@ -186,7 +186,7 @@ func New(o Options) (*Hub, error) {
 	h.wg.Add(2)
 	go h.monitor()
 	go h.sweepLoop()
-	h.reportQuarantined()
+	h.reportQuarantined(h.store.Quarantined())
 	h.log.Info("hub started", "store", o.Store.Path(), "secrets", o.Secrets.Backend(), "heartbeat", o.HeartbeatInterval)
 	return h, nil
 }
@@ -306,12 +306,11 @@ func (h *Hub) monitor() {
 	}
 }
 
-// hostEvent appends to a host's event log and tells subscribers. Errors
-// are logged: the event log must never break a connection.
-// reportQuarantined logs each record the store moved to quarantine at
-// open and notes it on its host, when the host is still there.
-func (h *Hub) reportQuarantined() {
-	for _, q := range h.store.Quarantined() {
+// reportQuarantined logs each record the store moved to quarantine (at
+// open, or in the check a large store defers) and notes it on its host,
+// when the host is still there.
+func (h *Hub) reportQuarantined(bad []storage.BadRecord) {
+	for _, q := range bad {
 		h.log.Error("a stored record could not be read; it was moved to quarantine", "record", q.What(), "reason", q.Reason)
 		if _, err := h.store.Host(q.HostID); q.HostID != "" && err == nil {
 			h.hostEvent(q.HostID, storage.EventStore, "the stored "+q.What()+" could not be read and was moved to quarantine ("+q.Reason+"); set it again")
@@ -319,6 +318,8 @@ func (h *Hub) reportQuarantined() {
 	}
 }
 
+// hostEvent appends to a host's event log and tells subscribers. Errors
+// are logged: the event log must never break a connection.
 func (h *Hub) hostEvent(hostID, kind, msg string) {
 	if hostID == "" {
 		return
