@@ -205,7 +205,12 @@ func (h *Hub) checkStore() bool {
 		return !damaged
 	}
 	start := time.Now()
+	// The check reads the whole file through the map: release as it goes,
+	// or the manager's memory would grow by the file's size.
+	done := make(chan struct{})
+	go h.releaseUntil(done, 250*time.Millisecond)
 	bad, err := h.store.CheckDeferred(h.now())
+	close(done)
 	if err == nil {
 		h.log.Info("store checked", "took", time.Since(start).Round(time.Millisecond), "quarantined", len(bad))
 		h.reportQuarantined(bad)

@@ -86,6 +86,9 @@ type Options struct {
 	// SweepHistory and settings changes start one).
 	SweepDelay    time.Duration
 	SweepInterval time.Duration
+	// ReleaseInterval is how often the store's pages are taken out of the
+	// process's memory map (default DefaultReleaseInterval; memory.go).
+	ReleaseInterval time.Duration
 
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
@@ -116,7 +119,7 @@ type Hub struct {
 
 	ingest     chan ingestItem
 	ingestDone chan struct{}
-	wg         sync.WaitGroup // connections, servers, monitor, sweeper
+	wg         sync.WaitGroup // connections, servers, monitor, sweeper, releaser
 
 	// The history sweep (history.go): its state under mu, its wake-up,
 	// and when the last group commit ended.
@@ -171,6 +174,9 @@ func New(o Options) (*Hub, error) {
 	if o.SweepInterval == 0 {
 		o.SweepInterval = DefaultSweepInterval
 	}
+	if o.ReleaseInterval <= 0 {
+		o.ReleaseInterval = DefaultReleaseInterval
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
 		opts: o, store: o.Store, secrets: o.Secrets, log: o.Logger, now: o.Now, broker: newBroker(),
@@ -183,9 +189,10 @@ func New(o Options) (*Hub, error) {
 	}
 	h.logCompaction()
 	go h.commitLoop()
-	h.wg.Add(2)
+	h.wg.Add(3)
 	go h.monitor()
 	go h.sweepLoop()
+	go h.releaseLoop()
 	h.reportQuarantined(h.store.Quarantined())
 	h.log.Info("hub started", "store", o.Store.Path(), "secrets", o.Secrets.Backend(), "heartbeat", o.HeartbeatInterval)
 	return h, nil
