@@ -274,6 +274,7 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 		b.Fatal(err)
 	}
 	resetPeakRSS()
+	idle0 := idleMemory()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFleetAgentProcess$", "-test.count=1", "-test.timeout=0")
 	cmd.Env = append(os.Environ(), fleetEnvConfig+"="+cfgPath)
 	cmd.Stderr = os.Stderr
@@ -295,6 +296,7 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 	}
 	waitLine("READY")
 	connectedRSS := peakRSSMB()
+	perConn := idleMemory().perConnection(idle0, n)
 	var peakAnon, peakFile float64
 	sampleDone := make(chan struct{})
 	stopSampling := make(chan struct{})
@@ -367,9 +369,38 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 		commitLat.quantileMs(0.5), commitLat.quantileMs(0.99), float64(commitLat.max)/1e6, commitDur.quantileMs(0.5), commitDur.quantileMs(0.99),
 		res.AckP50Ms, res.AckP99Ms, res.AckMaxMs, cpu/wall.Seconds(), peak, peakAnon, peakFile, connectedRSS, res.ChildCPUSecs, res.FinalAcked, n, res.SendErrors)
 
+	b.ReportMetric(perConn.rssKiB, "conn_rss_KiB")
+	b.Logf("FLEET n=%d: one idle connection costs %.1f KiB of RSS (Go heap %.1f KiB, goroutine stacks %.1f KiB, %.1f goroutines)",
+		n, perConn.rssKiB, perConn.heapKiB, perConn.stackKiB, perConn.goroutines)
+
 	if *fleetBaseline {
 		runBaseline(b, n, dur)
 	}
+}
+
+// memoryState is the manager's memory at one moment, after a GC.
+type memoryState struct {
+	anonMB           float64
+	heapInuse, stack uint64
+	goroutines       int
+}
+
+func idleMemory() memoryState {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	anon, _ := rssParts()
+	return memoryState{anonMB: anon, heapInuse: ms.HeapInuse, stack: ms.StackInuse, goroutines: runtime.NumGoroutine()}
+}
+
+// perConnection is what n connections added since before, each.
+func (m memoryState) perConnection(before memoryState, n int) (c struct{ rssKiB, heapKiB, stackKiB, goroutines float64 }) {
+	c.rssKiB = (m.anonMB - before.anonMB) * 1024 / float64(n)
+	c.heapKiB = (float64(m.heapInuse) - float64(before.heapInuse)) / 1024 / float64(n)
+	c.stackKiB = (float64(m.stack) - float64(before.stack)) / 1024 / float64(n)
+	c.goroutines = float64(m.goroutines-before.goroutines) / float64(n)
+	return c
 }
 
 // runBaseline writes the same log lines (n jobs × 50/s) with a bare bbolt
