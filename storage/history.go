@@ -104,15 +104,19 @@ func (s *Store) SetHistorySettings(h HistorySettings) error {
 
 // migrateHistoryIndexes fills what the sweep and the host summary read
 // instead of history, from a store written before they were kept at
-// ingest: finished_jobs for every finished job, and each source group's
-// latest successful backup in the host's health. It reads every job once.
+// ingest: jobs_by_created for every job, finished_jobs for every finished
+// one, and each source group's latest successful backup in the host's
+// health. It reads every job once.
 func migrateHistoryIndexes(tx *bolt.Tx) error {
-	jobs, fin := tx.Bucket(bucketJobs), tx.Bucket(bucketFinished)
+	jobs, fin, created := tx.Bucket(bucketJobs), tx.Bucket(bucketFinished), tx.Bucket(bucketCreated)
 	healths := map[string]*health{}
 	err := jobs.ForEach(func(k, _ []byte) error {
 		var j Job
 		if getJSON(jobs, k, &j) != nil {
 			return nil // unreadable: not this migration's to judge; it stays as it is
+		}
+		if err := created.Put(createdKey(&j), []byte(j.HostID)); err != nil {
+			return err
 		}
 		if !j.Terminal() {
 			return nil

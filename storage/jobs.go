@@ -73,6 +73,9 @@ func saveJob(tx *bolt.Tx, j *Job, prev *Job) error {
 		if err := tx.Bucket(bucketHostJobs).Put(historyKey(j.HostID, j.CreatedAt, j.ID), nil); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketCreated).Put(createdKey(j), []byte(j.HostID)); err != nil {
+			return err
+		}
 	}
 	act := tx.Bucket(bucketActive)
 	ak := cat(hk(j.HostID), []byte(j.ID))

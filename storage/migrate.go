@@ -15,7 +15,7 @@ var migrations = []boltmigrate.Step{
 	{Name: "initial schema", Run: func(tx *bolt.Tx) error { return nil }},
 	{Name: "schedule versions start at 1 for existing hosts", Run: migrateScheduleVersionFloor},
 	{Name: "source group names become safe restic tags", Run: migrateGroupNames},
-	{Name: "history indexes: finished jobs by log expiry, each group's last successful backup", Run: migrateHistoryIndexes},
+	{Name: "history indexes: jobs by creation, finished jobs by log expiry, each group's last successful backup", Run: migrateHistoryIndexes},
 }
 
 // migrateScheduleVersionFloor gives every host a schedule version of at

@@ -98,11 +98,13 @@ func (w *sweeper) removedHosts() error {
 
 // removeHost removes a removed host's history, then its note.
 func (w *sweeper) removeHost(hostID string) error {
-	all := func(*bolt.Tx, []byte, string) (bool, error) { return true, nil }
-	if err := w.sweepJobs(hostID, nil, all); err != nil {
+	p := hk(hostID)
+	err := w.walk(bucketHostJobs, p, p, nil, func(tx *bolt.Tx, pl *plan, k, _ []byte, room int) (bool, error) {
+		return planJob(tx, pl, string(k[len(p)+8:]), hostID, false, room, planKey{bucketHostJobs, k}), nil
+	})
+	if err != nil {
 		return err
 	}
-	p := hk(hostID)
 	n, err := w.deleteRange(bucketHostEvents, p, nil)
 	w.rep.EventsRemoved += n
 	if err != nil {

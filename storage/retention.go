@@ -27,9 +27,10 @@ import (
 //     schedule fires and repository sizes for JobDays.
 //
 // The work is found through indexes, never by reading all of history:
-// a host's jobs are keyed by creation time (host_jobs), logs by when they
-// expire (finished_jobs, written when a job ends), events, fires and sizes
-// by time. A sweep's cost grows with what it removes.
+// jobs by creation time (jobs_by_created), logs by when they expire
+// (finished_jobs, written when a job ends), events, fires and sizes by
+// time. A sweep's cost grows with what it removes, and it removes in time
+// order across hosts, the order jobs and their logs lie in the file.
 
 // Log classes of finished_jobs keys: each expires after its own setting.
 const (
@@ -67,6 +68,15 @@ type SweepOptions struct {
 	// wait (the hub starts each right after a group commit); an error
 	// stops the sweep.
 	Pace func(context.Context) error
+	// Progress, when set, is told the report so far after every write
+	// transaction.
+	Progress func(SweepReport)
+	// ShareWait, when set, makes each transaction's deletes ride on a
+	// group commit (ApplyBatch) while batches come: ingest then never
+	// waits for the sweep's lock and fsync (sweep_share.go). With no batch
+	// in the last ShareWait, or none within ShareWait, the sweep commits
+	// on its own.
+	ShareWait time.Duration
 }
 
 // SweepReport says what a sweep removed.
@@ -87,8 +97,12 @@ type SweepReport struct {
 	OtherRemoved int
 	// HostsRemoved: removed hosts whose history is now gone.
 	HostsRemoved int
-	// Transactions is how many write transactions the sweep took.
-	Transactions int
+	// Transactions is how many write transactions the sweep took, and
+	// LongestTx the longest of them: what a group commit may have waited.
+	// SharedCommits is how many more rode on group commits.
+	Transactions  int
+	LongestTx     time.Duration
+	SharedCommits int
 }
 
 func (r *SweepReport) add(o SweepReport) {
@@ -99,6 +113,8 @@ func (r *SweepReport) add(o SweepReport) {
 	r.OtherRemoved += o.OtherRemoved
 	r.HostsRemoved += o.HostsRemoved
 	r.Transactions += o.Transactions
+	r.LongestTx = max(r.LongestTx, o.LongestTx)
+	r.SharedCommits += o.SharedCommits
 }
 
 // Removed is the number of records the sweep removed.
@@ -168,10 +184,8 @@ func (w *sweeper) run() error {
 		return err
 	}
 	jobCutoff := w.o.Now.AddDate(0, 0, -w.set.JobDays)
-	for _, h := range hosts {
-		if err := w.expiredJobs(h, jobCutoff); err != nil {
-			return err
-		}
+	if err := w.expiredJobs(jobCutoff); err != nil {
+		return err
 	}
 	if err := w.expiredLogs(logClassSucceeded, w.o.Now.AddDate(0, 0, -w.set.SucceededLogDays)); err != nil {
 		return err
@@ -211,7 +225,8 @@ func (p *plan) del(bucket, key []byte) {
 	p.keys = append(p.keys, planKey{bucket, bytes.Clone(key)})
 }
 
-// apply deletes a plan's keys in one write transaction, after Pace.
+// apply deletes a plan's keys in one write transaction, after Pace: a
+// group commit's (ShareWait) or its own.
 func (w *sweeper) apply(p *plan) error {
 	if len(p.keys) == 0 {
 		return nil
@@ -224,19 +239,26 @@ func (w *sweeper) apply(p *plan) error {
 			return err
 		}
 	}
-	err := w.s.db.Update(func(tx *bolt.Tx) error {
-		for _, k := range p.keys {
-			if err := tx.Bucket(k.bucket).Delete(k.key); err != nil {
-				return err
-			}
+	shared := false
+	if w.o.ShareWait > 0 {
+		var err error
+		if shared, err = w.s.sweepSlot.share(w.ctx, p, w.o.ShareWait); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	p.rep.Transactions++
+	if shared {
+		p.rep.SharedCommits = 1
+	} else {
+		start := time.Now()
+		if err := w.s.db.Update(func(tx *bolt.Tx) error { return deleteKeys(tx, p.keys) }); err != nil {
+			return err
+		}
+		p.rep.Transactions, p.rep.LongestTx = 1, time.Since(start)
+	}
 	w.rep.add(p.rep)
+	if w.o.Progress != nil {
+		w.o.Progress(w.rep)
+	}
 	return nil
 }
 
@@ -273,10 +295,11 @@ func (w *sweeper) deleteRange(bucket, prefix, end []byte) (int, error) {
 
 // planJob adds a job's log lines and (unless logsOnly) its record and
 // index keys to p, within room keys (logsOnly leaves its finished_jobs
-// key to the caller). histKey is its host_jobs key when the caller has it
-// (a key whose job record is gone is removed too). It reports whether all of it fit;
-// when not, p holds as many of its log lines as fit and nothing else.
-func planJob(tx *bolt.Tx, p *plan, jobID, hostID string, histKey []byte, logsOnly bool, room int) bool {
+// key to the caller). It reports whether all of it fit; when not, p holds
+// as many of its log lines as fit and nothing else. hostID and the keys
+// in also are removed even when the job record is gone (an index entry
+// left behind by an interrupted removal).
+func planJob(tx *bolt.Tx, p *plan, jobID, hostID string, logsOnly bool, room int, also ...planKey) bool {
 	lp := jk(jobID)
 	c := tx.Bucket(bucketLogs).Cursor()
 	keys, lines := 0, 0
@@ -298,19 +321,16 @@ func planJob(tx *bolt.Tx, p *plan, jobID, hostID string, histKey []byte, logsOnl
 		}
 		return true
 	}
-	j, err := loadJob(tx, jobID)
-	found := err == nil
-	if found {
+	if j, err := loadJob(tx, jobID); err == nil {
 		if j.Terminal() {
 			p.del(bucketFinished, finishedKey(&j))
 		}
-		if histKey == nil {
-			histKey = historyKey(j.HostID, j.CreatedAt, j.ID)
-		}
+		p.del(bucketHostJobs, historyKey(j.HostID, j.CreatedAt, j.ID))
+		p.del(bucketCreated, createdKey(&j))
 		hostID = j.HostID
 	}
-	if histKey != nil {
-		p.del(bucketHostJobs, histKey)
+	for _, k := range also {
+		p.del(k.bucket, k.key)
 	}
 	p.del(bucketJobs, []byte(jobID))
 	ak := cat(hk(hostID), []byte(jobID))
@@ -321,33 +341,39 @@ func planJob(tx *bolt.Tx, p *plan, jobID, hostID string, histKey []byte, logsOnl
 }
 
 // jobKeysMax is how many keys besides its log lines a job takes at most.
-const jobKeysMax = 6
+const jobKeysMax = 8
 
-// sweepJobs walks history keys of one host from its start, before end,
-// and removes the jobs remove says to, a transaction at a time.
-func (w *sweeper) sweepJobs(hostID string, end []byte, remove func(tx *bolt.Tx, k []byte, jobID string) (bool, error)) error {
-	p0 := hk(hostID)
-	from := p0
+// createdKey is a job's key in jobs_by_created.
+func createdKey(j *Job) []byte { return cat(timeKey(j.CreatedAt), []byte(j.ID)) }
+
+// visitFunc looks at one index entry inside a planning read transaction
+// and adds what goes to p, within room keys. done=false means the entry
+// did not fit whole: the walk commits what p holds and comes back to it.
+type visitFunc func(tx *bolt.Tx, p *plan, k, v []byte, room int) (done bool, err error)
+
+// walk visits the keys of bucket from start (inclusive) to end
+// (exclusive; nil: no bound) that start with prefix, and removes what
+// visit plans, a transaction at a time.
+func (w *sweeper) walk(bucket, prefix, start, end []byte, visit visitFunc) error {
+	from := start
 	for {
 		var (
 			p    plan
 			more bool
 		)
 		err := w.s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketHostJobs).Cursor()
-			for k, _ := c.Seek(from); k != nil && hasPrefix(k, p0) && (end == nil || bytes.Compare(k, end) < 0); k, _ = c.Next() {
+			c := tx.Bucket(bucket).Cursor()
+			for k, v := c.Seek(from); k != nil && hasPrefix(k, prefix) && (end == nil || bytes.Compare(k, end) < 0); k, v = c.Next() {
 				room := w.o.MaxKeysPerTx - len(p.keys) - jobKeysMax
 				if room <= 0 {
 					more = true
 					return nil
 				}
-				id := string(k[len(p0)+8:])
-				ok, err := remove(tx, k, id)
+				done, err := visit(tx, &p, k, v, room)
 				if err != nil {
 					return err
 				}
-				if ok && !planJob(tx, &p, id, hostID, k, false, room) {
-					// A long log: its lines go first, the job next round.
+				if !done {
 					more = true
 					return nil
 				}
@@ -365,110 +391,61 @@ func (w *sweeper) sweepJobs(hostID string, end []byte, remove func(tx *bolt.Tx, 
 			return nil
 		}
 		if len(p.keys) == 0 {
-			return errors.New("history sweep: a job does not fit in one transaction")
+			return errors.New("history sweep: an entry does not fit in one transaction")
 		}
 	}
 }
 
-// expiredJobs removes the host's finished jobs created before cutoff,
-// except the always-kept ones.
-func (w *sweeper) expiredJobs(hostID string, cutoff time.Time) error {
-	keep, err := w.keepSet(hostID)
-	if err != nil {
-		return err
-	}
-	end := cat(hk(hostID), timeKey(cutoff))
-	if bytes.Compare(keep.newestFrom, end) < 0 {
-		end = keep.newestFrom
-	}
-	return w.sweepJobs(hostID, end, func(tx *bolt.Tx, _ []byte, id string) (bool, error) {
-		if keep.jobs[id] {
-			return false, nil
-		}
+// expiredJobs removes the finished jobs of every host created before
+// cutoff, except the always-kept ones, oldest first across hosts: jobs
+// and their logs are keyed by time-ordered ids, so each transaction
+// empties neighbouring pages instead of touching a page of every host.
+func (w *sweeper) expiredJobs(cutoff time.Time) error {
+	return w.walk(bucketCreated, nil, nil, timeKey(cutoff), func(tx *bolt.Tx, p *plan, k, v []byte, room int) (bool, error) {
+		id, host := string(k[8:]), string(v)
 		j, err := loadJob(tx, id)
 		if errors.Is(err, ErrNotFound) {
-			return true, nil // a history key without its job: drop it
+			return planJob(tx, p, id, host, false, room, planKey{bucketCreated, k}), nil // a stale entry
 		}
-		if err != nil {
-			return false, err
+		if err != nil || !j.Terminal() {
+			return true, err
 		}
-		return j.Terminal(), nil
+		if kept, err := w.keptJob(tx, &j); kept || err != nil {
+			return true, err
+		}
+		return planJob(tx, p, id, host, false, room), nil
 	})
 }
 
 // expiredLogs removes the logs of class that finished before cutoff,
 // except those of always-kept jobs.
 func (w *sweeper) expiredLogs(class byte, cutoff time.Time) error {
-	end := cat([]byte{class}, timeKey(cutoff))
-	from := []byte{class}
-	for {
-		var (
-			p    plan
-			more bool
-		)
-		err := w.s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketFinished).Cursor()
-			for k, v := c.Seek(from); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
-				room := w.o.MaxKeysPerTx - len(p.keys) - 1
-				if room <= 0 {
-					more = true
-					return nil
-				}
-				id, host := string(k[9:]), string(v)
-				kept, err := w.keptJob(tx, host, id)
-				if err != nil {
-					return err
-				}
-				if !kept {
-					if !planJob(tx, &p, id, host, nil, true, room) {
-						more = true
-						return nil
-					}
-					p.del(bucketFinished, k)
-				}
-				from = append(bytes.Clone(k), 0)
+	return w.walk(bucketFinished, []byte{class}, []byte{class}, cat([]byte{class}, timeKey(cutoff)), func(tx *bolt.Tx, p *plan, k, v []byte, room int) (bool, error) {
+		id := string(k[9:])
+		j, err := loadJob(tx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+		if err == nil {
+			if kept, err := w.keptJob(tx, &j); kept || err != nil {
+				return true, err
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-		if err := w.apply(&p); err != nil {
-			return err
+		if !planJob(tx, p, id, string(v), true, room-1) {
+			return false, nil
 		}
-		if !more {
-			return nil
-		}
-	}
+		p.del(bucketFinished, k)
+		return true, nil
+	})
 }
 
 // keptJob reports whether a job is one of its host's always-kept jobs.
-func (w *sweeper) keptJob(tx *bolt.Tx, hostID, jobID string) (bool, error) {
-	keep, err := w.keepSetIn(tx, hostID)
+func (w *sweeper) keptJob(tx *bolt.Tx, j *Job) (bool, error) {
+	keep, err := w.keepSetIn(tx, j.HostID)
 	if err != nil {
 		return false, err
 	}
-	if keep.jobs[jobID] {
-		return true, nil
-	}
-	j, err := loadJob(tx, jobID)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return bytes.Compare(historyKey(j.HostID, j.CreatedAt, j.ID), keep.newestFrom) >= 0, nil
-}
-
-func (w *sweeper) keepSet(hostID string) (*keepSet, error) {
-	var k *keepSet
-	err := w.s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		k, err = w.keepSetIn(tx, hostID)
-		return err
-	})
-	return k, err
+	return keep.jobs[j.ID] || bytes.Compare(historyKey(j.HostID, j.CreatedAt, j.ID), keep.newestFrom) >= 0, nil
 }
 
 func (w *sweeper) keepSetIn(tx *bolt.Tx, hostID string) (*keepSet, error) {

@@ -235,9 +235,9 @@ func TestTheSweepKeepsExactlyWhatTheRulesKeep(t *testing.T) {
 	assertIndexesMatchJobs(t, s)
 }
 
-// assertIndexesMatchJobs checks that host_jobs names exactly the stored
-// jobs, and finished_jobs every finished job that still has a log (and
-// no job that is gone).
+// assertIndexesMatchJobs checks that host_jobs and jobs_by_created name
+// exactly the stored jobs, and finished_jobs every finished job that
+// still has a log (and no job that is gone).
 func assertIndexesMatchJobs(t *testing.T, s *Store) {
 	t.Helper()
 	_ = s.db.View(func(tx *bolt.Tx) error {
@@ -267,8 +267,16 @@ func assertIndexesMatchJobs(t *testing.T, s *Store) {
 			}
 			return nil
 		})
-		if inHistory != n {
-			t.Errorf("%d jobs, host_jobs has %d", n, inHistory)
+		byCreated := 0
+		_ = tx.Bucket(bucketCreated).ForEach(func(k, _ []byte) error {
+			byCreated++
+			if jobs.Get(k[8:]) == nil {
+				t.Errorf("jobs_by_created names job %s, which is gone", k[8:])
+			}
+			return nil
+		})
+		if inHistory != n || byCreated != n {
+			t.Errorf("%d jobs, host_jobs has %d, jobs_by_created %d", n, inHistory, byCreated)
 		}
 		return nil
 	})
@@ -595,5 +603,85 @@ func TestAnOlderStoreGetsItsHistoryIndexesOnce(t *testing.T) {
 	})
 	if want := []string{"f:bad", "s:old", "s:new"}; !slices.Equal(entries, want) {
 		t.Errorf("finished_jobs after migrating = %v, want %v (the running job has none)", entries, want)
+	}
+	entries = nil
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCreated).ForEach(func(k, v []byte) error {
+			entries = append(entries, string(k[8:])+"@"+string(v))
+			return nil
+		})
+	})
+	if want := []string{"old@h1", "new@h1", "run@h1", "bad@h1"}; !slices.Equal(entries, want) {
+		t.Errorf("jobs_by_created after migrating = %v, want %v (oldest first)", entries, want)
+	}
+}
+
+// oldJobs gives a host n jobs of two years ago with lines lines each.
+func oldJobs(t *testing.T, h *history, host string, n, lines int) {
+	t.Helper()
+	for i := range n {
+		h.add(host, pastJob{id: fmt.Sprintf("%s-old-%03d", host[:8], i), kind: protocol.KindCheck, status: protocol.StatusSucceeded,
+			at: daysAgo(800).Add(time.Duration(i) * time.Minute), lines: lines})
+	}
+}
+
+func TestASweepBesideIngestRidesOnItsCommits(t *testing.T) {
+	s := fastStore(t)
+	h := &history{t: t, s: s}
+	a, busy := approvedHost(t, s, "a"), approvedHost(t, s, "busy")
+	oldJobs(t, h, a, 200, 5)
+	h.add(busy, pastJob{id: "live", kind: protocol.KindBackup, status: protocol.StatusRunning, at: sweepNow})
+
+	// A host streams its log as fast as batches commit, until the sweep ends.
+	stop, ingested := make(chan struct{}), make(chan int)
+	go func() {
+		n := 0
+		defer func() { ingested <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			h.seqs[busy]++ // only this goroutine touches busy's seq now
+			n++
+			if _, err := s.ApplyBatch([]Event{ev(t, busy, h.seqs[busy], line("live", uint64(n)))}, sweepNow); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	rep, err := s.Sweep(context.Background(), SweepOptions{Now: sweepNow, MaxKeysPerTx: 50, ShareWait: time.Minute})
+	close(stop)
+	n := <-ingested
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SharedCommits == 0 || rep.Transactions != 0 {
+		t.Errorf("sweep beside ingest: %d shared commits, %d of its own; want every delete in a group commit", rep.SharedCommits, rep.Transactions)
+	}
+	if rep.JobsRemoved != 200-KeepJobsPerHost || rep.LogLinesRemoved != 5*(200-KeepJobsPerHost) {
+		t.Errorf("report = %+v; want %d jobs and their lines removed", rep, 200-KeepJobsPerHost)
+	}
+	if page, _ := s.JobsPage(a, "", 1000); len(page.Jobs) != KeepJobsPerHost {
+		t.Errorf("host a keeps %d jobs, want %d", len(page.Jobs), KeepJobsPerHost)
+	}
+	if c, _ := s.JobLogCount("live"); c != n {
+		t.Errorf("the busy host's log has %d lines, %d were ingested", c, n)
+	}
+	assertIndexesMatchJobs(t, s)
+}
+
+func TestASweepWithNoIngestCommitsOnItsOwn(t *testing.T) {
+	s := fastStore(t)
+	h := &history{t: t, s: s}
+	a := approvedHost(t, s, "a")
+	oldJobs(t, h, a, 60, 5)
+	rep, err := s.Sweep(context.Background(), SweepOptions{Now: sweepNow, MaxKeysPerTx: 50, ShareWait: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SharedCommits != 0 || rep.Transactions == 0 || rep.JobsRemoved != 60-KeepJobsPerHost {
+		t.Errorf("idle sweep = %+v; want its own transactions and %d jobs removed", rep, 60-KeepJobsPerHost)
 	}
 }

@@ -25,36 +25,37 @@ const FileName = "manager.db"
 // Bucket names. Every bucket is created at open, in one transaction, so no
 // code path has to ask whether one exists.
 var (
-	bucketMeta        = []byte("meta")          // schema version, global settings
-	bucketHosts       = []byte("hosts")         // host id → Host (JSON)
-	bucketHostTokens  = []byte("host_tokens")   // sha256(agent token) → host id
-	bucketHostNodes   = []byte("host_nodes")    // tailnet stable node id → host id
-	bucketEnrollToks  = []byte("enroll_tokens") // sha256(enroll token) → EnrollToken (JSON)
-	bucketEnrollments = []byte("enrollments")   // sha256(enroll token) ‖ agent id → host id
-	bucketGroups      = []byte("source_groups") // hk(host) ‖ name → SourceGroup (JSON)
-	bucketSchedules   = []byte("schedules")     // hk(host) ‖ schedule id → Schedule (JSON)
-	bucketMaint       = []byte("maintenance")   // host id → Maintenance (JSON)
-	bucketJobs        = []byte("jobs")          // job id → Job (JSON)
-	bucketHostJobs    = []byte("host_jobs")     // hk(host) ‖ created (BE ns) ‖ job id → nil: history, walks in time order
-	bucketActive      = []byte("active_jobs")   // hk(host) ‖ job id → status: jobs not yet terminal
-	bucketUndelivered = []byte("undelivered")   // hk(host) ‖ job id → nil: command.run sent, no command.result yet
-	bucketLogs        = []byte("job_logs")      // jk(job) ‖ line seq (BE) → encoded LogLine; seq 2^64−1 holds the job's logTally
-	bucketSnapshots   = []byte("snapshots")     // hk(host) ‖ time (BE ns) ‖ snapshot id → Snapshot (JSON)
-	bucketRepoStats   = []byte("repo_stats")    // host id → RepoStats (JSON)
-	bucketRepoSizes   = []byte("repo_sizes")    // hk(host) ‖ time (BE ns) → RepoSizePoint (JSON)
-	bucketMarks       = []byte("marks")         // host id → high-water mark (BE uint64)
-	bucketHostEvents  = []byte("host_events")   // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
-	bucketFires       = []byte("fires")         // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
-	bucketHealth      = []byte("health")        // host id → health (JSON): last success, per-group last status
-	bucketFinished    = []byte("finished_jobs") // log class ‖ finished (BE ns) ‖ job id → host id: logs in the order they expire
-	bucketRemoved     = []byte("removed_hosts") // host id → removed at (BE ns): history still being removed
+	bucketMeta        = []byte("meta")            // schema version, global settings
+	bucketHosts       = []byte("hosts")           // host id → Host (JSON)
+	bucketHostTokens  = []byte("host_tokens")     // sha256(agent token) → host id
+	bucketHostNodes   = []byte("host_nodes")      // tailnet stable node id → host id
+	bucketEnrollToks  = []byte("enroll_tokens")   // sha256(enroll token) → EnrollToken (JSON)
+	bucketEnrollments = []byte("enrollments")     // sha256(enroll token) ‖ agent id → host id
+	bucketGroups      = []byte("source_groups")   // hk(host) ‖ name → SourceGroup (JSON)
+	bucketSchedules   = []byte("schedules")       // hk(host) ‖ schedule id → Schedule (JSON)
+	bucketMaint       = []byte("maintenance")     // host id → Maintenance (JSON)
+	bucketJobs        = []byte("jobs")            // job id → Job (JSON)
+	bucketHostJobs    = []byte("host_jobs")       // hk(host) ‖ created (BE ns) ‖ job id → nil: history, walks in time order
+	bucketActive      = []byte("active_jobs")     // hk(host) ‖ job id → status: jobs not yet terminal
+	bucketUndelivered = []byte("undelivered")     // hk(host) ‖ job id → nil: command.run sent, no command.result yet
+	bucketLogs        = []byte("job_logs")        // jk(job) ‖ line seq (BE) → encoded LogLine; seq 2^64−1 holds the job's logTally
+	bucketSnapshots   = []byte("snapshots")       // hk(host) ‖ time (BE ns) ‖ snapshot id → Snapshot (JSON)
+	bucketRepoStats   = []byte("repo_stats")      // host id → RepoStats (JSON)
+	bucketRepoSizes   = []byte("repo_sizes")      // hk(host) ‖ time (BE ns) → RepoSizePoint (JSON)
+	bucketMarks       = []byte("marks")           // host id → high-water mark (BE uint64)
+	bucketHostEvents  = []byte("host_events")     // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
+	bucketFires       = []byte("fires")           // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
+	bucketHealth      = []byte("health")          // host id → health (JSON): last success, per-group last status
+	bucketFinished    = []byte("finished_jobs")   // log class ‖ finished (BE ns) ‖ job id → host id: logs in the order they expire
+	bucketRemoved     = []byte("removed_hosts")   // host id → removed at (BE ns): history still being removed
+	bucketCreated     = []byte("jobs_by_created") // created (BE ns) ‖ job id → host id: every host's jobs in time order
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketHosts, bucketHostTokens, bucketHostNodes, bucketEnrollToks,
 		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
-		bucketHealth, bucketQuarantine, bucketFinished, bucketRemoved,
+		bucketHealth, bucketQuarantine, bucketFinished, bucketRemoved, bucketCreated,
 	}
 
 	keySchemaVersion  = []byte("schema_version")
@@ -160,6 +161,8 @@ type Store struct {
 	compaction *CompactionReport
 	// checkPending: Open left the page check to CheckDeferred.
 	checkPending atomic.Bool
+	// sweepSlot hands a sweep's deletes to the next ApplyBatch.
+	sweepSlot sweepSlot
 }
 
 // OpenDir opens (or creates) FileName inside dir, creating dir (0700) if

@@ -233,6 +233,9 @@ func (g *generator) job(j *Job, lines int, line []byte) error {
 	if err := g.putJSON(bucketJobs, []byte(j.ID), j); err != nil {
 		return err
 	}
+	if err := g.put(bucketCreated, createdKey(j), []byte(j.HostID)); err != nil {
+		return err
+	}
 	if j.Terminal() {
 		if err := g.put(bucketFinished, finishedKey(j), []byte(j.HostID)); err != nil {
 			return err
