@@ -4,9 +4,8 @@ package hub
 // sweep that applies it (storage/retention.go does the removing). The
 // sweep runs SweepDelay after start (after the page check a large store
 // left for then), then every SweepInterval, and at once when the settings
-// change. Each of its write transactions starts right
-// after a group commit, in the gap while the next batch gathers, so agents
-// keep getting their acks while years of history are removed.
+// change. Its deletes ride on the group commits (storage/sweep_share.go),
+// so agents keep getting their acks while years of history are removed.
 
 import (
 	"context"
@@ -19,8 +18,9 @@ import (
 
 // Defaults of the sweep's Options.
 const (
-	DefaultSweepDelay    = time.Minute
-	DefaultSweepInterval = time.Hour
+	DefaultSweepDelay     = time.Minute
+	DefaultSweepInterval  = time.Hour
+	DefaultSweepKeysPerTx = 256
 )
 
 // History types, re-exported for the UI.
@@ -33,9 +33,10 @@ type (
 
 // sweepState is the sweep as HistoryStatus reports it (under Hub.mu).
 type sweepState struct {
-	running bool
-	last    *SweepReport
-	err     string
+	running  bool
+	progress *SweepReport // the running sweep's report so far
+	last     *SweepReport
+	err      string
 	// damage is what the deferred page check found; no sweep writes to a
 	// damaged file.
 	damage string
@@ -56,8 +57,10 @@ const ChangeHistory ChangeKind = "history"
 // HistoryStatus is what Settings → History shows.
 type HistoryStatus struct {
 	Settings HistorySettings
-	// Sweeping: a sweep is running now.
-	Sweeping bool
+	// Sweeping: a sweep is running now; SweepProgress what it removed so
+	// far (nil before its first transaction).
+	Sweeping      bool
+	SweepProgress *SweepReport
 	// LastSweep is the latest sweep since the manager started (nil:
 	// none yet); SweepError says why it stopped early ("" when it ran to
 	// the end).
@@ -128,6 +131,10 @@ func (h *Hub) HistoryStatus() (HistoryStatus, error) {
 		last := *h.sweep.last
 		st.LastSweep = &last
 	}
+	if h.sweep.progress != nil {
+		p := *h.sweep.progress
+		st.SweepProgress = &p
+	}
 	h.mu.Unlock()
 	if st.Space, err = h.store.Space(); err != nil {
 		return st, err
@@ -174,9 +181,21 @@ func (h *Hub) sweepOnce() {
 	h.sweep.running = true
 	h.mu.Unlock()
 	h.broker.publish(Change{Kind: ChangeHistory})
-	rep, err := h.store.Sweep(h.ctx, storage.SweepOptions{Now: h.now(), Pace: h.paceSweep})
+	// The sweep reads old pages all over the file: release as it goes.
+	done := make(chan struct{})
+	go h.releaseUntil(done, 250*time.Millisecond)
+	// While agents send, each batch of deletes rides on a group commit;
+	// after a quiet second the sweep commits on its own.
+	rep, err := h.store.Sweep(h.ctx, storage.SweepOptions{Now: h.now(), ShareWait: time.Second,
+		MaxKeysPerTx: h.opts.SweepKeysPerTx,
+		Progress: func(r SweepReport) {
+			h.mu.Lock()
+			h.sweep.progress = &r
+			h.mu.Unlock()
+		}})
+	close(done)
 	h.mu.Lock()
-	h.sweep.running, h.sweep.last, h.sweep.err = false, &rep, ""
+	h.sweep.running, h.sweep.last, h.sweep.err, h.sweep.progress = false, &rep, "", nil
 	if err != nil {
 		h.sweep.err = err.Error()
 	}
@@ -222,37 +241,6 @@ func (h *Hub) checkStore() bool {
 	h.mu.Unlock()
 	h.broker.publish(Change{Kind: ChangeHistory})
 	return false
-}
-
-// paceSweep holds a sweep transaction until just after a group commit:
-// the committer then gathers the next batch for CommitInterval, a gap the
-// sweep's transaction fills without standing in ingest's way. With no
-// commit in the last second nobody is sending, and it goes at once.
-func (h *Hub) paceSweep(ctx context.Context) error {
-	if time.Since(time.Unix(0, h.lastCommit.Load())) > time.Second {
-		return ctx.Err()
-	}
-	select { // an old signal says nothing about now
-	case <-h.committed:
-	default:
-	}
-	t := time.NewTimer(2 * h.opts.CommitInterval)
-	defer t.Stop()
-	select {
-	case <-h.committed:
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return ctx.Err()
-}
-
-// noteCommit tells a waiting sweep that a group commit just ended.
-func (h *Hub) noteCommit() {
-	h.lastCommit.Store(time.Now().UnixNano())
-	select {
-	case h.committed <- struct{}{}:
-	default:
-	}
 }
 
 // logCompaction says at start what the store's compaction did.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"restic-manager/desktop/secrets"
@@ -86,6 +85,10 @@ type Options struct {
 	// SweepHistory and settings changes start one).
 	SweepDelay    time.Duration
 	SweepInterval time.Duration
+	// SweepKeysPerTx bounds the keys one sweep transaction deletes
+	// (default DefaultSweepKeysPerTx): the longer a transaction, the
+	// longer a group commit behind it may wait.
+	SweepKeysPerTx int
 	// ReleaseInterval is how often the store's pages are taken out of the
 	// process's memory map (default DefaultReleaseInterval; memory.go).
 	ReleaseInterval time.Duration
@@ -121,12 +124,9 @@ type Hub struct {
 	ingestDone chan struct{}
 	wg         sync.WaitGroup // connections, servers, monitor, sweeper, releaser
 
-	// The history sweep (history.go): its state under mu, its wake-up,
-	// and when the last group commit ended.
-	sweep      sweepState
-	sweepWake  chan struct{}
-	committed  chan struct{}
-	lastCommit atomic.Int64
+	// The history sweep (history.go): its state under mu, its wake-up.
+	sweep     sweepState
+	sweepWake chan struct{}
 }
 
 // New makes a hub over an open store. It starts the ingest committer and
@@ -174,6 +174,9 @@ func New(o Options) (*Hub, error) {
 	if o.SweepInterval == 0 {
 		o.SweepInterval = DefaultSweepInterval
 	}
+	if o.SweepKeysPerTx <= 0 {
+		o.SweepKeysPerTx = DefaultSweepKeysPerTx
+	}
 	if o.ReleaseInterval <= 0 {
 		o.ReleaseInterval = DefaultReleaseInterval
 	}
@@ -185,7 +188,7 @@ func New(o Options) (*Hub, error) {
 		// One batch's worth: a longer queue only adds latency and memory
 		// when the disk is the bottleneck; readers wait instead.
 		ingest: make(chan *ingestItem, o.MaxBatch), ingestDone: make(chan struct{}),
-		sweepWake: make(chan struct{}, 1), committed: make(chan struct{}, 1),
+		sweepWake: make(chan struct{}, 1),
 	}
 	h.logCompaction()
 	go h.commitLoop()

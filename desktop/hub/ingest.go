@@ -265,7 +265,6 @@ func (h *Hub) commit(batch []ingestItem) {
 		}
 		h.broker.publish(list...)
 	}
-	h.noteCommit()
 	if obs := h.opts.commitObserver; obs != nil {
 		rec := make([]time.Time, len(batch))
 		for i := range batch {
