@@ -2,10 +2,11 @@ package hub
 
 // Settings → History: how long job history is kept, and the background
 // sweep that applies it (storage/retention.go does the removing). The
-// sweep runs SweepDelay after start (after the page check a large store
-// left for then), then every SweepInterval, and at once when the settings
-// change. Its deletes ride on the group commits (storage/sweep_share.go),
-// so agents keep getting their acks while years of history are removed.
+// sweep runs SweepDelay after start, then every SweepInterval, and at once
+// when the settings change; before the first, the check a large store
+// leaves for after start (storage/check_deferred.go) runs at once. The
+// sweep's deletes ride on the group commits (storage/sweep_share.go), so
+// agents keep getting their acks while years of history are removed.
 
 import (
 	"context"
@@ -154,6 +155,9 @@ func (h *Hub) sweepLoop() {
 		timer.Stop() // only SweepHistory starts one
 	}
 	defer timer.Stop()
+	// The check a large store left for after start comes first, at once:
+	// until it has run, an undecodable record is not in quarantine yet.
+	sound := h.checkStore()
 	for {
 		select {
 		case <-h.ctx.Done():
@@ -161,7 +165,7 @@ func (h *Hub) sweepLoop() {
 		case <-timer.C:
 		case <-h.sweepWake:
 		}
-		if !h.checkStore() {
+		if !sound {
 			continue // damaged: no sweep writes to it
 		}
 		h.sweepOnce()
@@ -213,15 +217,12 @@ func (h *Hub) sweepOnce() {
 	h.broker.publish(Change{Kind: ChangeHistory})
 }
 
-// checkStore runs the page check Open left for later (a large store's),
-// before the first sweep, and reports whether the store is sound. It
-// reads the whole file once, in the background.
+// checkStore runs the check Open left for later (a large store's) and
+// reports whether the store is sound. It reads the whole file once, in
+// the background, while the manager serves.
 func (h *Hub) checkStore() bool {
-	h.mu.Lock()
-	damaged := h.sweep.damage != ""
-	h.mu.Unlock()
-	if damaged || !h.store.CheckPending() {
-		return !damaged
+	if !h.store.CheckPending() {
+		return true
 	}
 	start := time.Now()
 	// The check reads the whole file through the map: release as it goes,
