@@ -11,7 +11,6 @@ package hub
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"restic-manager/storage"
@@ -82,10 +81,10 @@ type HistoryStatus struct {
 
 // ValidateHistorySettings checks the form as SetHistorySettings will:
 // every field 1 to MaxHistoryDays days, and no log kept longer than its
-// job record. The refusal names the field and wraps ErrInvalid.
+// job record. A refusal is a *FieldError naming the setting.
 func ValidateHistorySettings(s HistorySettings) error {
 	if field, reason := s.Problem(); field != "" {
-		return fmt.Errorf("%s: %w: %s", field, ErrInvalid, reason)
+		return &FieldError{Field: field, Reason: reason}
 	}
 	return nil
 }

@@ -84,8 +84,9 @@ func TestHistorySettingsThroughTheHub(t *testing.T) {
 		if err := th.SetHistorySettings(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("SetHistorySettings(%+v) = %v, want ErrInvalid", bad, err)
 		}
-		if err := ValidateHistorySettings(bad); !errors.Is(err, ErrInvalid) {
-			t.Errorf("ValidateHistorySettings(%+v) = %v, want ErrInvalid", bad, err)
+		var fe *FieldError
+		if err := ValidateHistorySettings(bad); !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) || fe.Field == "" || fe.Reason == "" {
+			t.Errorf("ValidateHistorySettings(%+v) = %v, want a *FieldError naming the setting", bad, err)
 		}
 		if got, _ := th.HistorySettings(); got != def {
 			t.Errorf("a refused setting was stored: %+v", got)
