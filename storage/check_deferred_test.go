@@ -23,7 +23,7 @@ func bigStore(t *testing.T) string {
 	}
 	payload := bytes.Repeat([]byte("LOG-PAGE-MARK "), 20)
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		for n := range 20_000 {
+		for n := range 6_000 {
 			if err := tx.Bucket(bucketLogs).Put(logKey("job", uint64(n+1)), payload); err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ func damageLogPage(t *testing.T, path string) {
 
 func TestABigStoreIsCheckedAfterOpenAndADamagedOneMovedAsideAtTheNextStart(t *testing.T) {
 	path := bigStore(t)
-	opts := &Options{checkAtOpenMax: 1 << 20, Now: func() time.Time { return t0 }}
+	opts := &Options{checkAtOpenMax: 512 << 10, Now: func() time.Time { return t0 }}
 
 	// Sound: Open leaves the check for later, which finds nothing.
 	s, err := Open(path, opts)
