@@ -18,10 +18,15 @@ type GroupHealth struct {
 	FinishedAt time.Time `json:"finished_at"`
 	Error      string    `json:"error,omitempty"`
 	ErrorKind  string    `json:"error_kind,omitempty"`
+	// LastSuccessJobID and LastSuccessAt name the group's latest
+	// successful backup (empty and nil: none yet). The history sweep
+	// keeps that job whatever its age.
+	LastSuccessJobID string     `json:"last_success_job_id,omitempty"`
+	LastSuccessAt    *time.Time `json:"last_success_at,omitempty"`
 }
 
 // health is kept per host as backups and copies end, so the host list
-// never scans job history.
+// never scans job history: it is the summary the dashboard reads at start.
 type health struct {
 	LastSuccessAt *time.Time             `json:"last_success_at,omitempty"`
 	Groups        map[string]GroupHealth `json:"groups,omitempty"`
@@ -44,9 +49,15 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 	if err := getJSON(b, []byte(j.HostID), &h); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	h.note(j)
+	return putJSON(b, []byte(j.HostID), h)
+}
+
+// note records a finished backup or copy in the summary.
+func (h *health) note(j *Job) {
 	if j.Kind == protocol.KindCopy {
-		noteCopy(&h, j)
-		return putJSON(b, []byte(j.HostID), h)
+		noteCopy(h, j)
+		return
 	}
 	if h.Groups == nil {
 		h.Groups = map[string]GroupHealth{}
@@ -56,14 +67,20 @@ func noteHealth(tx *bolt.Tx, j *Job) error {
 		g = untaggedGroup
 	}
 	// Replayed old events must not overwrite a newer outcome.
-	if prev, ok := h.Groups[g]; !ok || !j.FinishedAt.Before(prev.FinishedAt) {
-		h.Groups[g] = GroupHealth{Status: j.Status, JobID: j.ID, FinishedAt: *j.FinishedAt, Error: j.Error, ErrorKind: j.ErrorKind}
+	prev, ok := h.Groups[g]
+	next := prev
+	if !ok || !j.FinishedAt.Before(prev.FinishedAt) {
+		next.Status, next.JobID, next.FinishedAt, next.Error, next.ErrorKind = j.Status, j.ID, *j.FinishedAt, j.Error, j.ErrorKind
 	}
+	if j.Status == protocol.StatusSucceeded && (prev.LastSuccessAt == nil || !j.FinishedAt.Before(*prev.LastSuccessAt)) {
+		t := *j.FinishedAt
+		next.LastSuccessJobID, next.LastSuccessAt = j.ID, &t
+	}
+	h.Groups[g] = next
 	if j.Status == protocol.StatusSucceeded && (h.LastSuccessAt == nil || j.FinishedAt.After(*h.LastSuccessAt)) {
 		t := *j.FinishedAt
 		h.LastSuccessAt = &t
 	}
-	return putJSON(b, []byte(j.HostID), h)
 }
 
 // noteCopy records a finished copy; a replayed older one never replaces a

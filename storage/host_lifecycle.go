@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -134,73 +135,11 @@ func endJobsOfRemovedHost(tx *bolt.Tx, hostID string, now time.Time) error {
 	return deletePrefix(tx.Bucket(bucketUndelivered), p)
 }
 
-// hostJobBatch is how many jobs (with their logs) one transaction of
-// DeleteHostData deletes: a host's years of history never become one
-// transaction the ingest must wait behind.
-const hostJobBatch = 200
-
-// DeleteHostData deletes everything the store keeps about a host: its
-// record and credentials first (one transaction: the host is gone at
-// once), then its jobs and their logs in small transactions.
+// DeleteHostData deletes everything the store keeps about a removed host:
+// its records at once, then its history in the sweep's small transactions
+// (RemoveHostData), which the next sweep finishes if a crash cuts it
+// short.
 func (s *Store) DeleteHostData(hostID string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		r, err := loadHost(tx, hostID)
-		if err != nil {
-			return err
-		}
-		if err := revokeHost(tx, &r); err != nil {
-			return err
-		}
-		p := hk(hostID)
-		for _, b := range [][]byte{bucketGroups, bucketSchedules, bucketActive, bucketUndelivered, bucketSnapshots,
-			bucketRepoSizes, bucketHostEvents, bucketFires, bucketBackupSizes, bucketForgotten} {
-			if err := deletePrefix(tx.Bucket(b), p); err != nil {
-				return err
-			}
-		}
-		for _, b := range [][]byte{bucketMaint, bucketRepoStats, bucketMarks, bucketHealth, bucketHosts} {
-			if err := tx.Bucket(b).Delete([]byte(hostID)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for {
-		more := false
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			p := hk(hostID)
-			hist := tx.Bucket(bucketHostJobs)
-			var keys [][]byte
-			c := hist.Cursor()
-			for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
-				if len(keys) == hostJobBatch {
-					more = true
-					break
-				}
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			for _, k := range keys {
-				id := string(k[len(p)+8:])
-				if err := tx.Bucket(bucketJobs).Delete([]byte(id)); err != nil {
-					return err
-				}
-				if err := deletePrefix(tx.Bucket(bucketLogs), jk(id)); err != nil {
-					return err
-				}
-				if err := hist.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("delete the job history of host %s: %w", hostID, err)
-		}
-		if !more {
-			return nil
-		}
-	}
+	_, err := s.RemoveHostData(context.Background(), hostID, SweepOptions{})
+	return err
 }

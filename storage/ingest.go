@@ -86,6 +86,7 @@ type BatchResult struct {
 // is stored; the caller retries or lets the agents replay.
 func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 	res := BatchResult{Results: make([]EventResult, len(events)), Marks: map[string]uint64{}}
+	sweep := s.sweepSlot.take() // a sweep's deletes ride along (sweep_share.go)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		a := &applier{tx: tx, now: now, jobs: map[string]*cachedJob{}, marks: map[string]uint64{}, hosts: map[string]bool{},
 			tallies: map[string]*logTally{}, notes: s.notes}
@@ -113,8 +114,9 @@ func (s *Store) ApplyBatch(events []Event, now time.Time) (BatchResult, error) {
 		for h, m := range a.marks {
 			res.Marks[h] = m
 		}
-		return nil
+		return sweep.deleteIn(tx)
 	})
+	sweep.finish(err)
 	if err != nil {
 		s.notes.forget()
 		return BatchResult{}, fmt.Errorf("apply batch of %d events: %w", len(events), err)

@@ -83,6 +83,9 @@ func saveJob(tx *bolt.Tx, j *Job, prev *Job) error {
 		if err := tx.Bucket(bucketHostJobs).Put(historyKey(j.HostID, j.CreatedAt, j.ID), nil); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketCreated).Put(createdKey(j), []byte(j.HostID)); err != nil {
+			return err
+		}
 	}
 	act := tx.Bucket(bucketActive)
 	ak := cat(hk(j.HostID), []byte(j.ID))
@@ -94,6 +97,9 @@ func saveJob(tx *bolt.Tx, j *Job, prev *Job) error {
 			return err
 		}
 		if prev == nil || !prev.Terminal() {
+			if err := tx.Bucket(bucketFinished).Put(finishedKey(j), []byte(j.HostID)); err != nil {
+				return err
+			}
 			return noteHealth(tx, j)
 		}
 		return nil

@@ -16,6 +16,7 @@ var migrations = []boltmigrate.Step{
 	{Name: "schedule versions start at 1 for existing hosts", Run: migrateScheduleVersionFloor},
 	{Name: "source group names become safe restic tags", Run: migrateGroupNames},
 	{Name: "snapshot sizes from the backup summaries already stored", Run: migrateBackupSizes},
+	{Name: "history indexes: jobs by creation, finished jobs by log expiry, each group's last successful backup", Run: migrateHistoryIndexes},
 }
 
 // migrateScheduleVersionFloor gives every host a schedule version of at

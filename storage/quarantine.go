@@ -170,6 +170,11 @@ func (s *Store) checkRecords(now time.Time) ([]BadRecord, error) {
 	return bad, err
 }
 
-// Quarantined lists the records Open moved to quarantine because they did
-// not decode (this start only). The manager reports them.
-func (s *Store) Quarantined() []BadRecord { return append([]BadRecord(nil), s.quarantined...) }
+// Quarantined lists the records Open (or CheckDeferred, for a large
+// store) moved to quarantine because they did not decode, this start
+// only. The manager reports them.
+func (s *Store) Quarantined() []BadRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]BadRecord(nil), s.quarantined...)
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,36 +25,39 @@ const FileName = "manager.db"
 // Bucket names. Every bucket is created at open, in one transaction, so no
 // code path has to ask whether one exists.
 var (
-	bucketMeta        = []byte("meta")          // schema version, global settings
-	bucketHosts       = []byte("hosts")         // host id → Host (JSON)
-	bucketHostTokens  = []byte("host_tokens")   // sha256(agent token) → host id
-	bucketHostNodes   = []byte("host_nodes")    // tailnet stable node id → host id
-	bucketEnrollToks  = []byte("enroll_tokens") // sha256(enroll token) → EnrollToken (JSON)
-	bucketEnrollments = []byte("enrollments")   // sha256(enroll token) ‖ agent id → host id
-	bucketGroups      = []byte("source_groups") // hk(host) ‖ name → SourceGroup (JSON)
-	bucketSchedules   = []byte("schedules")     // hk(host) ‖ schedule id → Schedule (JSON)
-	bucketMaint       = []byte("maintenance")   // host id → Maintenance (JSON)
-	bucketJobs        = []byte("jobs")          // job id → Job (JSON)
-	bucketHostJobs    = []byte("host_jobs")     // hk(host) ‖ created (BE ns) ‖ job id → nil: history, walks in time order
-	bucketActive      = []byte("active_jobs")   // hk(host) ‖ job id → status: jobs not yet terminal
-	bucketUndelivered = []byte("undelivered")   // hk(host) ‖ job id → nil: command.run sent, no command.result yet
-	bucketLogs        = []byte("job_logs")      // jk(job) ‖ line seq (BE) → encoded LogLine; seq 2^64−1 holds the job's logTally
-	bucketSnapshots   = []byte("snapshots")     // hk(host) ‖ time (BE ns) ‖ snapshot id → Snapshot (JSON)
-	bucketRepoStats   = []byte("repo_stats")    // host id → RepoStats (JSON)
-	bucketRepoSizes   = []byte("repo_sizes")    // hk(host) ‖ time (BE ns) → RepoSizePoint (JSON)
-	bucketMarks       = []byte("marks")         // host id → high-water mark (BE uint64)
-	bucketHostEvents  = []byte("host_events")   // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
-	bucketFires       = []byte("fires")         // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
-	bucketHealth      = []byte("health")        // host id → health (JSON): last success, per-group last status
-	bucketBackupSizes = []byte("backup_sizes")  // hk(host) ‖ snapshot id (short or full, as the summary said) → backupSize (JSON)
-	bucketForgotten   = []byte("forgotten")     // hk(host) ‖ snapshot id → Snapshot (JSON) a newer list no longer has
+	bucketMeta        = []byte("meta")            // schema version, global settings
+	bucketHosts       = []byte("hosts")           // host id → Host (JSON)
+	bucketHostTokens  = []byte("host_tokens")     // sha256(agent token) → host id
+	bucketHostNodes   = []byte("host_nodes")      // tailnet stable node id → host id
+	bucketEnrollToks  = []byte("enroll_tokens")   // sha256(enroll token) → EnrollToken (JSON)
+	bucketEnrollments = []byte("enrollments")     // sha256(enroll token) ‖ agent id → host id
+	bucketGroups      = []byte("source_groups")   // hk(host) ‖ name → SourceGroup (JSON)
+	bucketSchedules   = []byte("schedules")       // hk(host) ‖ schedule id → Schedule (JSON)
+	bucketMaint       = []byte("maintenance")     // host id → Maintenance (JSON)
+	bucketJobs        = []byte("jobs")            // job id → Job (JSON)
+	bucketHostJobs    = []byte("host_jobs")       // hk(host) ‖ created (BE ns) ‖ job id → nil: history, walks in time order
+	bucketActive      = []byte("active_jobs")     // hk(host) ‖ job id → status: jobs not yet terminal
+	bucketUndelivered = []byte("undelivered")     // hk(host) ‖ job id → nil: command.run sent, no command.result yet
+	bucketLogs        = []byte("job_logs")        // jk(job) ‖ line seq (BE) → encoded LogLine; seq 2^64−1 holds the job's logTally
+	bucketSnapshots   = []byte("snapshots")       // hk(host) ‖ time (BE ns) ‖ snapshot id → Snapshot (JSON)
+	bucketRepoStats   = []byte("repo_stats")      // host id → RepoStats (JSON)
+	bucketRepoSizes   = []byte("repo_sizes")      // hk(host) ‖ time (BE ns) → RepoSizePoint (JSON)
+	bucketMarks       = []byte("marks")           // host id → high-water mark (BE uint64)
+	bucketHostEvents  = []byte("host_events")     // hk(host) ‖ time (BE ns) ‖ seq (BE) → HostEvent (JSON)
+	bucketFires       = []byte("fires")           // hk(host) ‖ scheduled_at (BE ns) ‖ seq (BE) → Fire (JSON)
+	bucketHealth      = []byte("health")          // host id → health (JSON): last success, per-group last status
+	bucketBackupSizes = []byte("backup_sizes")    // hk(host) ‖ snapshot id (short or full, as the summary said) → backupSize (JSON)
+	bucketForgotten   = []byte("forgotten")       // hk(host) ‖ snapshot id → Snapshot (JSON) a newer list no longer has
+	bucketFinished    = []byte("finished_jobs")   // log class ‖ finished (BE ns) ‖ job id → host id: logs in the order they expire
+	bucketRemoved     = []byte("removed_hosts")   // host id → removed at (BE ns): history still being removed
+	bucketCreated     = []byte("jobs_by_created") // created (BE ns) ‖ job id → host id: every host's jobs in time order
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketHosts, bucketHostTokens, bucketHostNodes, bucketEnrollToks,
 		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
-		bucketHealth, bucketQuarantine, bucketBackupSizes, bucketForgotten,
+		bucketHealth, bucketQuarantine, bucketBackupSizes, bucketForgotten, bucketFinished, bucketRemoved, bucketCreated,
 	}
 
 	keySchemaVersion  = []byte("schema_version")
@@ -125,14 +130,23 @@ type Options struct {
 	// NoSync skips fsync (benchmark baselines and tests only; a crash may
 	// lose the last commits).
 	NoSync bool
-	// SkipCheck skips the page consistency check at open. The check reads
-	// the whole file once.
+	// SkipCheck skips the page consistency check. The check reads the
+	// whole file once: before Open returns for a file up to
+	// CheckAtOpenMax, in CheckDeferred for a larger one.
 	SkipCheck bool
 	// LockTimeout bounds the wait for another process's file lock
 	// (default 2 s).
 	LockTimeout time.Duration
 	// Now stamps the damaged file's new name (default time.Now).
 	Now func() time.Time
+
+	// checkAtOpenMax replaces CheckAtOpenMax (tests).
+	checkAtOpenMax int64
+	// compactMinSize replaces CompactMinSize (tests); compactHook is
+	// called after each key the compaction copies (tests: a failure or a
+	// kill half way).
+	compactMinSize int64
+	compactHook    func(copied int) error
 }
 
 // Store is the open database. Its methods are safe for concurrent use;
@@ -141,8 +155,16 @@ type Store struct {
 	db    *bolt.DB
 	path  string
 	notes *rejectionNotes // rejections already logged on their hosts (ApplyBatch)
-	// quarantined are the records Open moved to quarantine.
+	// quarantined are the records Open or CheckDeferred moved to
+	// quarantine (under mu).
+	mu          sync.Mutex
 	quarantined []BadRecord
+	// compaction is what Open's compaction did (nil: it did not run).
+	compaction *CompactionReport
+	// checkPending: Open left the page check to CheckDeferred.
+	checkPending atomic.Bool
+	// sweepSlot hands a sweep's deletes to the next ApplyBatch.
+	sweepSlot sweepSlot
 }
 
 // OpenDir opens (or creates) FileName inside dir, creating dir (0700) if
@@ -155,12 +177,14 @@ func OpenDir(dir string, opts *Options) (*Store, error) {
 }
 
 // Open opens (or creates, mode 0600) the store at path, checks every page
-// and record, applies pending migrations in one transaction. A database
-// newer than this code is refused (ErrNewerDatabase). A damaged file is
-// moved aside, what is still readable is salvaged into a new file at path,
-// and the outcome is reported as *DamagedError (open path again to use the
-// salvaged store). A record that does not decode is moved to quarantine
-// and listed by Quarantined; the rest loads.
+// and record (a file over CheckAtOpenMax later, in CheckDeferred), applies
+// pending migrations in one transaction, and compacts a file that is
+// mostly free space (compact.go). A database newer than this code is
+// refused (ErrNewerDatabase). A damaged file is moved aside, what is still
+// readable is salvaged into a new file at path, and the outcome is
+// reported as *DamagedError (open path again to use the salvaged store). A
+// record that does not decode is moved to quarantine and listed by
+// Quarantined; the rest loads.
 func Open(path string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
@@ -172,7 +196,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	db, err := boltfile.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
+	db, err := boltfile.Open(path, 0o600, boltOptions(&o))
 	if err != nil {
 		if errors.Is(err, bolterr.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
@@ -183,21 +207,41 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, notes: newRejectionNotes()}
-	if !o.SkipCheck {
-		if cerr := boltfile.Check(db); cerr != nil {
+	switch {
+	case o.SkipCheck:
+	case checkAtOpen(path, &o):
+		cerr := boltfile.Check(db)
+		if cerr != nil {
 			_ = db.Close()
-			return nil, salvage(path, cerr, o.Now())
+			cerr = salvage(path, cerr, o.Now())
+		}
+		if err := clearCheckMark(path); err != nil && cerr == nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		if cerr != nil {
+			return nil, cerr
 		}
 		if s.quarantined, err = s.checkRecords(o.Now().UTC()); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("open %s: quarantine undecodable records: %w", path, err)
 		}
+	default:
+		s.checkPending.Store(true) // CheckDeferred
 	}
 	if err := s.migrate(migrations); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
+	if err := s.compactIfWasteful(&o); err != nil {
+		return nil, err // the file is closed
+	}
 	return s, nil
+}
+
+// boltOptions are the bbolt options Open (and compaction's reopen) use.
+func boltOptions(o *Options) *bolt.Options {
+	return &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType}
 }
 
 // Close closes the file. Pending transactions finish first.

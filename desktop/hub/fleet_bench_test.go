@@ -214,6 +214,12 @@ func enrolledStore(b *testing.B, dir string, n int) (*storage.Store, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return st, enrollFleet(b, st, n)
+}
+
+// enrollFleet enrolls n hosts as connectSim's agents say hello, and
+// returns each one's agent token.
+func enrollFleet(b *testing.B, st *storage.Store, n int) []string {
 	now := time.Now()
 	if _, err := st.CreateEnrollToken("fleet-enroll-token", n, now.Add(time.Hour), now); err != nil {
 		b.Fatal(err)
@@ -226,7 +232,7 @@ func enrolledStore(b *testing.B, dir string, n int) (*storage.Store, []string) {
 			b.Fatal(err)
 		}
 	}
-	return st, tokens
+	return tokens
 }
 
 // serveHub runs a hub with o on a plain-TCP listener on loopback; it
@@ -248,32 +254,99 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 	dir := b.TempDir()
 	st, tokens := enrolledStore(b, dir, n)
 	defer st.Close()
+	f := streamFleet(b, st, tokens, dur, fleetHooks{})
+	f.check(b)
 
-	commitLat, commitDur := newLatHist(), newLatHist()
+	b.ReportMetric(float64(f.lost), "lines_lost")
+	b.ReportMetric(f.commitLat.quantileMs(0.99), "p99_commit_ms")
+	b.ReportMetric(f.res.AckP99Ms, "p99_ack_ms")
+	b.ReportMetric(f.peak, "peak_rss_MB")
+	b.ReportMetric(f.peakAnon, "peak_anon_MB")
+	b.ReportMetric(f.cpu/f.wall.Seconds(), "cpu_cores")
+	b.ReportMetric(float64(f.events)/f.wall.Seconds(), "events/s")
+	b.Logf("FLEET n=%d dur=%s: %s", n, dur, f)
+	b.ReportMetric(f.perConn.rssKiB, "conn_rss_KiB")
+	b.Logf("FLEET n=%d: one idle connection costs %.1f KiB of RSS (Go heap %.1f KiB, goroutine stacks %.1f KiB, %.1f goroutines)",
+		n, f.perConn.rssKiB, f.perConn.heapKiB, f.perConn.stackKiB, f.perConn.goroutines)
+
+	if *fleetBaseline {
+		runBaseline(b, n, dur)
+	}
+}
+
+// fleetHooks adapt streamFleet to a benchmark.
+type fleetHooks struct {
+	// hub tweaks the hub's options.
+	hub func(*Options)
+	// atGo runs as the agents start streaming, atEnd when they are done
+	// (before the hub stops).
+	atGo, atEnd func(*Hub)
+}
+
+// fleetStats is what one streamFleet measured.
+type fleetStats struct {
+	n                      int
+	res                    fleetResult
+	sent, stored           uint64
+	lost                   int64
+	commitLat, commitDur   *latHist
+	commits, events        uint64
+	wall                   time.Duration
+	cpu                    float64
+	peak, peakAnon         float64
+	peakFile, connectedRSS float64
+	perConn                struct{ rssKiB, heapKiB, stackKiB, goroutines float64 }
+}
+
+func (f *fleetStats) check(b *testing.B) {
+	if f.res.Connected != f.n {
+		b.Errorf("%d of %d agents connected", f.res.Connected, f.n)
+	}
+}
+
+func (f *fleetStats) String() string {
+	return fmt.Sprintf("connected %d/%d; lines sent %d stored %d lost %d; events %d in %d commits (%.0f/commit); "+
+		"receipt→commit p50 %.1f ms p99 %.1f ms max %.1f ms; commit took p50 %.1f ms p99 %.1f ms; send→ack p50 %.1f ms p99 %.1f ms max %.1f ms; "+
+		"manager CPU %.2f cores, peak RSS %.0f MB (anon %.0f MB, file %.0f MB; %.0f MB after connecting); agents' CPU %.1f s; final acks %d/%d; send errors %d",
+		f.res.Connected, f.n, f.sent, f.stored, f.lost, f.events, f.commits, float64(f.events)/math.Max(1, float64(f.commits)),
+		f.commitLat.quantileMs(0.5), f.commitLat.quantileMs(0.99), float64(f.commitLat.max)/1e6, f.commitDur.quantileMs(0.5), f.commitDur.quantileMs(0.99),
+		f.res.AckP50Ms, f.res.AckP99Ms, f.res.AckMaxMs, f.cpu/f.wall.Seconds(), f.peak, f.peakAnon, f.peakFile, f.connectedRSS, f.res.ChildCPUSecs, f.res.FinalAcked, f.n, f.res.SendErrors)
+}
+
+// streamFleet serves a hub over st and has len(tokens) simulated agents,
+// in a child process, stream one job each for dur.
+func streamFleet(b *testing.B, st *storage.Store, tokens []string, dur time.Duration, hooks fleetHooks) *fleetStats {
+	n := len(tokens)
+	f := &fleetStats{n: n, commitLat: newLatHist(), commitDur: newLatHist()}
 	var commits, events atomic.Uint64
 	var measuring atomic.Bool
-	_, url, stop := serveHub(b, Options{Store: st, Secrets: secrets.NewMemory(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	o := Options{Store: st, Secrets: secrets.NewMemory(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		commitObserver: func(received []time.Time, started, committed time.Time) {
 			if !measuring.Load() {
 				return
 			}
 			commits.Add(1)
 			events.Add(uint64(len(received)))
-			commitLat.mu.Lock()
+			f.commitLat.mu.Lock()
 			for _, r := range received {
-				commitLat.add(committed.Sub(r))
+				f.commitLat.add(committed.Sub(r))
 			}
-			commitDur.add(committed.Sub(started))
-			commitLat.mu.Unlock()
-		}})
+			f.commitDur.add(committed.Sub(started))
+			f.commitLat.mu.Unlock()
+		}}
+	if hooks.hub != nil {
+		hooks.hub(&o)
+	}
+	h, url, stop := serveHub(b, o)
 	defer stop()
 
-	cfgPath := filepath.Join(dir, "fleet.json")
+	cfgPath := filepath.Join(b.TempDir(), "fleet.json")
 	cfg, _ := json.Marshal(fleetConfig{URL: url, Tokens: tokens, Duration: dur})
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		b.Fatal(err)
 	}
 	resetPeakRSS()
+	idle0 := idleMemory()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFleetAgentProcess$", "-test.count=1", "-test.timeout=0")
 	cmd.Env = append(os.Environ(), fleetEnvConfig+"="+cfgPath)
 	cmd.Stderr = os.Stderr
@@ -294,8 +367,8 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 		return ""
 	}
 	waitLine("READY")
-	connectedRSS := peakRSSMB()
-	var peakAnon, peakFile float64
+	f.connectedRSS = peakRSSMB()
+	f.perConn = idleMemory().perConnection(idle0, n)
 	sampleDone := make(chan struct{})
 	stopSampling := make(chan struct{})
 	go func() { // RssAnon is the manager's own memory; RssFile is mostly the mmap'd store
@@ -304,7 +377,7 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 		defer t.Stop()
 		for {
 			anon, file := rssParts()
-			peakAnon, peakFile = math.Max(peakAnon, anon), math.Max(peakFile, file)
+			f.peakAnon, f.peakFile = math.Max(f.peakAnon, anon), math.Max(f.peakFile, file)
 			select {
 			case <-stopSampling:
 				return
@@ -317,59 +390,71 @@ func runFleet(b *testing.B, n int, dur time.Duration) {
 	cpu0, wall0 := cpuSeconds(), time.Now()
 	b.StartTimer()
 	fmt.Fprintln(stdin, "GO")
+	if hooks.atGo != nil {
+		hooks.atGo(h)
+	}
 	if *fleetHeap != "" {
 		time.AfterFunc(dur/2, func() {
-			f, err := os.Create(*fleetHeap)
+			out, err := os.Create(*fleetHeap)
 			if err == nil {
-				_ = pprof.WriteHeapProfile(f)
-				f.Close()
+				_ = pprof.WriteHeapProfile(out)
+				out.Close()
 			}
 		})
 	}
 	resLine := waitLine("RESULT ")
 	b.StopTimer()
-	wall := time.Since(wall0)
-	cpu := cpuSeconds() - cpu0
+	f.wall = time.Since(wall0)
+	if hooks.atEnd != nil {
+		hooks.atEnd(h)
+	}
+	f.cpu = cpuSeconds() - cpu0
 	measuring.Store(false)
 	close(stopSampling)
 	<-sampleDone
 	_ = cmd.Wait()
 	// The high-water mark before counting the stored lines: that count
 	// reads the whole store through the mmap, which streaming never does.
-	peak := peakRSSMB()
-	var res fleetResult
-	if err := json.Unmarshal([]byte(resLine), &res); err != nil {
+	f.peak = peakRSSMB()
+	if err := json.Unmarshal([]byte(resLine), &f.res); err != nil {
 		b.Fatalf("fleet child result: %v", err)
 	}
-
-	var sent, stored uint64
+	f.commits, f.events = commits.Load(), events.Load()
 	for i := 0; i < n; i++ {
 		c, err := st.JobLogCount(fmt.Sprintf("fleet-%d", i))
 		if err != nil {
 			b.Fatal(err)
 		}
-		sent += res.LinesSent[i]
-		stored += uint64(c)
+		f.sent += f.res.LinesSent[i]
+		f.stored += uint64(c)
 	}
-	lost := int64(sent) - int64(stored)
+	f.lost = int64(f.sent) - int64(f.stored)
+	return f
+}
 
-	b.ReportMetric(float64(lost), "lines_lost")
-	b.ReportMetric(commitLat.quantileMs(0.99), "p99_commit_ms")
-	b.ReportMetric(res.AckP99Ms, "p99_ack_ms")
-	b.ReportMetric(peak, "peak_rss_MB")
-	b.ReportMetric(peakAnon, "peak_anon_MB")
-	b.ReportMetric(cpu/wall.Seconds(), "cpu_cores")
-	b.ReportMetric(float64(events.Load())/wall.Seconds(), "events/s")
-	b.Logf("FLEET n=%d dur=%s: connected %d/%d; lines sent %d stored %d lost %d; events %d in %d commits (%.0f/commit); "+
-		"receipt→commit p50 %.1f ms p99 %.1f ms max %.1f ms; commit took p50 %.1f ms p99 %.1f ms; send→ack p50 %.1f ms p99 %.1f ms max %.1f ms; "+
-		"manager CPU %.2f cores, peak RSS %.0f MB (anon %.0f MB, file %.0f MB; %.0f MB after connecting); agents' CPU %.1f s; final acks %d/%d; send errors %d",
-		n, dur, res.Connected, n, sent, stored, lost, events.Load(), commits.Load(), float64(events.Load())/math.Max(1, float64(commits.Load())),
-		commitLat.quantileMs(0.5), commitLat.quantileMs(0.99), float64(commitLat.max)/1e6, commitDur.quantileMs(0.5), commitDur.quantileMs(0.99),
-		res.AckP50Ms, res.AckP99Ms, res.AckMaxMs, cpu/wall.Seconds(), peak, peakAnon, peakFile, connectedRSS, res.ChildCPUSecs, res.FinalAcked, n, res.SendErrors)
+// memoryState is the manager's memory at one moment, after a GC.
+type memoryState struct {
+	anonMB           float64
+	heapInuse, stack uint64
+	goroutines       int
+}
 
-	if *fleetBaseline {
-		runBaseline(b, n, dur)
-	}
+func idleMemory() memoryState {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	anon, _ := rssParts()
+	return memoryState{anonMB: anon, heapInuse: ms.HeapInuse, stack: ms.StackInuse, goroutines: runtime.NumGoroutine()}
+}
+
+// perConnection is what n connections added since before, each.
+func (m memoryState) perConnection(before memoryState, n int) (c struct{ rssKiB, heapKiB, stackKiB, goroutines float64 }) {
+	c.rssKiB = (m.anonMB - before.anonMB) * 1024 / float64(n)
+	c.heapKiB = (float64(m.heapInuse) - float64(before.heapInuse)) / 1024 / float64(n)
+	c.stackKiB = (float64(m.stack) - float64(before.stack)) / 1024 / float64(n)
+	c.goroutines = float64(m.goroutines-before.goroutines) / float64(n)
+	return c
 }
 
 // runBaseline writes the same log lines (n jobs × 50/s) with a bare bbolt

@@ -79,6 +79,19 @@ type Options struct {
 	// 64 MiB).
 	MaxInflight      int
 	MaxInflightBytes int64
+	// SweepDelay is when the first history sweep runs after New (default
+	// DefaultSweepDelay: start-up comes first); SweepInterval the time
+	// between sweeps (default DefaultSweepInterval; negative: only
+	// SweepHistory and settings changes start one).
+	SweepDelay    time.Duration
+	SweepInterval time.Duration
+	// SweepKeysPerTx bounds the keys one sweep transaction deletes
+	// (default DefaultSweepKeysPerTx): the longer a transaction, the
+	// longer a group commit behind it may wait.
+	SweepKeysPerTx int
+	// ReleaseInterval is how often the store's pages are taken out of the
+	// process's memory map (default DefaultReleaseInterval; memory.go).
+	ReleaseInterval time.Duration
 
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
@@ -107,9 +120,13 @@ type Hub struct {
 	connSeq  uint64
 	closed   bool // set by Close under mu: no new connection registers after
 
-	ingest     chan ingestItem
+	ingest     chan *ingestItem // pointers: the queue's slots cost 8 bytes, not 200
 	ingestDone chan struct{}
-	wg         sync.WaitGroup // connections, servers, monitor
+	wg         sync.WaitGroup // connections, servers, monitor, sweeper, releaser
+
+	// The history sweep (history.go): its state under mu, its wake-up.
+	sweep     sweepState
+	sweepWake chan struct{}
 }
 
 // New makes a hub over an open store. It starts the ingest committer and
@@ -151,6 +168,18 @@ func New(o Options) (*Hub, error) {
 	if o.MaxInflightBytes <= 0 {
 		o.MaxInflightBytes = 64 << 20
 	}
+	if o.SweepDelay <= 0 {
+		o.SweepDelay = DefaultSweepDelay
+	}
+	if o.SweepInterval == 0 {
+		o.SweepInterval = DefaultSweepInterval
+	}
+	if o.SweepKeysPerTx <= 0 {
+		o.SweepKeysPerTx = DefaultSweepKeysPerTx
+	}
+	if o.ReleaseInterval <= 0 {
+		o.ReleaseInterval = DefaultReleaseInterval
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
 		opts: o, store: o.Store, secrets: o.Secrets, log: o.Logger, now: o.Now, broker: newBroker(),
@@ -158,12 +187,16 @@ func New(o Options) (*Hub, error) {
 		live: map[string]*conn{}, sockets: map[*conn]struct{}{}, progress: map[string]Progress{},
 		// One batch's worth: a longer queue only adds latency and memory
 		// when the disk is the bottleneck; readers wait instead.
-		ingest: make(chan ingestItem, o.MaxBatch), ingestDone: make(chan struct{}),
+		ingest: make(chan *ingestItem, o.MaxBatch), ingestDone: make(chan struct{}),
+		sweepWake: make(chan struct{}, 1),
 	}
+	h.logCompaction()
 	go h.commitLoop()
-	h.wg.Add(1)
+	h.wg.Add(3)
 	go h.monitor()
-	h.reportQuarantined()
+	go h.sweepLoop()
+	go h.releaseLoop()
+	h.reportQuarantined(h.store.Quarantined())
 	h.log.Info("hub started", "store", o.Store.Path(), "secrets", o.Secrets.Backend(), "heartbeat", o.HeartbeatInterval)
 	return h, nil
 }
@@ -283,12 +316,11 @@ func (h *Hub) monitor() {
 	}
 }
 
-// hostEvent appends to a host's event log and tells subscribers. Errors
-// are logged: the event log must never break a connection.
-// reportQuarantined logs each record the store moved to quarantine at
-// open and notes it on its host, when the host is still there.
-func (h *Hub) reportQuarantined() {
-	for _, q := range h.store.Quarantined() {
+// reportQuarantined logs each record the store moved to quarantine (at
+// open, or in the check a large store defers) and notes it on its host,
+// when the host is still there.
+func (h *Hub) reportQuarantined(bad []storage.BadRecord) {
+	for _, q := range bad {
 		h.log.Error("a stored record could not be read; it was moved to quarantine", "record", q.What(), "reason", q.Reason)
 		if _, err := h.store.Host(q.HostID); q.HostID != "" && err == nil {
 			h.hostEvent(q.HostID, storage.EventStore, "the stored "+q.What()+" could not be read and was moved to quarantine ("+q.Reason+"); set it again")
@@ -296,6 +328,8 @@ func (h *Hub) reportQuarantined() {
 	}
 }
 
+// hostEvent appends to a host's event log and tells subscribers. Errors
+// are logged: the event log must never break a connection.
 func (h *Hub) hostEvent(hostID, kind, msg string) {
 	if hostID == "" {
 		return

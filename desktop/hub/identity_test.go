@@ -236,7 +236,12 @@ func TestEnrollmentReplayAfterTheHostUsedItsTokenIsRefused(t *testing.T) {
 	tok := th.enrollToken(t, 2) // uses to spare: the refusal is not about uses
 	first, hostID, token := enrollAgent(t, th, "pc1", tok)
 	first.c.CloseNow()
-	waitFor(t, testWait, "the host offline", func() bool { h, _ := th.Host(hostID); return !h.Online })
+	// Offline first, then its last-seen time and "disconnected" written:
+	// wait for the event, or those writes may land after rev below.
+	waitFor(t, testWait, "the host's disconnection logged", func() bool {
+		page, _ := th.HostEvents(hostID, "", 1)
+		return len(page.Events) == 1 && page.Events[0].Message == "disconnected"
+	})
 	real := first.reconnect(th.url, token)
 	if ack := real.expectHelloAck(); !ack.Accepted || ack.HostID != hostID {
 		t.Fatalf("the host's hello with its own token = %+v", ack)

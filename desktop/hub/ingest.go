@@ -31,7 +31,7 @@ func (h *Hub) submit(c *conn, ev storage.Event, size int64, received time.Time) 
 		c.startingAdd(started.JobID, 1)
 	}
 	select {
-	case h.ingest <- ingestItem{c: c, ev: ev, size: size, received: received}:
+	case h.ingest <- &ingestItem{c: c, ev: ev, size: size, received: received}:
 	case <-h.ctx.Done():
 		// Shutting down: not acked, so the agent replays it.
 		h.released(ingestItem{c: c, ev: ev, size: size})
@@ -75,7 +75,9 @@ const batchShare = 512
 // batches grow with load and latency stays about one commit.
 func (h *Hub) commitLoop() {
 	defer close(h.ingestDone)
-	batch := make([]ingestItem, 0, h.opts.MaxBatch)
+	// The batch grows to what load asks for; a small fleet never pays
+	// for MaxBatch items.
+	batch := make([]ingestItem, 0, min(h.opts.MaxBatch, 1024))
 	var (
 		lastStart time.Time
 		carried   []ingestItem // events over their connection's share, in arrival order
@@ -107,7 +109,7 @@ func (h *Hub) commitLoop() {
 			if !ok {
 				return
 			}
-			add(it)
+			add(*it)
 		}
 		// Under load, let the batch gather until CommitInterval has passed
 		// since the previous commit began.
@@ -121,7 +123,7 @@ func (h *Hub) commitLoop() {
 						open = false
 						break fill
 					}
-					add(it)
+					add(*it)
 				case <-linger.C:
 					break fill
 				}
@@ -142,7 +144,7 @@ func (h *Hub) commitLoop() {
 					open = false
 					break gather
 				}
-				add(it)
+				add(*it)
 			default:
 				break gather
 			}

@@ -1,7 +1,7 @@
 // Package ui is restic-manager's window: the host sidebar and dashboard,
 // the host tabs (overview, source groups, schedules, jobs, snapshots,
-// settings), the restore wizard, the diff dialog, "Add host", the tray icon
-// and desktop notifications.
+// settings), the restore wizard, the diff dialog, "Add host", the manager's
+// own Settings (History), the tray icon and desktop notifications.
 //
 // Every view is built the same way: a struct that holds its widgets and
 // what it reads, made by newX(u, …) (a host tab by newXTab(u, sc,
@@ -29,7 +29,8 @@
 //     host_state.go (a host's state as every view says it), theme.go;
 //   - mainwindow.go (the sidebar), dashboard.go, host_view.go (a host's
 //     header and its tabs), close_warning.go (quitting while jobs run),
-//     tray.go, notify.go, add_host.go;
+//     tray.go, notify.go, add_host.go, manager_settings.go with
+//     history_settings.go;
 //   - the host tabs: overview_tab.go with size_chart*.go; groups_tab.go
 //     with group_editor.go and limits_card.go; schedules_tab.go with
 //     schedule_{status,list,editor,maintenance,fires}.go; jobs_tab.go with

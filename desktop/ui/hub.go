@@ -23,6 +23,7 @@ type Hub interface {
 	Configuration
 	JobControl
 	SnapshotBrowser
+	History
 	ChangeFeed
 }
 
@@ -88,6 +89,15 @@ type SnapshotBrowser interface {
 	Diff(hostID, snapshotA, snapshotB string) (string, error)
 	DiffResult(jobID string) (hub.DiffResult, error)
 	DiffSizes(ctx context.Context, hostID, snapshotA, snapshotB string, entries []hub.DiffEntry, maxDirs int, found func([]hub.DiffSize)) hub.DiffSizesReport
+}
+
+// History is how long job history is kept and the clean-up that keeps
+// it so (Settings → History).
+type History interface {
+	HistorySettings() (hub.HistorySettings, error)
+	SetHistorySettings(s hub.HistorySettings) error
+	HistoryStatus() (hub.HistoryStatus, error)
+	SweepHistory()
 }
 
 // ChangeFeed tells the window what to re-read (bus.go); it never polls.

@@ -83,12 +83,13 @@ type mainWindow struct {
 	shown    []hub.HostView // the hosts passing the filter
 	selected string         // the host shown; "" is the dashboard
 
-	filter  *widget.Entry
-	list    *widget.List // row 0 is "All hosts", then shown
-	addHost *widget.Button
-	tailnet *widget.Label
-	login   *widget.Hyperlink
-	loadErr *widget.Label
+	filter   *widget.Entry
+	list     *widget.List // row 0 is "All hosts", then shown
+	addHost  *widget.Button
+	settings *widget.Button // the manager's own: History
+	tailnet  *widget.Label
+	login    *widget.Hyperlink
+	loadErr  *widget.Label
 
 	content *fyne.Container
 	dash    *dashboard
@@ -115,12 +116,13 @@ func newMainWindow(u *UI) *mainWindow {
 
 	m.addHost = widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), func() { newAddHostDialog(u) })
 	m.addHost.Importance = widget.HighImportance
+	m.settings = widget.NewButtonWithIcon("Settings…", theme.SettingsIcon(), func() { newManagerSettings(u) })
 	m.loadErr = widget.NewLabel("")
 	m.loadErr.Importance = widget.DangerImportance
 	m.loadErr.Wrapping = fyne.TextWrapWord
 	m.loadErr.Hide()
 
-	footer := container.NewVBox(m.loadErr, m.addHost)
+	footer := container.NewVBox(m.loadErr, m.addHost, m.settings)
 	if u.opts.Tailnet != nil {
 		m.tailnet = widget.NewLabel("Tailnet: starting…")
 		m.tailnet.Wrapping = fyne.TextWrapWord
