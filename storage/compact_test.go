@@ -59,14 +59,16 @@ const testCompactMin = 2 << 20
 
 // wastefulStore writes a store of a few MiB (log lines, host events with
 // their bucket sequence) and deletes most of it, so that it is over
-// testCompactMin and more than half free. It returns the path, closed.
-func wastefulStore(t *testing.T) (string, storeDigest, int) {
+// testCompactMin and more than half free. It returns the path, closed, and
+// the id of the host the events belong to.
+func wastefulStore(t *testing.T) (string, storeDigest, int, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), FileName)
 	s, err := Open(path, &Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	host := approvedHost(t, s, "host-1")
 	payload := make([]byte, 200)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		logs := tx.Bucket(bucketLogs)
@@ -78,7 +80,7 @@ func wastefulStore(t *testing.T) (string, storeDigest, int) {
 			}
 		}
 		for i := range 300 {
-			if err := addHostEvent(tx, "host-1", HostEvent{Time: t0, Kind: EventConnection, Message: strconv.Itoa(i)}); err != nil {
+			if err := addHostEvent(tx, host, HostEvent{Time: t0, Kind: EventConnection, Message: strconv.Itoa(i)}); err != nil {
 				return err
 			}
 		}
@@ -106,11 +108,11 @@ func wastefulStore(t *testing.T) (string, storeDigest, int) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return path, d, keys
+	return path, d, keys, host
 }
 
 func TestAWastefulStoreIsCompactedAtOpenWithEveryKey(t *testing.T) {
-	path, want, keys := wastefulStore(t)
+	path, want, keys, host := wastefulStore(t)
 	s, err := Open(path, &Options{SkipCheck: true, compactMinSize: testCompactMin})
 	if err != nil {
 		t.Fatal(err)
@@ -130,10 +132,10 @@ func TestAWastefulStoreIsCompactedAtOpenWithEveryKey(t *testing.T) {
 		t.Errorf("the copy is still there: %v", err)
 	}
 	// The store works on: a new event gets the next sequence.
-	if err := s.AddHostEvent("host-1", HostEvent{Time: t0, Kind: EventAdmin, Message: "after"}); err != nil {
+	if err := s.AddHostEvent(host, HostEvent{Time: t0, Kind: EventAdmin, Message: "after"}); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := s.HostEvents("host-1", "", 1)
+	page, _ := s.HostEvents(host, "", 1)
 	if len(page.Events) != 1 || page.Events[0].Message != "after" {
 		t.Errorf("newest event after compaction = %+v; want the one just added (the bucket sequence must carry over)", page.Events)
 	}
@@ -150,7 +152,7 @@ func TestAWastefulStoreIsCompactedAtOpenWithEveryKey(t *testing.T) {
 }
 
 func TestAFailedCompactionKeepsTheOriginal(t *testing.T) {
-	path, want, keys := wastefulStore(t)
+	path, want, keys, _ := wastefulStore(t)
 	boom := errors.New("disk full")
 	s, err := Open(path, &Options{SkipCheck: true, compactMinSize: testCompactMin, compactHook: func(n int) error {
 		if n == keys/2 {
@@ -197,7 +199,7 @@ func TestCompactionChildProcess(t *testing.T) {
 }
 
 func TestAKilledCompactionLeavesTheOriginalWhole(t *testing.T) {
-	path, want, keys := wastefulStore(t)
+	path, want, keys, _ := wastefulStore(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCompactionChildProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envCompactChild+"="+path, fmt.Sprintf("%s_AT=%d", envCompactChild, keys/2))
 	out, err := cmd.StdoutPipe()
