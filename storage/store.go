@@ -50,7 +50,7 @@ var (
 		bucketEnrollments, bucketGroups, bucketSchedules, bucketMaint, bucketJobs,
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
-		bucketHealth, bucketQuarantine,
+		bucketHealth, bucketQuarantine, bucketNotifyChannels, bucketNotifyState, bucketNotifyOutbox,
 	}
 
 	keySchemaVersion  = []byte("schema_version")
