@@ -79,6 +79,8 @@ type Options struct {
 	// 64 MiB).
 	MaxInflight      int
 	MaxInflightBytes int64
+	// Notify configures notifications (notify.go).
+	Notify NotifyOptions
 
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
@@ -106,6 +108,8 @@ type Hub struct {
 	progress map[string]Progress // job id → latest progress
 	connSeq  uint64
 	closed   bool // set by Close under mu: no new connection registers after
+
+	notify *notifier
 
 	ingest     chan ingestItem
 	ingestDone chan struct{}
@@ -163,6 +167,7 @@ func New(o Options) (*Hub, error) {
 	go h.commitLoop()
 	h.wg.Add(1)
 	go h.monitor()
+	h.startNotify()
 	h.reportQuarantined()
 	h.log.Info("hub started", "store", o.Store.Path(), "secrets", o.Secrets.Backend(), "heartbeat", o.HeartbeatInterval)
 	return h, nil

@@ -135,7 +135,7 @@ func Accepts(ch Channel, m Message) bool {
 		return false
 	}
 	if ch.Type == TypePing {
-		return m.Event == backupFinished && m.HostID == ch.HostID
+		return m.Event == BackupFinished && m.HostID == ch.HostID
 	}
-	return m.Event != backupFinished
+	return m.Event != BackupFinished
 }

@@ -129,11 +129,11 @@ func Evaluate(prev map[string]storage.NotifyCondition, f Facts, th Thresholds) O
 			flip(key(BackupFailed, h.ID, g), known, gh.Status == protocol.StatusFailed, on, off)
 
 			// Each backup's end goes to the host's ping URLs.
-			rk := key(backupFinished, h.ID, g)
+			rk := key(BackupFinished, h.ID, g)
 			seen[rk] = true
 			if p, had := prev[rk]; gh.JobID != "" && p.Value != gh.JobID && (had || !gh.FinishedAt.Before(started.Since)) {
 				out.Set[rk] = storage.NotifyCondition{Value: gh.JobID}
-				m.Event = backupFinished
+				m.Event = BackupFinished
 				out.Messages = append(out.Messages, m)
 			}
 		}

@@ -15,8 +15,8 @@ const (
 	RepoLocked   = "repo.locked"
 	// Test is what "Send test" sends.
 	Test = "test"
-	// backupFinished is a backup's outcome for ping channels only.
-	backupFinished = "backup.finished"
+	// BackupFinished is a backup's outcome for ping channels only.
+	BackupFinished = "backup.finished"
 )
 
 // Resolved names the end of a condition event.

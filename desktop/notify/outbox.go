@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -132,7 +131,9 @@ func (o *Outbox) pass(ctx context.Context, all bool) time.Time {
 		ch, pw, ok := o.Channel(e.ChannelID)
 		var m Message
 		if ok {
-			ok = json.Unmarshal(e.Message, &m) == nil
+			var err error
+			m, err = Decode(e.Message)
+			ok = err == nil
 		}
 		if !ok {
 			o.done(e.Seq)

@@ -12,7 +12,7 @@ import (
 // success, GET <url>/fail on failure; a test is a plain GET.
 func (s *Sender) ping(ctx context.Context, ch Channel, m Message) error {
 	u := strings.TrimRight(ch.URL, "/")
-	if m.Event == backupFinished && m.Status != protocol.StatusSucceeded {
+	if m.Event == BackupFinished && m.Status != protocol.StatusSucceeded {
 		u += "/fail"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
