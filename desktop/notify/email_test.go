@@ -217,4 +217,3 @@ func TestEmailRefusesAServerWithoutSTARTTLS(t *testing.T) {
 		t.Errorf("mails received = %d, want none", len(srv.mails))
 	}
 }
-
