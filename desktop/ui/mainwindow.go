@@ -120,7 +120,8 @@ func newMainWindow(u *UI) *mainWindow {
 	m.loadErr.Wrapping = fyne.TextWrapWord
 	m.loadErr.Hide()
 
-	footer := container.NewVBox(m.loadErr, m.addHost)
+	notifications := widget.NewButtonWithIcon("Notifications…", theme.MailComposeIcon(), u.showNotificationsSettings)
+	footer := container.NewVBox(m.loadErr, m.addHost, notifications)
 	if u.opts.Tailnet != nil {
 		m.tailnet = widget.NewLabel("Tailnet: starting…")
 		m.tailnet.Wrapping = fyne.TextWrapWord
