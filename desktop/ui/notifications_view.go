@@ -24,15 +24,15 @@ type notificationsView struct {
 	obj  fyne.CanvasObject
 	list *fyne.Container
 
-	kind                                          *widget.Select
-	url, topic, host, port, user, from, to, label *widget.Entry
-	password                                      *widget.Entry
-	hostPick                                      *widget.Select
-	hostIDs                                       map[string]string // host name → id, for ping
-	errs                                          map[string]*widget.Label
-	rows                                          map[string]fyne.CanvasObject // input field name → its form row
-	add                                           *widget.Button
-	status                                        *widget.Label
+	kind                                   *widget.Select
+	url, topic, host, port, user, from, to *widget.Entry
+	password                               *widget.Entry
+	hostPick                               *widget.Select
+	hostIDs                                map[string]string // host name → id, for ping
+	errs                                   map[string]*widget.Label
+	rows                                   map[string]fyne.CanvasObject // input field name → its form row
+	add                                    *widget.Button
+	status                                 *widget.Label
 	// results holds each channel's last "Send test" outcome by id.
 	results map[string]*widget.Label
 }
