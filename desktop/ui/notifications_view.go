@@ -188,20 +188,17 @@ func (v *notificationsView) save() {
 	}
 	v.add.Disable()
 	v.status.SetText("Saving…")
-	go func() {
-		_, err := v.u.hub.PutNotifyChannel(c, pw)
-		fyne.Do(func() {
-			v.add.Enable()
-			if err != nil {
-				v.refuse(err)
-				return
-			}
-			v.status.SetText("Channel added. Use Send test to try it.")
-			v.url.SetText("")
-			v.password.SetText("")
-			v.load()
-		})
-	}()
+	v.u.offUI(func() error { _, err := v.u.hub.PutNotifyChannel(c, pw); return err }, func(err error) {
+		v.add.Enable()
+		if err != nil {
+			v.refuse(err)
+			return
+		}
+		v.status.SetText("Channel added. Use Send test to try it.")
+		v.url.SetText("")
+		v.password.SetText("")
+		v.load()
+	})
 }
 
 func (v *notificationsView) refuse(err error) {
@@ -214,32 +211,37 @@ func (v *notificationsView) refuse(err error) {
 			return
 		}
 	}
-	v.status.SetText("Not saved: " + err.Error())
+	v.status.SetText("Not saved: " + keyringHint(err))
 }
 
-// load reads the channels (and the hosts, for ping) off the UI goroutine.
+// load reads the channels (the keyring says whether a password is set)
+// and the hosts, for ping, off the UI goroutine.
 func (v *notificationsView) load() {
-	go func() {
-		chans, err := v.u.hub.NotifyChannels()
-		hosts, herr := v.u.hub.Hosts()
-		fyne.Do(func() {
-			if err == nil {
-				err = herr
-			}
-			if err != nil {
-				v.status.SetText("Could not read the channels: " + err.Error())
-				return
-			}
-			var names []string
-			for _, h := range hosts {
-				n := h.Host.DisplayName()
-				v.hostIDs[n] = h.Host.ID
-				names = append(names, n)
-			}
-			v.hostPick.SetOptions(names)
-			v.showChannels(chans)
-		})
-	}()
+	var (
+		chans []hub.NotifyChannelView
+		hosts []hub.HostView
+	)
+	v.u.offUI(func() error {
+		var err error
+		if chans, err = v.u.hub.NotifyChannels(); err != nil {
+			return err
+		}
+		hosts, err = v.u.hub.Hosts()
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.status.SetText("Could not read the channels: " + keyringHint(err))
+			return
+		}
+		var names []string
+		for _, h := range hosts {
+			n := h.Host.DisplayName()
+			v.hostIDs[n] = h.Host.ID
+			names = append(names, n)
+		}
+		v.hostPick.SetOptions(names)
+		v.showChannels(chans)
+	})
 }
 
 func (v *notificationsView) showChannels(chans []hub.NotifyChannelView) {
@@ -308,35 +310,31 @@ func (v *notificationsView) sendTest(id string, b *widget.Button, res *widget.La
 	b.Disable()
 	res.SetText("Sending a test…")
 	res.Importance = widget.MediumImportance
-	go func() {
+	v.u.offUI(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), notify.DefaultTimeout+5*time.Second)
-		err := v.u.hub.TestNotifyChannel(ctx, id)
-		cancel()
-		fyne.Do(func() {
-			b.Enable()
-			if err != nil {
-				res.Importance = widget.DangerImportance
-				res.SetText("Test failed: " + err.Error())
-				return
-			}
-			res.Importance = widget.SuccessImportance
-			res.SetText("Test sent.")
-		})
-	}()
+		defer cancel()
+		return v.u.hub.TestNotifyChannel(ctx, id)
+	}, func(err error) {
+		b.Enable()
+		if err != nil {
+			res.Importance = widget.DangerImportance
+			res.SetText("Test failed: " + keyringHint(err))
+			return
+		}
+		res.Importance = widget.SuccessImportance
+		res.SetText("Test sent.")
+	})
 }
 
 func (v *notificationsView) remove(id string) {
-	go func() {
-		err := v.u.hub.DeleteNotifyChannel(id)
-		fyne.Do(func() {
-			if err != nil {
-				v.status.SetText("Not removed: " + err.Error())
-				return
-			}
-			v.status.SetText("Channel removed.")
-			v.load()
-		})
-	}()
+	v.u.offUI(func() error { return v.u.hub.DeleteNotifyChannel(id) }, func(err error) {
+		if err != nil {
+			v.status.SetText("Not removed: " + keyringHint(err))
+			return
+		}
+		v.status.SetText("Channel removed.")
+		v.load()
+	})
 }
 
 // showNotificationsSettings opens Settings → Notifications in its own
