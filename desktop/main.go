@@ -45,7 +45,12 @@ type config struct {
 	MemorySecrets   bool
 	Debug           bool
 	LogJSON         bool
-	Demo            demoConfig
+	// Notify are the channels given as flags (--notify-webhook, …) and
+	// the e-mail password from RM_NOTIFY_SMTP_PASSWORD.
+	Notify       []hub.NotifyChannel
+	SMTPPassword string
+	notifyErr    error // the first bad --notify-* value (notify_flags.go)
+	Demo         demoConfig
 	// Tour is make screenshots' tour (tour.go, -tags tour only).
 	Tour tourConfig
 }
@@ -87,10 +92,16 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines instead of text")
 	fs.StringVar(&c.Demo.Repo, "demo-repo", "", "make demo: give the host that enrolls with --enroll-token this local repository, a source group of --demo-files, and run init and a first backup")
 	fs.StringVar(&c.Demo.Files, "demo-files", "", "make demo: the folder the demo source group backs up")
+	addNotifyFlags(fs, &c)
 	addTourFlags(fs, &c.Tour)
 	fs.Usage = envflag.Usage(fs, "usage: restic-manager [--data DIR] [--listen ADDR] [--headless] [flags]")
 	if err := envflag.Parse(fs, args, nil); err != nil {
 		return c, err
+	}
+	// Never a flag: a password on the command line is in the process list.
+	c.SMTPPassword = os.Getenv(smtpPasswordEnv)
+	if c.notifyErr != nil {
+		return c, c.notifyErr
 	}
 	if fs.NArg() > 0 {
 		if fs.Arg(0) == "version" {

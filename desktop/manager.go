@@ -117,7 +117,8 @@ func startManager(c config, log *slog.Logger) (*manager, error) {
 		m.secrets = kr
 	}
 
-	m.hub, err = hub.New(hub.Options{Store: st, Secrets: m.secrets, Logger: log.With("component", "hub"), HeartbeatInterval: c.HeartbeatEvery})
+	m.hub, err = hub.New(hub.Options{Store: st, Secrets: m.secrets, Logger: log.With("component", "hub"), HeartbeatInterval: c.HeartbeatEvery,
+		Notify: hub.NotifyOptions{Channels: c.Notify, SMTPPassword: c.SMTPPassword}})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -19,18 +19,21 @@ var bucketQuarantine = []byte("quarantine")
 // takes to read one. A record that fails here would fail every list that
 // walks its bucket, so Open moves it to quarantine first.
 var decoders = map[string]func([]byte) error{
-	string(bucketHosts):      decodeAs[hostRecord],
-	string(bucketEnrollToks): decodeAs[EnrollToken],
-	string(bucketGroups):     decodeAs[SourceGroup],
-	string(bucketSchedules):  decodeAs[Schedule],
-	string(bucketMaint):      decodeAs[Maintenance],
-	string(bucketJobs):       decodeAs[Job],
-	string(bucketSnapshots):  decodeAs[Snapshot],
-	string(bucketRepoStats):  decodeAs[RepoStats],
-	string(bucketRepoSizes):  decodeAs[RepoSizePoint],
-	string(bucketHostEvents): decodeAs[HostEvent],
-	string(bucketFires):      decodeAs[Fire],
-	string(bucketHealth):     decodeAs[health],
+	string(bucketHosts):          decodeAs[hostRecord],
+	string(bucketEnrollToks):     decodeAs[EnrollToken],
+	string(bucketGroups):         decodeAs[SourceGroup],
+	string(bucketSchedules):      decodeAs[Schedule],
+	string(bucketMaint):          decodeAs[Maintenance],
+	string(bucketJobs):           decodeAs[Job],
+	string(bucketSnapshots):      decodeAs[Snapshot],
+	string(bucketRepoStats):      decodeAs[RepoStats],
+	string(bucketRepoSizes):      decodeAs[RepoSizePoint],
+	string(bucketHostEvents):     decodeAs[HostEvent],
+	string(bucketFires):          decodeAs[Fire],
+	string(bucketHealth):         decodeAs[health],
+	string(bucketNotifyChannels): decodeAs[NotifyChannel],
+	string(bucketNotifyState):    decodeAs[NotifyCondition],
+	string(bucketNotifyOutbox):   decodeAs[OutboxEntry],
 	string(bucketMarks): func(v []byte) error {
 		if len(v) != 8 {
 			return fmt.Errorf("a mark is 8 bytes, not %d", len(v))

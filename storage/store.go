@@ -58,6 +58,7 @@ var (
 		bucketHostJobs, bucketActive, bucketUndelivered, bucketLogs, bucketSnapshots,
 		bucketRepoStats, bucketRepoSizes, bucketMarks, bucketHostEvents, bucketFires,
 		bucketHealth, bucketQuarantine, bucketBackupSizes, bucketForgotten, bucketFinished, bucketRemoved, bucketCreated,
+		bucketNotifyChannels, bucketNotifyState, bucketNotifyOutbox,
 	}
 
 	keySchemaVersion  = []byte("schema_version")

@@ -92,6 +92,8 @@ type Options struct {
 	// ReleaseInterval is how often the store's pages are taken out of the
 	// process's memory map (default DefaultReleaseInterval; memory.go).
 	ReleaseInterval time.Duration
+	// Notify configures notifications (notify.go).
+	Notify NotifyOptions
 
 	// commitObserver, when set (benchmarks), is told each committed
 	// event's receipt time, and when the commit started and ended.
@@ -119,6 +121,8 @@ type Hub struct {
 	progress map[string]Progress // job id → latest progress
 	connSeq  uint64
 	closed   bool // set by Close under mu: no new connection registers after
+
+	notify *notifier
 
 	ingest     chan *ingestItem // pointers: the queue's slots cost 8 bytes, not 200
 	ingestDone chan struct{}
@@ -196,6 +200,7 @@ func New(o Options) (*Hub, error) {
 	go h.monitor()
 	go h.sweepLoop()
 	go h.releaseLoop()
+	h.startNotify()
 	h.reportQuarantined(h.store.Quarantined())
 	h.log.Info("hub started", "store", o.Store.Path(), "secrets", o.Secrets.Backend(), "heartbeat", o.HeartbeatInterval)
 	return h, nil

@@ -25,6 +25,18 @@ type Hub interface {
 	SnapshotBrowser
 	History
 	ChangeFeed
+	Notifications
+}
+
+// Notifications is Settings → Notifications: the channels, their checks
+// and "Send test". NotifyChannels reads the keyring and TestNotifyChannel
+// waits on the network: never on the UI goroutine.
+type Notifications interface {
+	NotifyChannels() ([]hub.NotifyChannelView, error)
+	CheckNotifyChannel(c hub.NotifyChannel) error
+	PutNotifyChannel(c hub.NotifyChannel, password *string) (hub.NotifyChannel, error)
+	DeleteNotifyChannel(id string) error
+	TestNotifyChannel(ctx context.Context, id string) error
 }
 
 // Fleet is the hosts and how they join: the sidebar, the dashboard, a

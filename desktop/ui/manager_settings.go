@@ -18,7 +18,8 @@ type managerSettings struct {
 func newManagerSettings(u *UI) *managerSettings {
 	m := &managerSettings{sc: u.newScope()}
 	m.history = newHistorySettings(u, m.sc)
-	m.tabs = container.NewAppTabs(container.NewTabItem("History", m.history.object()))
+	m.tabs = container.NewAppTabs(container.NewTabItem("History", m.history.object()),
+		container.NewTabItem("Notifications", newNotificationsView(u).object()))
 	m.dlg = dialog.NewCustom("Settings", "Close", m.tabs, u.win)
 	m.dlg.SetOnClosed(m.sc.close)
 	m.dlg.Resize(fyne.NewSize(760, 620))
