@@ -30,6 +30,8 @@ const (
 	JobKindUnlock  = protocol.KindUnlock
 	JobKindRestore = protocol.KindRestore
 	JobKindDiff    = protocol.KindDiff
+	JobKindFind    = protocol.KindFind
+	JobKindCopy    = protocol.KindCopy
 
 	// LogStderr and LogEvent are the log streams the UI marks: restic's
 	// standard error, and restic JSON lines kept as they came.
