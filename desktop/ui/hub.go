@@ -40,8 +40,9 @@ type Fleet interface {
 
 // Configuration is what a host is told to do: source groups, schedules
 // and their pause switches, the maintenance plan, the repository and its
-// credentials, hooks and bandwidth caps (the Source groups, Schedules and
-// Settings tabs, the tray's pause-all).
+// credentials, the second repository copies go to, hooks and bandwidth
+// caps (the Source groups, Schedules and Settings tabs, the tray's
+// pause-all).
 type Configuration interface {
 	SourceGroups(hostID string) ([]hub.SourceGroup, error)
 	PutSourceGroup(hostID string, g hub.SourceGroup) error
@@ -59,6 +60,8 @@ type Configuration interface {
 	SetRepository(hostID string, u hub.RepositoryUpdate) error
 	SetBandwidth(hostID string, upKbps, downKbps int) error
 	SetHookShell(hostID, shell string) error
+	CopyRepository(hostID string) (hub.CopyRepositorySettings, error)
+	SetCopyRepository(hostID string, u hub.CopyRepositoryUpdate) error
 }
 
 // JobControl is the work: starting and cancelling jobs, their history,
@@ -76,15 +79,21 @@ type JobControl interface {
 }
 
 // SnapshotBrowser is the repository's content: snapshots and the figures
-// of the Overview, browsing a snapshot, restoring from it and comparing
-// two. TreeList and DiffSizes wait on the agent: never on the UI
-// goroutine.
+// of the Overview (the last copy among them), browsing a snapshot,
+// finding files across hosts' snapshots, restoring (onto the snapshot's
+// host or another) and comparing two snapshots. TreeList and DiffSizes
+// wait on the agent, and a FindSearch's Watch until its jobs end: never
+// on the UI goroutine.
 type SnapshotBrowser interface {
 	Snapshots(hostID string) ([]hub.Snapshot, error)
 	RepoStats(hostID string) (hub.RepoStats, error)
 	SizeSeries(hostID string) (hub.SizeSeries, error)
+	LastCopy(hostID string) (hub.CopyStatus, error)
 	TreeList(ctx context.Context, hostID, snapshotID, path string, offset, limit int) (hub.TreePage, error)
+	Find(hostIDs []string, pattern string, ignoreCase bool) (*hub.FindSearch, error)
 	Restore(hostID string, r hub.RestoreRequest) (string, error)
+	RestoreToHost(sourceHostID, targetHostID string, r hub.RestoreRequest) (string, error)
+	SourceRepositoryWarning(sourceHostID, targetHostID string) (string, error)
 	Diff(hostID, snapshotA, snapshotB string) (string, error)
 	DiffResult(jobID string) (hub.DiffResult, error)
 	DiffSizes(ctx context.Context, hostID, snapshotA, snapshotB string, entries []hub.DiffEntry, maxDirs int, found func([]hub.DiffSize)) hub.DiffSizesReport
