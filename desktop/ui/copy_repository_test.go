@@ -46,6 +46,7 @@ func TestCopyRepositorySavesLikeThePrimary(t *testing.T) {
 		t.Fatalf("Save disabled: %v", c.form.firstError())
 	}
 	test.Tap(c.saveBtn)
+	settle(e.UI, e.app)
 
 	cr, err := e.hub.CopyRepository(hostID)
 	if err != nil || cr.URL != "rest:https://offsite.example:8000/office" || !cr.PasswordSet || !cr.CredentialSet || cr.UsernameSet {
@@ -77,6 +78,7 @@ func TestCopyRepositorySavesLikeThePrimary(t *testing.T) {
 	// An empty URL removes the second repository: copies stop.
 	uitest.Retype(c.url, "")
 	test.Tap(c.saveBtn)
+	settle(e.UI, e.app)
 	if cr, _ := e.hub.CopyRepository(hostID); cr.Configured() || !strings.Contains(c.status.text(), "copies stop") {
 		t.Errorf("after clearing the URL: %+v, line %q", cr, c.status.text())
 	}

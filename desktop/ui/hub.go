@@ -15,7 +15,8 @@ import (
 // the bus a ChangeFeed, the restore wizard's tree a SnapshotBrowser, the
 // dashboard's model Fleet and JobControl. Every method returns promptly
 // from the local store except TreeList and DiffSizes, which wait on the
-// agent, and SetRepository, SetHookShell, SetBandwidth and ApproveHost,
+// agent, and SetRepository, SetCopyRepository, SetHookShell, SetBandwidth,
+// ApproveHost and RestoreToHost (it reads the source host's credentials),
 // which may wait on the OS keyring (bounded by keyringx.DefaultTimeout):
 // those are never called on the UI goroutine (offUI).
 type Hub interface {

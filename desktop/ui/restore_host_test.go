@@ -79,6 +79,7 @@ func TestRestoreWizardRestoresOntoAnotherHostFromTheSnapshotsRepository(t *testi
 		}
 	}
 	test.Tap(w.nextBtn) // Restore
+	settle(e.UI, e.app)
 	if w.step != restoreStepProgress || w.jobID == "" {
 		t.Fatalf("after Restore: step %d, job %q", w.step, w.jobID)
 	}

@@ -4,6 +4,7 @@ package ui
 // happen, then (6) the restore itself, its live progress and its result.
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -87,9 +88,29 @@ func (w *restoreWizard) restoreRequest() hub.RestoreRequest {
 // from its repository as ever, another from the snapshot host's
 // repository (RestoreToHost is Restore when both are one host).
 func (w *restoreWizard) startRestore() {
-	id, err := w.u.hub.RestoreToHost(w.hostID, w.targetID, w.restoreRequest())
-	if err != nil {
-		showErrorDialog(w.win, "Restore", err)
+	source, target, r := w.hostID, w.targetID, w.restoreRequest()
+	var id string
+	// Another host's restore reads the source host's credentials from the
+	// OS keyring: off the UI goroutine, Restore disabled meanwhile.
+	w.starting = true
+	w.updateButtons()
+	w.u.offUI(func() (err error) {
+		id, err = w.u.hub.RestoreToHost(source, target, r)
+		return err
+	}, func(err error) {
+		w.starting = false
+		if err != nil {
+			w.updateButtons()
+			showErrorDialog(w.win, "Restore", errors.New(keyringHint(err)))
+			return
+		}
+		w.started(id)
+	})
+}
+
+// started shows the restore job id's progress.
+func (w *restoreWizard) started(id string) {
+	if w.closed {
 		return
 	}
 	w.jobID = id

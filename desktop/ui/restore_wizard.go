@@ -54,6 +54,7 @@ type restoreWizard struct {
 	win      fyne.Window
 	step     int
 	closed   bool
+	starting bool // the restore is being started (off the UI goroutine)
 
 	snaps          []hub.Snapshot
 	snap           hub.Snapshot
@@ -219,6 +220,8 @@ func (w *restoreWizard) canNext() bool {
 		return w.targetID != ""
 	case restoreStepDestination:
 		return w.dest.err() == nil
+	case restoreStepReview:
+		return !w.starting
 	}
 	return true
 }

@@ -147,7 +147,7 @@ func TestRestoreWizardOnWindowsTakesDrivePaths(t *testing.T) {
 }
 
 func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
-	w, h, hostID, _ := offlineWizard(t, "linux")
+	w, h, hostID, app := offlineWizard(t, "linux")
 	w.tree.setChecked("/srv/data/a.txt", true)
 	w.tree.setChecked("/srv/data/sub", true)
 	toDestination(t, w)
@@ -191,6 +191,7 @@ func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
 		t.Errorf("review = %q; want in place, and that the offline host gets it when it connects", w.review.Text)
 	}
 	test.Tap(w.nextBtn) // Restore
+	settle(w.u, app)
 	if w.step != restoreStepProgress || w.jobID == "" {
 		t.Fatalf("after Restore: step %d, job %q", w.step, w.jobID)
 	}

@@ -183,6 +183,7 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 		}
 	}
 	test.Tap(w.nextBtn) // Restore
+	settle(w.u, app)
 	if w.jobID == "" {
 		t.Fatal("no restore job started")
 	}
