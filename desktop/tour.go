@@ -25,7 +25,8 @@ import (
 // changes the demo files, runs a second backup slowed by a bandwidth cap
 // (so that it is seen running), and has the window (ui.Tour) capture the
 // dashboard, the running job, the restore wizard and the diff of the two
-// snapshots. Then the app quits; a failed step makes it exit 1.
+// snapshots and Find files with the reports' versions. Then the app
+// quits; a failed step makes it exit 1.
 //
 // Built only with -tags tour (scripts/screenshots sets it): the shipped
 // app has neither the flag nor the code.
@@ -159,7 +160,10 @@ func runTour(m *manager, t *ui.Tour, d demoConfig) error {
 	if err := t.RestoreWizard(ctx, hostID, newer, open, tick); err != nil {
 		return err
 	}
-	return t.Diff(ctx, hostID, older, newer)
+	if err := t.Diff(ctx, hostID, older, newer); err != nil {
+		return err
+	}
+	return t.FindFiles(ctx, "report-*")
 }
 
 // tourDemoHost is the approved, online host with a snapshot and no job

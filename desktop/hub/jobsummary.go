@@ -31,6 +31,8 @@ const (
 	JobKindRestore = protocol.KindRestore
 	JobKindDiff    = protocol.KindDiff
 	JobKindProbe   = protocol.KindProbe
+	JobKindFind    = protocol.KindFind
+	JobKindCopy    = protocol.KindCopy
 
 	// LogStderr and LogEvent are the log streams the UI marks: restic's
 	// standard error, and restic JSON lines kept as they came.

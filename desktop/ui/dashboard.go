@@ -170,6 +170,7 @@ type dashboard struct {
 	obj fyne.CanvasObject
 
 	hostsN, onlineN, failingN, staleN *widget.Label
+	find                              *widget.Button // Find files… in every host's snapshots
 	body                              *fyne.Container
 
 	// The widgets of the current rendering, by host or job id (tests).
@@ -200,8 +201,9 @@ func newDashboard(m *mainWindow) *dashboard {
 	d.failingN, c = count("failing")
 	d.staleN, e = count("stale")
 	title := widget.NewRichTextFromMarkdown("# All hosts")
+	d.find = widget.NewButtonWithIcon("Find files…", theme.SearchIcon(), func() { newFindDialog(m.u, "") })
 	d.body = container.NewVBox()
-	d.obj = container.NewVScroll(container.NewPadded(container.NewVBox(title, container.NewGridWithColumns(4, a, b, c, e), d.body)))
+	d.obj = container.NewVScroll(container.NewPadded(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewCenter(d.find), title), container.NewGridWithColumns(4, a, b, c, e), d.body)))
 	return d
 }
 

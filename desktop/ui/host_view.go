@@ -120,6 +120,7 @@ type hostView struct {
 	approve, reject       *widget.Button
 	rejected              fyne.CanvasObject // banner
 	loadErr               *widget.Label
+	find                  *widget.Button // Find files…, this host preselected
 
 	tabs    *container.AppTabs
 	holders []*fyne.Container
@@ -156,7 +157,8 @@ func newHostView(u *UI, hostID string) *hostView {
 	rmsg.Wrapping = fyne.TextWrapWord
 	v.rejected = banner(theme.ErrorIcon(), rmsg)
 
-	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewCenter(v.online), v.name)
+	v.find = widget.NewButtonWithIcon("Find files…", theme.SearchIcon(), func() { newFindDialog(u, hostID) })
+	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewHBox(container.NewCenter(v.online), v.find), v.name)
 	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
 
 	items := make([]*container.TabItem, len(hostTabs))

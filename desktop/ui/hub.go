@@ -15,7 +15,8 @@ import (
 // the bus a ChangeFeed, the restore wizard's tree a SnapshotBrowser, the
 // dashboard's model Fleet and JobControl. Every method returns promptly
 // from the local store except TreeList and DiffSizes, which wait on the
-// agent, and SetRepository, SetHookShell, SetBandwidth and ApproveHost,
+// agent, and SetRepository, SetCopyRepository, SetHookShell, SetBandwidth,
+// ApproveHost and RestoreToHost (it reads the source host's credentials),
 // which may wait on the OS keyring (bounded by keyringx.DefaultTimeout):
 // those are never called on the UI goroutine (offUI).
 type Hub interface {
@@ -53,8 +54,9 @@ type Fleet interface {
 
 // Configuration is what a host is told to do: source groups, schedules
 // and their pause switches, the maintenance plan, the repository and its
-// credentials, hooks and bandwidth caps (the Source groups, Schedules and
-// Settings tabs, the tray's pause-all).
+// credentials, the second repository copies go to, hooks and bandwidth
+// caps (the Source groups, Schedules and Settings tabs, the tray's
+// pause-all).
 type Configuration interface {
 	SourceGroups(hostID string) ([]hub.SourceGroup, error)
 	PutSourceGroup(hostID string, g hub.SourceGroup) error
@@ -72,6 +74,8 @@ type Configuration interface {
 	SetRepository(hostID string, u hub.RepositoryUpdate) error
 	SetBandwidth(hostID string, upKbps, downKbps int) error
 	SetHookShell(hostID, shell string) error
+	CopyRepository(hostID string) (hub.CopyRepositorySettings, error)
+	SetCopyRepository(hostID string, u hub.CopyRepositoryUpdate) error
 }
 
 // JobControl is the work: starting and cancelling jobs, their history,
@@ -89,15 +93,21 @@ type JobControl interface {
 }
 
 // SnapshotBrowser is the repository's content: snapshots and the figures
-// of the Overview, browsing a snapshot, restoring from it and comparing
-// two. TreeList and DiffSizes wait on the agent: never on the UI
-// goroutine.
+// of the Overview (the last copy among them), browsing a snapshot,
+// finding files across hosts' snapshots, restoring (onto the snapshot's
+// host or another) and comparing two snapshots. TreeList and DiffSizes
+// wait on the agent, and a FindSearch's Watch until its jobs end: never
+// on the UI goroutine.
 type SnapshotBrowser interface {
 	Snapshots(hostID string) ([]hub.Snapshot, error)
 	RepoStats(hostID string) (hub.RepoStats, error)
 	SizeSeries(hostID string) (hub.SizeSeries, error)
+	LastCopy(hostID string) (hub.CopyStatus, error)
 	TreeList(ctx context.Context, hostID, snapshotID, path string, offset, limit int) (hub.TreePage, error)
+	Find(hostIDs []string, pattern string, ignoreCase bool) (*hub.FindSearch, error)
 	Restore(hostID string, r hub.RestoreRequest) (string, error)
+	RestoreToHost(sourceHostID, targetHostID string, r hub.RestoreRequest) (string, error)
+	SourceRepositoryWarning(sourceHostID, targetHostID string) (string, error)
 	Diff(hostID, snapshotA, snapshotB string) (string, error)
 	DiffResult(jobID string) (hub.DiffResult, error)
 	DiffSizes(ctx context.Context, hostID, snapshotA, snapshotB string, entries []hub.DiffEntry, maxDirs int, found func([]hub.DiffSize)) hub.DiffSizesReport

@@ -14,8 +14,9 @@ import (
 )
 
 // jobActions is the Jobs tab's toolbar: back up a source group now, and
-// the repository's maintenance (check, prune, forget, unlock, init), each
-// that changes the repository confirmed first.
+// the repository's maintenance (check, prune, forget, unlock, init, copy
+// into the second repository), each that changes the repository
+// confirmed first.
 type jobActions struct {
 	tab *jobsTab
 
@@ -26,6 +27,7 @@ type jobActions struct {
 	forgetBtn *widget.Button
 	unlockBtn *widget.Button
 	initBtn   *widget.Button
+	copyBtn   *widget.Button
 
 	// The open dialog's controls (tests reach them here).
 	checkEntry *widget.Entry
@@ -51,7 +53,8 @@ func newJobActions(tab *jobsTab) *jobActions {
 	a.initBtn = widget.NewButtonWithIcon("Init", theme.FolderNewIcon(), func() {
 		tab.run("Init", hub.RunRequest{Kind: hub.JobKindInit})
 	})
-	maint := container.NewHBox(a.checkBtn, a.pruneBtn, a.forgetBtn, a.unlockBtn, a.initBtn)
+	a.copyBtn = widget.NewButtonWithIcon("Copy now", theme.ContentCopyIcon(), a.copyNow)
+	maint := container.NewHBox(a.checkBtn, a.pruneBtn, a.forgetBtn, a.unlockBtn, a.initBtn, a.copyBtn)
 	a.obj = container.NewBorder(nil, nil, nil, maint, container.NewHScroll(a.groupsBox))
 	return a
 }
@@ -78,6 +81,24 @@ func (a *jobActions) showGroups(gs []hub.SourceGroup) {
 	}
 	a.groupsBox.Objects = objs
 	a.groupsBox.Refresh()
+}
+
+// copyNow copies the repository's snapshots into the second one; without
+// a second repository it says where to set one.
+func (a *jobActions) copyNow() {
+	cr, err := a.tab.u.hub.CopyRepository(a.tab.hostID)
+	if err != nil {
+		a.tab.u.showError("Copy", err)
+		return
+	}
+	if !cr.Configured() {
+		d := dialog.NewInformation("No second repository",
+			"Copy copies this host's snapshots into a second repository. Set one in the Settings tab (Second repository) first.", a.tab.u.win)
+		a.dlg = d
+		d.Show()
+		return
+	}
+	a.tab.run("Copy", hub.RunRequest{Kind: hub.JobKindCopy})
 }
 
 // showCheck asks for check's optional read-data subset, validated as it

@@ -17,7 +17,8 @@ import (
 )
 
 // overviewTab is a host's repository at a glance: the figures the agent
-// last reported, each source group's latest backup, and the size chart.
+// last reported, the latest copy into the second repository, each source
+// group's latest backup, and the size chart.
 type overviewTab struct {
 	u      *UI
 	hostID string
@@ -25,6 +26,7 @@ type overviewTab struct {
 	// Repository figures, by row.
 	total, raw, files, snapshots *widget.Label
 	check, prune, lock, updated  *widget.Label
+	copy                         *widget.Label // the last copy into the second repository
 	lockIcon                     *widget.Icon
 	statsNote                    *widget.Label
 
@@ -43,6 +45,7 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 	}
 	o.total, o.raw, o.files, o.snapshots = val(), val(), val(), val()
 	o.check, o.prune, o.lock, o.updated = val(), val(), val(), val()
+	o.copy = val()
 	// The lock's value reads at the column's left edge like every other
 	// value, its icon after it: an icon before it pushed it right, and
 	// an empty one still took its room. Its words are short: it needs no
@@ -64,6 +67,7 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 		key("Last check"), o.check,
 		key("Last prune"), o.prune,
 		key("Lock"), container.NewHBox(o.lock, o.lockIcon),
+		key("Last copy"), o.copy,
 		key("Reported"), o.updated,
 	)
 	repoCard := widget.NewCard("Repository", "", container.NewVBox(figures, o.statsNote))
@@ -81,10 +85,11 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 	o.obj = container.NewVScroll(container.NewBorder(top, nil, nil, nil, chartCard))
 
 	o.refreshStats()
+	o.refreshCopy()
 	o.refreshGroups()
 	o.refreshChart()
 	sc.on(func(batch []change) {
-		var stats, groups bool
+		var stats, groups, copies bool
 		for _, c := range batch {
 			if !about(c, hostID) {
 				continue
@@ -93,10 +98,15 @@ func newOverviewTab(u *UI, sc *scope, hostID string) *overviewTab {
 			case hub.ChangeRepoStats, hub.ChangeSnapshots:
 				stats = true
 			case hub.ChangeHost, hub.ChangeSchedules:
-				groups = true
+				groups, copies = true, true
+			case hub.ChangeJob:
+				copies = true
 			case hub.ChangeAll:
-				stats, groups = true, true
+				stats, groups, copies = true, true, true
 			}
+		}
+		if copies {
+			o.refreshCopy()
 		}
 		if stats {
 			o.refreshStats()
@@ -191,6 +201,53 @@ func (o *overviewTab) refreshStats() {
 		o.statsNote.SetText("")
 	}
 	o.statsNote.Hidden = o.statsNote.Text == ""
+}
+
+// refreshCopy shows the latest copy into the second repository: when,
+// how it ended and what it copied, or why there is none.
+func (o *overviewTab) refreshCopy() {
+	st, err := o.u.hub.LastCopy(o.hostID)
+	if err != nil {
+		o.copy.SetText("could not be read: " + err.Error())
+		return
+	}
+	o.copy.SetText(copyStatusText(st, o.now()))
+	o.copy.Importance = widget.MediumImportance
+	switch {
+	case !st.Repository.Configured():
+		o.copy.Importance = widget.LowImportance
+	case st.Failing():
+		o.copy.Importance = widget.DangerImportance
+	}
+	o.copy.Refresh()
+}
+
+// copyStatusText is the Overview's "Last copy": "2 h ago — succeeded, 3
+// snapshots copied", "1 h ago — failed: …; last success 2 d ago".
+func copyStatusText(st hub.CopyStatus, now time.Time) string {
+	last := st.Last
+	switch {
+	case last == nil && !st.Repository.Configured():
+		return "no second repository (Settings)"
+	case last == nil:
+		return "never"
+	}
+	text := humanAge(now, &last.FinishedAt) + " — " + last.Status
+	switch last.Status {
+	case hub.JobSucceeded:
+		if st.SnapshotsCopied != nil {
+			text += ", " + plural(*st.SnapshotsCopied, "snapshot") + " copied"
+		}
+	case hub.JobFailed:
+		if e := hub.FirstLine(last.Error); e != "" {
+			text += ": " + e
+		}
+		text += "; last success " + ago(now, st.LastSuccessAt)
+	}
+	if !st.Repository.Configured() {
+		text += " (no second repository now)"
+	}
+	return text
 }
 
 // overviewGoodStatus reads a check status as success.

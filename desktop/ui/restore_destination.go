@@ -23,9 +23,10 @@ const (
 // confirmation names in its own text; more are listed above it.
 const restoreInPlaceNameMax = 3
 
-// restoreDestination is the restore wizard's step 3: a new folder on the
-// host (checked as it is typed, by the host's path syntax) or in place,
-// which overwrites and is confirmed by naming the paths.
+// restoreDestination is the restore wizard's step 4: a new folder on the
+// host restored to (checked as it is typed, by that host's path syntax)
+// or in place, which overwrites and is confirmed by naming the paths, and
+// is offered only on the snapshot's own host.
 type restoreDestination struct {
 	w *restoreWizard
 
@@ -40,6 +41,8 @@ type restoreDestination struct {
 	inPlaceNote  *widget.Label
 	inPlaceBox   *fyne.Container
 	destBox      *fyne.Container
+	// elsewhereNote says why in place is off for another host.
+	elsewhereNote *widget.Label
 
 	obj fyne.CanvasObject
 }
@@ -47,16 +50,11 @@ type restoreDestination struct {
 func newRestoreDestination(w *restoreWizard) *restoreDestination {
 	d := &restoreDestination{w: w}
 	d.targetEntry = widget.NewEntry()
-	example := "/srv/restore"
-	if d.w.hostOS() == "windows" {
-		example = `D:\Restore`
-	}
-	d.targetEntry.SetPlaceHolder(example)
 	d.pickBtn = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), d.pickFolder)
 	// A checked field, not a widget.Form item: a form's hint is one line
 	// that does not wrap, and this one ran off the window's edge.
 	d.target = d.form.field("Folder on host", d.targetEntry, "",
-		func(s string) error { return hub.ValidateRestoreTarget(d.w.hostOS(), s) })
+		func(s string) error { return hub.ValidateRestoreTarget(d.w.targetOS(), s) })
 	d.form.onChange = func(bool) {
 		d.newBox.Refresh() // the line under the entry may have changed height
 		d.w.updateButtons()
@@ -80,7 +78,9 @@ func newRestoreDestination(w *restoreWizard) *restoreDestination {
 	})
 	d.modeRadio.Required = true
 	d.modeRadio.Selected = restoreModeNew // not SetSelected: the buttons do not exist yet
-	d.destBox = container.NewVBox(d.modeRadio, widget.NewSeparator(), d.newBox, d.inPlaceBox)
+	d.elsewhereNote = noteLabel("")
+	d.elsewhereNote.Hide()
+	d.destBox = container.NewVBox(d.modeRadio, d.elsewhereNote, widget.NewSeparator(), d.newBox, d.inPlaceBox)
 	d.obj = container.NewVScroll(d.destBox)
 	return d
 }
@@ -95,9 +95,14 @@ func (d *restoreDestination) folder() string { return d.targetEntry.Text }
 // picker browses this computer's folders, and the path is one on the
 // host. The wizard calls it again when the host changes (it connects).
 func (d *restoreDestination) updatePicker() {
-	local := d.w.host.ThisComputer
+	local := d.w.target.ThisComputer
 	enableIf(d.pickBtn, local)
-	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", d.w.hostName())
+	example := "/srv/restore"
+	if d.w.targetOS() == "windows" {
+		example = `D:\Restore`
+	}
+	d.targetEntry.SetPlaceHolder(example)
+	hint := fmt.Sprintf("An absolute path on %s. restic recreates each path inside it (folder/abs/path).", d.w.targetName())
 	if !local {
 		hint += " Choose… browses this computer's folders, so it is offered only when the host is this computer."
 	}
@@ -123,6 +128,25 @@ func (d *restoreDestination) pickFolder() {
 }
 
 func (d *restoreDestination) inPlace() bool { return d.modeRadio.Selected == restoreModeInPlace }
+
+// updateHost follows the host chosen in step 3: its path syntax, its
+// folder picker, and in place only on the snapshot's own host — another
+// host's files never overwrite this one's.
+func (d *restoreDestination) updateHost() {
+	d.updatePicker()
+	d.form.changed() // the folder is checked by the new host's rules
+	if d.w.elsewhere() {
+		d.modeRadio.SetSelected(restoreModeNew)
+		d.modeRadio.Disable()
+		d.elsewhereNote.SetText(fmt.Sprintf("In place is offered only on %s itself: files from its snapshot go into a new folder on %s, never over %s's own files.",
+			d.w.hostName(), d.w.targetName(), d.w.targetName()))
+		d.elsewhereNote.Show()
+	} else {
+		d.modeRadio.Enable()
+		d.elsewhereNote.Hide()
+	}
+	d.destBox.Refresh()
+}
 
 func (d *restoreDestination) updateMode() {
 	if d.inPlace() {
@@ -179,6 +203,9 @@ func (d *restoreDestination) hostPaths() []string {
 }
 
 func (d *restoreDestination) err() error {
+	if d.inPlace() && d.w.elsewhere() {
+		return fmt.Errorf("in place is only for the snapshot's own host")
+	}
 	if d.inPlace() {
 		if d.w.hostOS() == "windows" {
 			return fmt.Errorf("in-place restore is not supported on Windows hosts")
@@ -188,5 +215,5 @@ func (d *restoreDestination) err() error {
 		}
 		return nil
 	}
-	return hub.ValidateRestoreTarget(d.w.hostOS(), d.targetEntry.Text)
+	return hub.ValidateRestoreTarget(d.w.targetOS(), d.targetEntry.Text)
 }

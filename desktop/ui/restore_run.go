@@ -1,9 +1,10 @@
 package ui
 
-// The restore wizard's last steps: (4) the review of what is about to
-// happen, then (5) the restore itself, its live progress and its result.
+// The restore wizard's last steps: (5) the review of what is about to
+// happen, then (6) the restore itself, its live progress and its result.
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -24,7 +25,11 @@ func (w *restoreWizard) buildReviewPage() fyne.CanvasObject {
 func (w *restoreWizard) reviewText() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Host: %s\n", w.hostName())
-	fmt.Fprintf(&b, "Snapshot: %s (%s)\n\n", snapshotTitle(w.snap), w.snap.ID)
+	fmt.Fprintf(&b, "Snapshot: %s (%s)\n", snapshotTitle(w.snap), w.snap.ID)
+	if w.elsewhere() {
+		fmt.Fprintf(&b, "Restore to: %s, from the repository of %s\n", w.targetName(), w.hostName())
+	}
+	b.WriteString("\n")
 	sel := []string{}
 	if w.tree != nil {
 		sel = w.tree.selection()
@@ -38,13 +43,16 @@ func (w *restoreWizard) reviewText() string {
 		fmt.Fprintf(&b, "Destination: in place on %s — the files above are overwritten with the snapshot's version.\n", w.hostName())
 	} else {
 		t := w.dest.folder()
-		fmt.Fprintf(&b, "Destination: %s on %s\n", t, w.hostName())
+		fmt.Fprintf(&b, "Destination: %s on %s\n", t, w.targetName())
 		if len(sel) > 0 {
-			fmt.Fprintf(&b, "restic recreates each path inside it: %s is restored as %s\n", sel[0], hub.RestoredPath(w.hostOS(), t, sel[0]))
+			fmt.Fprintf(&b, "restic recreates each path inside it: %s is restored as %s\n", sel[0], hub.RestoredPath(w.targetOS(), t, sel[0]))
 		}
 	}
-	if !w.host.Online {
-		b.WriteString("\nThe host is offline: the restore is queued and starts when its agent connects.\n")
+	if warn := w.hosts.warningText(); warn != "" {
+		b.WriteString("\n" + warn + "\n")
+	}
+	if !w.target.Online {
+		fmt.Fprintf(&b, "\n%s is offline: the restore is queued and starts when its agent connects.\n", w.targetName())
 	}
 	return b.String()
 }
@@ -58,7 +66,7 @@ func (w *restoreWizard) buildProgressPage() fyne.CanvasObject {
 		if err != nil || j.Terminal() {
 			return
 		}
-		confirmCancelJob(w.win, j, w.hostName(), func() {
+		confirmCancelJob(w.win, j, w.targetName(), func() {
 			if err := w.u.hub.CancelJob(w.jobID); err != nil {
 				showErrorDialog(w.win, "Cancel restore", err)
 			}
@@ -76,10 +84,33 @@ func (w *restoreWizard) restoreRequest() hub.RestoreRequest {
 	return r
 }
 
+// startRestore restores onto the chosen host: the snapshot's own restores
+// from its repository as ever, another from the snapshot host's
+// repository (RestoreToHost is Restore when both are one host).
 func (w *restoreWizard) startRestore() {
-	id, err := w.u.hub.Restore(w.hostID, w.restoreRequest())
-	if err != nil {
-		showErrorDialog(w.win, "Restore", err)
+	source, target, r := w.hostID, w.targetID, w.restoreRequest()
+	var id string
+	// Another host's restore reads the source host's credentials from the
+	// OS keyring: off the UI goroutine, Restore disabled meanwhile.
+	w.starting = true
+	w.updateButtons()
+	w.u.offUI(func() (err error) {
+		id, err = w.u.hub.RestoreToHost(source, target, r)
+		return err
+	}, func(err error) {
+		w.starting = false
+		if err != nil {
+			w.updateButtons()
+			showErrorDialog(w.win, "Restore", errors.New(keyringHint(err)))
+			return
+		}
+		w.started(id)
+	})
+}
+
+// started shows the restore job id's progress.
+func (w *restoreWizard) started(id string) {
+	if w.closed {
 		return
 	}
 	w.jobID = id
@@ -101,7 +132,7 @@ func (w *restoreWizard) refreshResult() {
 	}
 	if !j.Terminal() {
 		w.result.Importance = widget.MediumImportance
-		w.result.SetText("The restore runs on " + w.hostName() + ". You may close this window; the job stays in the Jobs tab.")
+		w.result.SetText("The restore runs on " + w.targetName() + ". You may close this window; the job stays in its Jobs tab.")
 		w.cancelJob.Show()
 		return
 	}
@@ -118,7 +149,7 @@ func (w *restoreWizard) refreshResult() {
 		if w.dest.inPlace() {
 			text += " in place on " + w.hostName() + "."
 		} else {
-			text += " into " + w.dest.folder() + " on " + w.hostName() + "."
+			text += " into " + w.dest.folder() + " on " + w.targetName() + "."
 		}
 		w.result.SetText(text)
 	case "cancelled":

@@ -1,9 +1,10 @@
 package ui
 
 // The restore wizard, in its own window: (1) the snapshot, (2) what to
-// restore, ticked in a lazy tree of the snapshot, (3) where — a new folder
-// on the host or in place, (4) a review, then (5) the restore's live
-// progress and its result.
+// restore, ticked in a lazy tree of the snapshot, (3) the host to restore
+// to — the snapshot's own or another, (4) where — a new folder on that
+// host or in place, (5) a review, then (6) the restore's live progress
+// and its result.
 
 import (
 	"fmt"
@@ -21,6 +22,7 @@ import (
 const (
 	restoreStepSnapshot = iota
 	restoreStepFiles
+	restoreStepHost
 	restoreStepDestination
 	restoreStepReview
 	restoreStepProgress
@@ -30,6 +32,7 @@ const (
 var restoreStepTitles = [restoreStepCount]string{
 	"Choose the snapshot",
 	"Choose what to restore",
+	"Choose the host to restore to",
 	"Choose where to restore it",
 	"Review",
 	"Restoring",
@@ -37,15 +40,21 @@ var restoreStepTitles = [restoreStepCount]string{
 
 // restoreWizard is the restore window: a step at a time, Back and Next,
 // then the restore's progress. Steps 1, 2 and the frame are here; step 3 is
-// restore_destination.go, steps 4 and 5 restore_run.go.
+// restore_host.go, step 4 restore_destination.go, steps 5 and 6
+// restore_run.go.
 type restoreWizard struct {
 	u      *UI
 	sc     *scope
-	hostID string
+	hostID string // the snapshot's host, whose repository is read
 	host   hub.HostDetail
-	win    fyne.Window
-	step   int
-	closed bool
+	// targetID is the host the files are restored onto (step 3): hostID
+	// unless the admin chose another.
+	targetID string
+	target   hub.HostDetail
+	win      fyne.Window
+	step     int
+	closed   bool
+	starting bool // the restore is being started (off the UI goroutine)
 
 	snaps          []hub.Snapshot
 	snap           hub.Snapshot
@@ -56,7 +65,8 @@ type restoreWizard struct {
 	treeBox  *fyne.Container
 	filesTop *widget.Label
 
-	dest *restoreDestination
+	hosts *restoreHostStep
+	dest  *restoreDestination
 
 	review *widget.Label
 
@@ -77,8 +87,9 @@ type restoreWizard struct {
 // newRestoreWizard opens the restore wizard on one snapshot, in its own
 // window.
 func newRestoreWizard(u *UI, hostID string, snap hub.Snapshot) *restoreWizard {
-	w := &restoreWizard{u: u, sc: u.newScope(), hostID: hostID, snap: snap}
+	w := &restoreWizard{u: u, sc: u.newScope(), hostID: hostID, targetID: hostID, snap: snap}
 	w.host, _ = u.hub.Host(hostID)
+	w.target = w.host
 	name := w.host.Host.Hostname
 	if name == "" {
 		name = hostID
@@ -90,6 +101,8 @@ func newRestoreWizard(u *UI, hostID string, snap hub.Snapshot) *restoreWizard {
 	w.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.pages[restoreStepSnapshot] = w.buildSnapshotPage()
 	w.pages[restoreStepFiles] = w.buildFilesPage()
+	w.hosts = newRestoreHostStep(w)
+	w.pages[restoreStepHost] = w.hosts.object()
 	w.dest = newRestoreDestination(w)
 	w.pages[restoreStepDestination] = w.dest.object()
 	w.pages[restoreStepReview] = w.buildReviewPage()
@@ -142,11 +155,19 @@ func (w *restoreWizard) change(c change) {
 		w.reloadSnapshots()
 	case c.Kind == hub.ChangeJob && w.jobID != "" && c.JobID == w.jobID:
 		w.refreshResult()
-	case c.Kind == hub.ChangeHost && c.HostID == w.hostID:
-		if d, err := w.u.hub.Host(w.hostID); err == nil {
-			w.host = d
+	case c.Kind == hub.ChangeHost && (c.HostID == w.hostID || c.HostID == w.targetID):
+		if d, err := w.u.hub.Host(c.HostID); err == nil {
+			if c.HostID == w.hostID {
+				w.host = d
+			}
+			if c.HostID == w.targetID {
+				w.target = d
+			}
 			w.dest.updatePicker()
 		}
+		w.hosts.reload()
+	case c.Kind == hub.ChangeHosts:
+		w.hosts.reload()
 	}
 }
 
@@ -156,6 +177,8 @@ func (w *restoreWizard) show(step int) {
 	w.step = step
 	w.heading.SetText(fmt.Sprintf("Step %d of %d — %s", step+1, restoreStepCount, restoreStepTitles[step]))
 	switch step {
+	case restoreStepHost:
+		w.hosts.reload()
 	case restoreStepDestination:
 		w.dest.updateInPlace()
 	case restoreStepReview:
@@ -193,8 +216,12 @@ func (w *restoreWizard) canNext() bool {
 		return w.snap.ID != ""
 	case restoreStepFiles:
 		return w.tree != nil && len(w.tree.selection()) > 0
+	case restoreStepHost:
+		return w.targetID != ""
 	case restoreStepDestination:
 		return w.dest.err() == nil
+	case restoreStepReview:
+		return !w.starting
 	}
 	return true
 }
@@ -312,4 +339,27 @@ func (w *restoreWizard) hostName() string {
 		return w.host.Host.Hostname
 	}
 	return w.hostID
+}
+
+// elsewhere reports whether the files go onto another host than the
+// snapshot's.
+func (w *restoreWizard) elsewhere() bool { return w.targetID != w.hostID }
+
+func (w *restoreWizard) targetOS() string { return w.target.Host.OS }
+
+func (w *restoreWizard) targetName() string {
+	if w.target.Host.Hostname != "" {
+		return w.target.Host.Hostname
+	}
+	return w.targetID
+}
+
+// openRestoreAt opens the restore wizard on snapshot snap of host hostID
+// at its files step, with p ticked and the tree opened down to it (Find's
+// "Restore this version…").
+func openRestoreAt(u *UI, hostID string, snap hub.Snapshot, p string) *restoreWizard {
+	w := newRestoreWizard(u, hostID, snap)
+	w.tree.reveal(p)
+	w.show(restoreStepFiles)
+	return w
 }

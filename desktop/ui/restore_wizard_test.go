@@ -43,6 +43,22 @@ func offlineWizardOn(t *testing.T, o hub.Options, info storage.HostInfo) (*resto
 	return w, h, hostID, app
 }
 
+// toDestination moves the wizard from its files step past the host step,
+// where the snapshot's own host is chosen as the wizard opens, to the
+// destination step.
+func toDestination(t *testing.T, w *restoreWizard) {
+	t.Helper()
+	test.Tap(w.nextBtn)
+	if w.step != restoreStepHost || w.targetID != w.hostID || w.nextBtn.Disabled() {
+		t.Fatalf("after the files: step %d, restoring to %q (Next disabled %v); want the host step on the snapshot's host %q",
+			w.step, w.targetID, w.nextBtn.Disabled(), w.hostID)
+	}
+	test.Tap(w.nextBtn)
+	if w.step != restoreStepDestination {
+		t.Fatalf("after the host: step %d; want the destination", w.step)
+	}
+}
+
 // TestRestoreWizardOnAnOfflineHostShowsTheErrorInsteadOfHanging: the tree
 // of a host with no connection fails at once with a line under the tree
 // (and a Retry), not a spinner forever.
@@ -72,7 +88,7 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 	if w.nextBtn.Disabled() || w.tree.count.Text != "1 item selected" {
 		t.Fatalf("one path ticked: Next disabled %v, count %q", w.nextBtn.Disabled(), w.tree.count.Text)
 	}
-	test.Tap(w.nextBtn)
+	toDestination(t, w)
 	if w.step != restoreStepDestination || w.dest.modeRadio.Selected != restoreModeNew {
 		t.Fatalf("step %d, mode %q; want the destination step, a new folder", w.step, w.dest.modeRadio.Selected)
 	}
@@ -114,7 +130,7 @@ func TestRestoreWizardRefusesRelativeAndRootFolders(t *testing.T) {
 func TestRestoreWizardOnWindowsTakesDrivePaths(t *testing.T) {
 	w, _, _, _ := offlineWizard(t, "windows")
 	w.tree.setChecked("/C/Users/ann/report.docx", true)
-	test.Tap(w.nextBtn)
+	toDestination(t, w)
 	for text, ok := range map[string]bool{`D:\Restore`: true, `d:/restore`: true, "/restore": false, `C:\`: false, "Restore": false} {
 		w.dest.targetEntry.SetText(text)
 		if got := !w.nextBtn.Disabled(); got != ok {
@@ -131,10 +147,10 @@ func TestRestoreWizardOnWindowsTakesDrivePaths(t *testing.T) {
 }
 
 func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
-	w, h, hostID, _ := offlineWizard(t, "linux")
+	w, h, hostID, app := offlineWizard(t, "linux")
 	w.tree.setChecked("/srv/data/a.txt", true)
 	w.tree.setChecked("/srv/data/sub", true)
-	test.Tap(w.nextBtn)
+	toDestination(t, w)
 	w.dest.modeRadio.SetSelected(restoreModeInPlace)
 	if !w.nextBtn.Disabled() || w.dest.inPlaceCheck.Checked {
 		t.Fatal("in place, unconfirmed: Next must be disabled")
@@ -175,6 +191,7 @@ func TestRestoreWizardInPlaceNeedsAnExplicitConfirmation(t *testing.T) {
 		t.Errorf("review = %q; want in place, and that the offline host gets it when it connects", w.review.Text)
 	}
 	test.Tap(w.nextBtn) // Restore
+	settle(w.u, app)
 	if w.step != restoreStepProgress || w.jobID == "" {
 		t.Fatalf("after Restore: step %d, job %q", w.step, w.jobID)
 	}
@@ -235,7 +252,7 @@ func TestRestoreWizardOffersChooseWhenTheHostIsThisComputer(t *testing.T) {
 	}{{"Office-PC", true}, {"web-1", false}} {
 		w, _, _, _ := offlineWizardOn(t, hub.Options{Hostname: "office-pc"}, testHost(c.host, "linux"))
 		w.tree.setChecked("/srv/data/a.txt", true)
-		test.Tap(w.nextBtn)
+		toDestination(t, w)
 		if got := !w.dest.pickBtn.Disabled(); got != c.local {
 			t.Errorf("host %s on a manager named office-pc: Choose… enabled %v, want %v", c.host, got, c.local)
 		}

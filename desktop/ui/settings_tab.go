@@ -32,6 +32,7 @@ type settingsTab struct {
 	online    *widget.Label
 
 	limits *limitsCard
+	copy   *copyRepositoryCard
 	loaded hub.RepositorySettings
 	obj    fyne.CanvasObject
 	// saving: a save or remove is waiting on the hub (and the keyring).
@@ -63,21 +64,9 @@ func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
 		hub.ValidateRepositoryURL)
 
 	mk := func(label, placeholder string, password bool, isSet func(hub.RepositorySettings) bool, assign func(*hub.RepositoryUpdate, *string)) *settingsSecret {
-		noun := label
-		if len(label) > 1 && strings.ToLower(label[1:2]) == label[1:2] {
-			noun = strings.ToLower(label[:1]) + label[1:]
-		}
-		sec := &settingsSecret{label: label, noun: noun, isSet: isSet, assign: assign}
-		if password {
-			sec.entry = widget.NewPasswordEntry()
-		} else {
-			sec.entry = widget.NewEntry()
-		}
-		sec.entry.SetPlaceHolder(placeholder)
-		sec.field = s.form.field(label, sec.entry, "", settingsCheckSecret)
-		sec.state = widget.NewLabel("not set")
-		sec.icon = widget.NewIcon(nil)
-		sec.remove = widget.NewButtonWithIcon("Remove", theme.ContentClearIcon(), func() { s.confirmRemove(sec) })
+		sec := newSettingsSecret(&s.form, label, placeholder, password)
+		sec.isSet, sec.assign = isSet, assign
+		sec.remove.OnTapped = func() { s.confirmRemove(sec) }
 		s.secrets = append(s.secrets, sec)
 		return sec
 	}
@@ -129,14 +118,16 @@ func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
 	hookCard := widget.NewCard("Hooks", "", fieldRows(hookF))
 	buttons := actionRow(s.status, s.saveBtn, s.revertBtn)
 	s.limits = newLimitsCard(u, hostID)
+	s.copy = newCopyRepositoryCard(u, hostID)
 
-	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.limits.object()))
+	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.copy.object(), s.limits.object()))
 
 	s.reload()
 	sc.on(func(batch []change) {
 		for _, c := range batch {
 			if about(c, hostID) && (c.Kind == hub.ChangeHost || c.Kind == hub.ChangeAll) {
 				s.reload()
+				s.copy.reload()
 				s.limits.reload()
 				return
 			}
@@ -146,6 +137,45 @@ func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
 }
 
 func (s *settingsTab) object() fyne.CanvasObject { return s.obj }
+
+// newSettingsSecret makes a write-only credential's input in form; the
+// caller sets what its Remove button does.
+func newSettingsSecret(form *checkedForm, label, placeholder string, password bool) *settingsSecret {
+	noun := label
+	if len(label) > 1 && strings.ToLower(label[1:2]) == label[1:2] {
+		noun = strings.ToLower(label[:1]) + label[1:]
+	}
+	sec := &settingsSecret{label: label, noun: noun}
+	if password {
+		sec.entry = widget.NewPasswordEntry()
+	} else {
+		sec.entry = widget.NewEntry()
+	}
+	sec.entry.SetPlaceHolder(placeholder)
+	sec.field = form.field(label, sec.entry, "", settingsCheckSecret)
+	sec.state = widget.NewLabel("not set")
+	sec.icon = widget.NewIcon(nil)
+	sec.remove = widget.NewButtonWithIcon("Remove", theme.ContentClearIcon(), nil)
+	return sec
+}
+
+// showSet says whether the secret is stored, never what it is.
+func (sec *settingsSecret) showSet(set bool) {
+	if set {
+		sec.state.SetText("set")
+		sec.state.Importance = widget.SuccessImportance
+		sec.icon.SetResource(theme.ConfirmIcon())
+		sec.entry.SetPlaceHolder("type to replace")
+		sec.remove.Enable()
+	} else {
+		sec.state.SetText("not set")
+		sec.state.Importance = widget.LowImportance
+		sec.icon.SetResource(theme.RadioButtonIcon())
+		sec.entry.SetPlaceHolder("type to set")
+		sec.remove.Disable()
+	}
+	sec.state.Refresh()
+}
 
 func settingsCheckSecret(v string) error {
 	switch {
@@ -188,20 +218,7 @@ func (s *settingsTab) reload() {
 		}
 	})
 	for _, sec := range s.secrets {
-		if sec.isSet(rs) {
-			sec.state.SetText("set")
-			sec.state.Importance = widget.SuccessImportance
-			sec.icon.SetResource(theme.ConfirmIcon())
-			sec.entry.SetPlaceHolder("type to replace")
-			sec.remove.Enable()
-		} else {
-			sec.state.SetText("not set")
-			sec.state.Importance = widget.LowImportance
-			sec.icon.SetResource(theme.RadioButtonIcon())
-			sec.entry.SetPlaceHolder("type to set")
-			sec.remove.Disable()
-		}
-		sec.state.Refresh()
+		sec.showSet(sec.isSet(rs))
 	}
 	if d, err := s.u.hub.Host(s.hostID); err == nil {
 		if d.Online {
@@ -332,30 +349,41 @@ func settingsJoin(items []string) string {
 }
 
 func (s *settingsTab) confirmRemove(sec *settingsSecret) {
+	confirmRemoveSecret(s.u, sec, func() {
+		empty := ""
+		var u hub.RepositoryUpdate
+		sec.assign(&u, &empty)
+		sec.remove.Disable()
+		s.saving = true
+		s.updateButtons()
+		s.status.set("Removing… (from the OS keyring)", widget.MediumImportance)
+		s.u.offUI(func() error { return s.u.hub.SetRepository(s.hostID, u) }, func(err error) {
+			s.saving = false
+			if err != nil {
+				s.updateButtons()
+				sec.remove.Enable()
+				s.status.fail("Not removed: " + keyringHint(err))
+				return
+			}
+			s.form.fill(func() { sec.entry.SetText("") })
+			s.reload()
+			s.status.ok(secretRemovedMessage(sec))
+		})
+	})
+}
+
+// confirmRemoveSecret asks before the manager forgets a secret, then runs
+// remove.
+func confirmRemoveSecret(u *UI, sec *settingsSecret, remove func()) {
 	dialog.ShowConfirm("Remove the "+sec.noun+"?",
 		"The manager forgets the "+sec.noun+". An agent that already received it keeps its own copy until you set a new one.",
 		func(ok bool) {
-			if !ok {
-				return
+			if ok {
+				remove()
 			}
-			empty := ""
-			var u hub.RepositoryUpdate
-			sec.assign(&u, &empty)
-			sec.remove.Disable()
-			s.saving = true
-			s.updateButtons()
-			s.status.set("Removing… (from the OS keyring)", widget.MediumImportance)
-			s.u.offUI(func() error { return s.u.hub.SetRepository(s.hostID, u) }, func(err error) {
-				s.saving = false
-				if err != nil {
-					s.updateButtons()
-					sec.remove.Enable()
-					s.status.fail("Not removed: " + keyringHint(err))
-					return
-				}
-				s.form.fill(func() { sec.entry.SetText("") })
-				s.reload()
-				s.status.ok("Removed the " + sec.noun + ". An agent that already received it keeps its own copy until you set a new one.")
-			})
-		}, s.u.win)
+		}, u.win)
+}
+
+func secretRemovedMessage(sec *settingsSecret) string {
+	return "Removed the " + sec.noun + ". An agent that already received it keeps its own copy until you set a new one."
 }

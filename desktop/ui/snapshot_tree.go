@@ -60,8 +60,11 @@ type snapshotTree struct {
 	// the tree starts where the files are.
 	autoOpen map[string]bool
 	checked  map[string]bool
-	loads    int // fetches in flight
-	lastErr  error
+	// revealing is the path the tree opens its way to (reveal), "" once
+	// it is listed.
+	revealing string
+	loads     int // fetches in flight
+	lastErr   error
 
 	tree     *widget.Tree
 	count    *widget.Label
@@ -211,9 +214,10 @@ func (t *snapshotTree) fetched(dir string, offset int, page hub.TreePage, err er
 	t.showError()
 	if open != "" {
 		t.tree.OpenBranch(open) // fetches it (OnBranchOpened) and refreshes
-		return
+	} else {
+		t.tree.Refresh()
 	}
-	t.tree.Refresh()
+	t.revealNext()
 }
 
 // rebuild recomputes what ChildUIDs returns for d. Caller holds t.mu.

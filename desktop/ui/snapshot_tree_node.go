@@ -157,3 +157,49 @@ func (t *snapshotTree) updateNode(uid string, _ bool, obj fyne.CanvasObject) {
 	}
 	r.check.OnChanged = func(v bool) { t.setChecked(uid, v) }
 }
+
+// reveal ticks p and opens the folders above it, each as soon as it is
+// listed, so the tree opens at p (Find's "Restore this version…").
+func (t *snapshotTree) reveal(p string) {
+	t.mu.Lock()
+	t.revealing = p
+	t.mu.Unlock()
+	t.setChecked(p, true)
+	t.revealNext()
+}
+
+// revealNext opens the next listed folder on the way to the path being
+// revealed; it runs again after every listing, and stops once the path
+// itself is listed (a folder the admin closes after that stays closed).
+func (t *snapshotTree) revealNext() {
+	t.mu.Lock()
+	p := t.revealing
+	t.mu.Unlock()
+	if p == "" {
+		return
+	}
+	var chain []string // the folders above p, outermost first
+	for q := path.Dir(p); q != "/" && q != "."; q = path.Dir(q) {
+		chain = append([]string{q}, chain...)
+	}
+	for _, dir := range chain {
+		t.mu.Lock()
+		e, listed := t.entries[dir]
+		t.mu.Unlock()
+		if !listed || e.Type != "dir" {
+			return // its parent is not listed yet (or p is not in this snapshot)
+		}
+		if !t.tree.IsBranchOpen(dir) {
+			t.tree.OpenBranch(dir) // fetches it (OnBranchOpened)
+		}
+	}
+	t.mu.Lock()
+	_, listed := t.entries[p]
+	if listed {
+		t.revealing = ""
+	}
+	t.mu.Unlock()
+	if listed {
+		t.tree.ScrollTo(p)
+	}
+}

@@ -167,7 +167,7 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 
 	// Destination: a new folder. The agent runs on this computer (it
 	// dialled 127.0.0.1, under another name): Choose… is offered.
-	test.Tap(w.nextBtn)
+	toDestination(t, w)
 	if w.dest.pickBtn.Disabled() {
 		t.Errorf("Choose… is greyed for an agent on this computer; the line under the folder says %q", w.dest.target.msg.Text)
 	}
@@ -183,6 +183,7 @@ func TestRestoreWizardRestoresATickedFileToANewFolder(t *testing.T) {
 		}
 	}
 	test.Tap(w.nextBtn) // Restore
+	settle(w.u, app)
 	if w.jobID == "" {
 		t.Fatal("no restore job started")
 	}

@@ -138,6 +138,23 @@ func (t *Tour) Diff(ctx context.Context, hostID string, a, b hub.Snapshot) error
 	return t.capture(ctx, d.win, "diff-dialog.png")
 }
 
+// FindFiles opens Find files over every host, searches for pattern,
+// waits until every host's search has ended with matches, captures
+// find-dialog.png, and closes it.
+func (t *Tour) FindFiles(ctx context.Context, pattern string) error {
+	var d *findDialog
+	fyne.DoAndWait(func() {
+		d = newFindDialog(t.u, "")
+		d.pattern.SetText(pattern)
+		d.find()
+	})
+	defer fyne.DoAndWait(func() { d.win.Close() })
+	if err := t.until(ctx, "the search's results", func() bool { return d.last.Done && len(d.last.Paths) > 0 }); err != nil {
+		return err
+	}
+	return t.capture(ctx, d.win, "find-dialog.png")
+}
+
 // until polls cond on the UI goroutine until it holds or ctx ends.
 func (t *Tour) until(ctx context.Context, what string, cond func() bool) error {
 	tick := time.NewTicker(tourPollEvery)
