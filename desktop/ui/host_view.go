@@ -29,14 +29,22 @@ type hostTab struct {
 }
 
 // hostTabs are the host tabs in order. Each is built the first time it is
-// selected, with the host view's scope, so its listeners end with it.
-var hostTabs = []hostTab{
-	{"Overview", theme.InfoIcon, func(u *UI, sc *scope, id string) view { return newOverviewTab(u, sc, id) }},
-	{"Source groups", theme.FolderIcon, func(u *UI, sc *scope, id string) view { return newGroupsTab(u, sc, id) }},
-	{"Schedules", theme.HistoryIcon, func(u *UI, sc *scope, id string) view { return newSchedulesTab(u, sc, id) }},
-	{"Jobs", theme.ListIcon, func(u *UI, sc *scope, id string) view { return newJobsTab(u, sc, id) }},
-	{"Snapshots", theme.StorageIcon, func(u *UI, sc *scope, id string) view { return newSnapshotsTab(u, sc, id) }},
-	{"Settings", theme.SettingsIcon, func(u *UI, sc *scope, id string) view { return newSettingsTab(u, sc, id) }},
+// selected, with the host view's scope, so its listeners end with it. Set
+// in init: a tab can open another tab (a fix's button shows the Jobs
+// tab), which a variable's initialiser may not refer back to.
+var hostTabs []hostTab
+
+func init() { hostTabs = hostTabList() }
+
+func hostTabList() []hostTab {
+	return []hostTab{
+		{"Overview", theme.InfoIcon, func(u *UI, sc *scope, id string) view { return newOverviewTab(u, sc, id) }},
+		{"Source groups", theme.FolderIcon, func(u *UI, sc *scope, id string) view { return newGroupsTab(u, sc, id) }},
+		{"Schedules", theme.HistoryIcon, func(u *UI, sc *scope, id string) view { return newSchedulesTab(u, sc, id) }},
+		{"Jobs", theme.ListIcon, func(u *UI, sc *scope, id string) view { return newJobsTab(u, sc, id) }},
+		{"Snapshots", theme.StorageIcon, func(u *UI, sc *scope, id string) view { return newSnapshotsTab(u, sc, id) }},
+		{"Settings", theme.SettingsIcon, func(u *UI, sc *scope, id string) view { return newSettingsTab(u, sc, id) }},
+	}
 }
 
 // hostHeader is what the top of a host page says.
