@@ -347,7 +347,7 @@ func (d *dashboard) attentionRow(r dashRow) fyne.CanvasObject {
 	}
 	lines := container.New(tightVBox{})
 	for _, x := range r.Reasons {
-		l := widget.NewLabel(capitalize(string(x.Kind)) + " — " + x.Text)
+		l := widget.NewLabel(reasonLine(x))
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = reasonImportance(x.Kind)
 		d.reasons[r.HostID] = append(d.reasons[r.HostID], l)
@@ -355,6 +355,16 @@ func (d *dashboard) attentionRow(r dashRow) fyne.CanvasObject {
 	}
 	head := container.NewBorder(nil, nil, d.hostButton(r), container.NewHBox(buttons...))
 	return container.NewVBox(head, lines)
+}
+
+// reasonLine says a reason under its host: "Failing — docs: cannot reach
+// the repository: connection refused", "Stale — never backed up (added 2 h
+// ago)", "Offline since 14:03 (2 h ago)".
+func reasonLine(x dashReason) string {
+	if strings.HasPrefix(x.Text, string(x.Kind)) {
+		return capitalize(x.Text)
+	}
+	return capitalize(string(x.Kind)) + " — " + x.Text
 }
 
 func (d *dashboard) hostButton(r dashRow) *widget.Button {

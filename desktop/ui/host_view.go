@@ -127,6 +127,7 @@ type hostView struct {
 	pending               fyne.CanvasObject // banner with approve and reject
 	approve, reject       *widget.Button
 	rejected              fyne.CanvasObject // banner
+	lifecycle             *lifecycleButtons // Rename…, Remove…
 	loadErr               *widget.Label
 
 	tabs    *container.AppTabs
@@ -164,7 +165,8 @@ func newHostView(u *UI, hostID string) *hostView {
 	rmsg.Wrapping = fyne.TextWrapWord
 	v.rejected = banner(theme.ErrorIcon(), rmsg)
 
-	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewCenter(v.online), v.name)
+	v.lifecycle = newLifecycleButtons(v)
+	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewHBox(container.NewCenter(v.online), v.lifecycle.object()), v.name)
 	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
 
 	items := make([]*container.TabItem, len(hostTabs))

@@ -28,8 +28,8 @@ type jobActions struct {
 	initBtn   *widget.Button
 
 	// The open dialog's controls (tests reach them here).
-	checkEntry *widget.Entry
-	checkRun   *widget.Button
+	checkEntry    *widget.Entry
+	checkRun      *widget.Button
 	confirmOK     *widget.Button
 	dlg           dialog.Dialog
 	forgetPreview *retentionView

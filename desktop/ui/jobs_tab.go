@@ -18,10 +18,10 @@ type jobsTab struct {
 	sc     *scope
 	hostID string
 
-	online    bool
-	hostName  string
-	groups    []hub.SourceGroup
-	origins   map[string]string // job id → origin label, until the schedules change
+	online   bool
+	hostName string
+	groups   []hub.SourceGroup
+	origins  map[string]string // job id → origin label, until the schedules change
 
 	actions *jobActions
 	history *jobHistory

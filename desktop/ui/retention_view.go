@@ -125,7 +125,9 @@ func newRetentionView(u *UI) *retentionView {
 			l.SetText([]string{r.ShortID, r.Time, r.Group, r.Verdict}[id.Col])
 		})
 	v.table.ShowHeaderColumn = false
-	v.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < len(retentionColumns) {
 			o.(*widget.Label).SetText(retentionColumns[id.Col].title)
