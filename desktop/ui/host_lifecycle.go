@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -87,7 +88,14 @@ func (b *lifecycleButtons) showRemove() {
 	remove = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
 		keep := choice.Selected == removeKeepHistory
 		dlg.Hide()
-		u.showError("Remove "+name, u.hub.RemoveHost(v.hostID, keep))
+		// Deleting the history deletes the host's credentials from the
+		// OS keyring, which may wait: off the UI goroutine.
+		id := v.hostID
+		u.offUI(func() error { return u.hub.RemoveHost(id, keep) }, func(err error) {
+			if err != nil {
+				u.showError("Remove "+name, errors.New(keyringHint(err)))
+			}
+		})
 	})
 	remove.Importance = widget.DangerImportance
 	remove.Disable()

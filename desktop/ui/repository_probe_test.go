@@ -38,6 +38,7 @@ func TestSettingsAsksThePasswordTwice(t *testing.T) {
 		t.Error("Test is on while the new settings are not saved (it tests the saved ones)")
 	}
 	test.Tap(s.saveBtn)
+	settle(e.UI, e.app)
 	if s.testBtn.Disabled() {
 		t.Errorf("Test is off after Save: %q", s.testNote.Text)
 	}
