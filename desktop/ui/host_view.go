@@ -128,6 +128,9 @@ type hostView struct {
 	approve, reject       *widget.Button
 	rejected              fyne.CanvasObject // banner
 	lifecycle             *lifecycleButtons // Rename…, Remove…
+	setup                 fyne.CanvasObject // banner: no repository yet, Set up…
+	setupMsg              *widget.Label
+	setupBtn              *widget.Button
 	loadErr               *widget.Label
 
 	tabs    *container.AppTabs
@@ -166,8 +169,14 @@ func newHostView(u *UI, hostID string) *hostView {
 	v.rejected = banner(theme.ErrorIcon(), rmsg)
 
 	v.lifecycle = newLifecycleButtons(v)
+	v.setupMsg = widget.NewLabel("")
+	v.setupMsg.Wrapping = fyne.TextWrapWord
+	v.setupBtn = widget.NewButtonWithIcon("Set up…", theme.SettingsIcon(), func() { newSetupWizard(u, hostID, v.name.Text) })
+	v.setupBtn.Importance = widget.HighImportance
+	v.setup = banner(theme.WarningIcon(), v.setupMsg, v.setupBtn)
+	v.setup.Hide()
 	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewHBox(container.NewCenter(v.online), v.lifecycle.object()), v.name)
-	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
+	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected, v.setup)
 
 	items := make([]*container.TabItem, len(hostTabs))
 	v.holders = make([]*fyne.Container, len(hostTabs))
@@ -246,6 +255,18 @@ func (v *hostView) refresh() {
 	v.stateIcon.SetResource(h.State.icon())
 	showIf(v.pending, h.Pending)
 	showIf(v.rejected, h.Rejected)
+	// The hub's notice says whether the host still lacks a repository; it
+	// goes once one is set.
+	setup := false
+	if ns, err := v.u.hub.HostNotices(v.hostID); err == nil {
+		for _, n := range ns {
+			if n.Kind == hub.NoticeNoRepository {
+				setup = true
+				v.setupMsg.SetText(n.Text)
+			}
+		}
+	}
+	showIf(v.setup, setup)
 }
 
 // confirmReject asks before rejecting a host: it is disconnected and

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 
 	"restic-manager/desktop/hub"
 )
@@ -194,6 +195,16 @@ func (t *Tour) RetentionPreview(ctx context.Context, hostID, group string, keepL
 	}); err != nil {
 		return err
 	}
+	// The editor scrolls: bring the policy and its table into view.
+	fyne.DoAndWait(func() {
+		scroll, ok := g.editor.obj.(*container.Scroll)
+		if !ok {
+			return
+		}
+		d := fyne.CurrentApp().Driver()
+		y := d.AbsolutePositionForObject(g.editor.preview.object()).Y - d.AbsolutePositionForObject(scroll.Content).Y
+		scroll.ScrollToOffset(fyne.NewPos(0, max(0, y-260)))
+	})
 	return t.capture(ctx, t.u.win, "retention-preview.png")
 }
 
