@@ -34,7 +34,7 @@ import (
 const (
 	// tourTimeout bounds the whole tour (enrollment, init, two backups,
 	// listings and a diff take well under a minute here).
-	tourTimeout = 3 * time.Minute
+	tourTimeout = 4 * time.Minute
 	// The second backup adds tourClips files of tourClipBytes of random
 	// data, its upload capped at tourCapKbps (3 MB/s): about 25 s. restic
 	// reads ahead of the upload by some 50 MiB (packs waiting for it), so
@@ -163,7 +163,23 @@ func runTour(m *manager, t *ui.Tour, d demoConfig) error {
 	if err := t.Diff(ctx, hostID, older, newer); err != nil {
 		return err
 	}
-	return t.FindFiles(ctx, "report-*")
+	if err := t.FindFiles(ctx, "report-*"); err != nil {
+		return err
+	}
+	// What the window says about trouble before it deletes or fails: the
+	// dashboard with a failing, a stale and an offline host, the demo
+	// group's retention previewed (two snapshots, keep-last 1), and the
+	// demo repository tested.
+	if err := tourAddAttentionHosts(m.store, time.Now()); err != nil {
+		return err
+	}
+	if err := t.Attention(ctx, tourAttentionHosts...); err != nil {
+		return err
+	}
+	if err := t.RetentionPreview(ctx, hostID, demoGroup, 1); err != nil {
+		return err
+	}
+	return t.RepositoryTest(ctx, hostID)
 }
 
 // tourDemoHost is the approved, online host with a snapshot and no job

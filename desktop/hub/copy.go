@@ -67,6 +67,12 @@ func (h *Hub) CopyRepository(hostID string) (CopyRepositorySettings, error) {
 // SetCopyRepository changes the second repository and pushes
 // config.update{slot:"copy"} when the host is online.
 func (h *Hub) SetCopyRepository(hostID string, u CopyRepositoryUpdate) error {
+	_, err := h.setCopyRepository(hostID, u)
+	return err
+}
+
+// SaveCopyRepository is SetCopyRepository saying where the change went.
+func (h *Hub) SaveCopyRepository(hostID string, u CopyRepositoryUpdate) (SaveResult, error) {
 	return h.setCopyRepository(hostID, u)
 }
 
@@ -95,13 +101,13 @@ func copySettings(host storage.Host) CopyRepositorySettings {
 		CredentialSet: c.CopyCredential}
 }
 
-func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) error {
+func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) (SaveResult, error) {
 	if _, err := h.store.Host(hostID); err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	if u.URL != nil {
 		if err := ValidateRepositoryURL(*u.URL); err != nil {
-			return fmt.Errorf("second %w", err)
+			return SaveResult{}, fmt.Errorf("second %w", err)
 		}
 		url := strings.TrimSpace(*u.URL)
 		u.URL = &url
@@ -117,7 +123,7 @@ func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) error {
 	}
 	for _, w := range writes {
 		if w.v != nil && len(*w.v) > protocol.MaxPathLen {
-			return fmt.Errorf("%s: %w: longer than %d bytes", w.slot, ErrInvalid, protocol.MaxPathLen)
+			return SaveResult{}, fmt.Errorf("%s: %w: longer than %d bytes", w.slot, ErrInvalid, protocol.MaxPathLen)
 		}
 	}
 	for _, w := range writes {
@@ -125,12 +131,12 @@ func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) error {
 			continue
 		}
 		if err := h.secrets.Set(hostID, w.slot, *w.v); err != nil {
-			return fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
+			return SaveResult{}, fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
 		}
 	}
 	before, err := h.store.Host(hostID)
 	if err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	_, err = h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
 		if u.URL != nil {
@@ -144,7 +150,7 @@ func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	h.hostEvent(hostID, storage.EventAdmin, "second repository settings changed")
 	if u.URL != nil && (*u.URL == "") != (before.Settings.CopyURL == "") {
@@ -152,12 +158,11 @@ func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) error {
 		// repository (storage.ScheduleSet).
 		v, err := h.store.BumpScheduleVersion(hostID, 0)
 		if err != nil {
-			return err
+			return SaveResult{}, err
 		}
 		h.scheduleChanged(hostID, v)
 	}
-	h.settingsChanged(hostID)
-	return nil
+	return h.settingsChanged(hostID), nil
 }
 
 // copyUpdate is the host's config.update for the copy slot, or nil when it

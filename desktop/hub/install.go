@@ -73,6 +73,22 @@ func LinuxInstallCommands(in InstallSpec) string {
 	}, "\n")
 }
 
+// LinuxRunCommands runs the agent from the downloaded binary in the
+// foreground, for a machine without systemd or a first try: the same
+// token file as LinuxInstallCommands, then the agent itself (Ctrl-C stops
+// it; it keeps its host token in --state and needs the enrollment token
+// only once).
+func LinuxRunCommands(in InstallSpec) string {
+	return strings.Join([]string{
+		"sudo install -d -m 0700 /etc/restic-agent",
+		"sudo sh -c 'umask 077; cat > " + LinuxEnrollFile + "' <<'ENROLL'",
+		in.Token,
+		"ENROLL",
+		fmt.Sprintf("chmod +x restic-agent_%s_linux_%s", in.Version, in.Arch),
+		fmt.Sprintf("sudo ./restic-agent_%s_linux_%s %s --enroll-file %s --state /var/lib/restic-agent", in.Version, in.Arch, in.managerFlags(), LinuxEnrollFile),
+	}, "\n")
+}
+
 // WindowsInstallCommands is README.md's scheduled task, for an elevated
 // PowerShell in the folder holding the downloaded agent: it copies the
 // agent into place, makes C:\ProgramData\restic-agent readable by SYSTEM

@@ -62,15 +62,26 @@ func TestInstallCommands(t *testing.T) {
 
 	// The token appears once in each: in the file's content, not in the
 	// unit or the task's arguments.
-	for name, cmds := range map[string]string{"linux": LinuxInstallCommands(in), "windows": WindowsInstallCommands(in)} {
+	for name, cmds := range map[string]string{"linux": LinuxInstallCommands(in), "linux-run": LinuxRunCommands(in), "windows": WindowsInstallCommands(in)} {
 		if n := strings.Count(cmds, "TOKEN-abc"); n != 1 {
 			t.Errorf("%s: the token appears %d times; want once, written to the enrollment file", name, n)
 		}
 		for _, line := range strings.Split(cmds, "\n") {
-			if (strings.HasPrefix(line, "ExecStart=") || strings.Contains(line, "-Argument")) && strings.Contains(line, "TOKEN") {
+			if (strings.HasPrefix(line, "ExecStart=") || strings.Contains(line, "-Argument") || strings.HasPrefix(line, "sudo ./restic-agent")) && strings.Contains(line, "TOKEN") {
 				t.Errorf("%s: the agent's command line carries the token: %s", name, line)
 			}
 		}
+	}
+}
+
+// The foreground run, for a machine without systemd, reads the same
+// token file and starts the downloaded binary itself.
+func TestLinuxRunCommands(t *testing.T) {
+	in := InstallSpec{Manager: "restic-manager", Token: "TOKEN-abc", Arch: "arm64", Version: "0.2.0"}
+	got := LinuxRunCommands(in)
+	want := "sudo ./restic-agent_0.2.0_linux_arm64 --manager restic-manager --enroll-file /etc/restic-agent/enroll --state /var/lib/restic-agent"
+	if !strings.HasSuffix(got, "\n"+want) || !strings.Contains(got, "cat > /etc/restic-agent/enroll' <<'ENROLL'\nTOKEN-abc\nENROLL\n") {
+		t.Errorf("linux run commands:\n%s\nwant the token file, then:\n%s", got, want)
 	}
 }
 

@@ -41,25 +41,30 @@ type SaveResult struct {
 // Applied reports whether the agent confirmed the change.
 func (r SaveResult) Applied() bool { return r.AppliedAt != nil }
 
-// Message says it for people: "Saved. Sent to office-pc, which applied it
-// at 14:03." / "Saved. Sent to office-pc; waiting for it to confirm." /
-// "Saved. office-pc is offline: it gets the change when it connects."
-func (r SaveResult) Message() string {
+// Message says it for people: "Saved. office-pc applied it at 14:03:05."
+// / "Saved. Sent to office-pc; waiting for it to confirm." / "Saved.
+// office-pc is offline: it gets the change when it connects."
+func (r SaveResult) Message() string { return "Saved. " + r.Note() }
+
+// Note is Message without its "Saved.": where the change went, for a
+// window that says what was saved in its own words first ("Saved “docs”.
+// Sent to office-pc; waiting for it to confirm.").
+func (r SaveResult) Note() string {
 	name := r.HostName
 	if name == "" {
 		name = "the host"
 	}
 	switch {
 	case r.Applied():
-		return "Saved. " + name + " applied it at " + r.AppliedAt.In(time.Local).Format("15:04:05") + "."
+		return name + " applied it at " + r.AppliedAt.In(time.Local).Format("15:04:05") + "."
 	case r.Delivery == DeliveryOnConnect:
-		return "Saved. " + name + " is offline: it gets the change when it connects."
+		return name + " is offline: it gets the change when it connects."
 	case r.Delivery == DeliveryOnApproval:
-		return "Saved. " + name + " waits for approval: it gets the change once approved."
+		return name + " waits for approval: it gets the change once approved."
 	case r.ScheduleVersion > 0:
-		return "Saved. Sent to " + name + "; waiting for it to confirm."
+		return "Sent to " + name + "; waiting for it to confirm."
 	}
-	return "Saved. Sent to " + name + "."
+	return "Sent to " + name + "."
 }
 
 // saved builds a save's result from where the change went.

@@ -115,8 +115,10 @@ type addHostDialog struct {
 	manager                          *widget.SelectEntry
 	managerNote                      *widget.Label
 	arch                             *widget.RadioGroup
-	linux, windows                   *widget.Label
+	linux, linuxRun, windows         *widget.Label
 	copyToken, copyLinux, copyWindow *widget.Button
+	copyLinuxRun                     *widget.Button
+	wait                             *enrollWait // add_host_wait.go
 }
 
 // newAddHostDialog opens the "Add host" dialog.
@@ -127,11 +129,16 @@ func newAddHostDialog(u *UI) *addHostDialog {
 	a.dlg.SetOnClosed(a.sc.close)
 	a.dlg.Resize(fyne.NewSize(780, 600))
 	a.sc.on(func(batch []change) {
+		tokens, enrolled := false, false
 		for _, c := range batch {
-			if c.Kind == hub.ChangeEnrollTokens || c.Kind == hub.ChangeAll {
-				a.loadTokens()
-				return
-			}
+			tokens = tokens || c.Kind == hub.ChangeEnrollTokens || c.Kind == hub.ChangeAll
+			enrolled = enrolled || (a.wait != nil && a.wait.concerns(c))
+		}
+		if tokens {
+			a.loadTokens()
+		}
+		if enrolled {
+			a.wait.refresh()
 		}
 	})
 	a.dlg.Show()
@@ -257,7 +264,7 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	a.token.TextStyle.Monospace = true
 	a.token.Selectable = true
 	a.token.Truncation = fyne.TextTruncateEllipsis
-	a.copyToken = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.issued.Token) })
+	a.copyToken = copyButton(u, func() string { return a.issued.Token })
 	pin := u.opts.ManagerPin
 	if pin == "" {
 		pin = "none: the manager has no LAN listener (--listen)"
@@ -279,22 +286,32 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	a.arch.SetSelected("amd64")
 	a.manager.OnChanged = func(string) { a.regenerate() }
 
+	// The commands in full: wrapped at the dialog's width (a long line
+	// breaks rather than running out of a small box), selectable, and
+	// copied whole.
 	mono := func() *widget.Label {
 		l := widget.NewLabel("")
 		l.TextStyle.Monospace = true
 		l.Selectable = true
+		l.Wrapping = fyne.TextWrapBreak
 		return l
 	}
-	a.linux, a.windows = mono(), mono()
-	a.copyLinux = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.linux.Text) })
-	a.copyWindow = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.windows.Text) })
-	linuxNote := widget.NewLabel("On the host, in the folder holding the downloaded agent, with restic installed:")
-	windowsNote := widget.NewLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded agent:")
-	linuxNote.Wrapping, windowsNote.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
+	a.linux, a.linuxRun, a.windows = mono(), mono(), mono()
+	a.copyLinux = copyButton(u, func() string { return a.linux.Text })
+	a.copyLinuxRun = copyButton(u, func() string { return a.linuxRun.Text })
+	a.copyWindow = copyButton(u, func() string { return a.windows.Text })
+	linuxNote := noteLabel("On the host, in the folder holding the downloaded agent, with restic installed (apt install restic): installs it as a systemd service that starts at boot.")
+	runNote := noteLabel("Without systemd, or to try it first: runs the downloaded agent in this terminal (Ctrl-C stops it; it keeps its host token in /var/lib/restic-agent).")
+	windowsNote := noteLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded agent:")
+	page := func(note fyne.CanvasObject, cmds *widget.Label, copyBtn *widget.Button) fyne.CanvasObject {
+		return container.NewBorder(note, container.NewHBox(copyBtn), nil, nil, container.NewVScroll(cmds))
+	}
 	tabs := container.NewAppTabs(
-		container.NewTabItem("Linux (systemd)", container.NewBorder(linuxNote, container.NewHBox(a.copyLinux), nil, nil, container.NewScroll(a.linux))),
-		container.NewTabItem("Windows", container.NewBorder(windowsNote, container.NewHBox(a.copyWindow), nil, nil, container.NewScroll(a.windows))),
+		container.NewTabItem("Linux (systemd)", page(linuxNote, a.linux, a.copyLinux)),
+		container.NewTabItem("Linux (binary)", page(runNote, a.linuxRun, a.copyLinuxRun)),
+		container.NewTabItem("Windows", page(windowsNote, a.windows, a.copyWindow)),
 	)
+	a.wait = newEnrollWait(a)
 	a.regenerate()
 
 	form := widget.NewForm(
@@ -303,7 +320,8 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 		&widget.FormItem{Text: "Manager pin", Widget: a.pin, HintText: "agents dialling wss:// accept only the manager whose certificate has this pin"},
 		&widget.FormItem{Text: "Architecture", Widget: a.arch},
 	)
-	return container.NewBorder(container.NewVBox(head, form, a.managerNote), nil, nil, nil, tabs)
+	a.wait.start()
+	return container.NewBorder(container.NewVBox(head, form, a.managerNote), a.wait.object(), nil, nil, tabs)
 }
 
 // regenerate fills the commands from the fields (desktop/hub builds them).
@@ -316,10 +334,12 @@ func (a *addHostDialog) regenerate() {
 		a.managerNote.SetText("Manager address: " + err.Error())
 		a.managerNote.Show()
 		a.copyLinux.Disable()
+		a.copyLinuxRun.Disable()
 		a.copyWindow.Disable()
 		return
 	}
 	a.copyLinux.Enable()
+	a.copyLinuxRun.Enable()
 	a.copyWindow.Enable()
 	note := hub.InstallNote(addr, a.u.opts.AgentURLs)
 	a.managerNote.SetText(note)
@@ -330,9 +350,6 @@ func (a *addHostDialog) regenerate() {
 	}
 	in := hub.InstallSpec{Manager: addr, Pin: a.u.opts.ManagerPin, Token: a.issued.Token, Arch: arch, Version: a.u.agentRelease()}
 	a.linux.SetText(hub.LinuxInstallCommands(in))
+	a.linuxRun.SetText(hub.LinuxRunCommands(in))
 	a.windows.SetText(hub.WindowsInstallCommands(in))
-}
-
-func (a *addHostDialog) copy(s string) {
-	a.u.app.Clipboard().SetContent(s)
 }

@@ -44,9 +44,14 @@ func TestConfigTabsWithRealAgent(t *testing.T) {
 		t.Fatalf("Save disabled; form says %v", s.editor.form.firstError())
 	}
 	test.Tap(s.editor.saveBtn)
-	if got := s.editor.status.text(); !strings.HasPrefix(got, "Saved. Next fire: ") || !strings.HasSuffix(got, "Sent to office-pc.") {
+	if got := s.editor.status.text(); !strings.HasPrefix(got, "Saved. Next fire: ") || !strings.HasSuffix(got, "Sent to office-pc; waiting for it to confirm.") {
 		t.Errorf("the schedule's save says %q; want its next fire and that it went to the online host", got)
 	}
+	// The line follows the save: once the agent acknowledges the new
+	// schedule set, it says so.
+	e.app.WaitFor(t, "the save's line to say office-pc applied it", func() bool {
+		return strings.Contains(s.editor.status.text(), "office-pc applied it at ")
+	})
 	st, err := f.Hub.ScheduleStatus(hostID)
 	if err != nil {
 		t.Fatal(err)

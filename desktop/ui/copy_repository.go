@@ -182,7 +182,11 @@ func (c *copyRepositoryCard) save() {
 	c.saving = true
 	c.updateButtons()
 	c.status.set("Saving… (credentials go to the OS keyring)", widget.MediumImportance)
-	c.u.offUI(func() error { return c.u.hub.SetCopyRepository(c.hostID, upd) }, func(err error) {
+	var res hub.SaveResult
+	c.u.offUI(func() (err error) {
+		res, err = c.u.hub.SaveCopyRepository(c.hostID, upd)
+		return err
+	}, func(err error) {
 		c.saving = false
 		if err != nil {
 			c.updateButtons()
@@ -191,7 +195,7 @@ func (c *copyRepositoryCard) save() {
 		}
 		c.clearSecrets()
 		c.reload()
-		c.status.ok(savedMessage(c.u, c.hostID, done))
+		c.status.ok(savedText(res, done))
 	})
 }
 

@@ -19,10 +19,30 @@ import (
 	"restic-manager/icons"
 )
 
-// dashRow is one host in a dashboard list.
+// dashReason is one reason a host needs attention, as the hub says it.
+type dashReason struct {
+	Kind hub.AttentionKind
+	Text string
+	// Cause is a failing host's first failing group's cause (its fix is
+	// offered on the row).
+	Cause hub.Cause
+}
+
+// dashRow is one host needing attention: once, with every reason.
 type dashRow struct {
-	HostID, Name, Detail string
-	State                hostState
+	HostID, Name string
+	State        hostState
+	Reasons      []dashReason
+}
+
+// has reports whether the row lists a reason of kind k.
+func (r dashRow) has(k hub.AttentionKind) bool {
+	for _, x := range r.Reasons {
+		if x.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 // dashJob is one running job.
@@ -30,58 +50,67 @@ type dashJob struct {
 	JobID, HostID, Title string
 }
 
-// dashModel is everything the dashboard shows; it is rebuilt only
-// when this changes.
+// dashModel is everything the dashboard shows; it is rebuilt only when
+// this changes. The counters are counted from Attention (hub.Dashboard
+// does the same), so a counter and the list never disagree.
 type dashModel struct {
-	Hosts, Online, FailingN, StaleN int
-	Failing, Stale, Pending         []dashRow
-	Running                         []dashJob
-	Queued                          int
-	StaleAfter                      time.Duration
-	Err                             string
+	Hosts, Online int
+	Attention     []dashRow
+	Running       []dashJob
+	Queued        int
+	StaleAfter    time.Duration
+	Err           string
 }
 
-// dashSource is what the dashboard's model reads beyond the host list.
-type dashSource interface {
-	Fleet
-	JobControl
-}
+// count is how many listed hosts need attention for k.
+func (m dashModel) count(k hub.AttentionKind) int { return len(m.with(k)) }
 
-// dashModelOf computes the dashboard from the host list. It reads
-// the store for failing hosts' errors and running hosts' jobs (local
-// reads, no network).
-func dashModelOf(h dashSource, hosts []hub.HostView, now time.Time, staleAfter time.Duration) dashModel {
-	m := dashModel{StaleAfter: staleAfter}
-	for _, v := range hosts {
-		name := v.Host.DisplayName()
-		switch v.Host.Status {
-		case hub.StatusPending:
-			m.Pending = append(m.Pending, dashRow{HostID: v.Host.ID, Name: name, State: statePending, Detail: pendingDetail(v, now)})
-			continue
-		case hub.StatusRejected:
-			continue
+// with lists the hosts needing attention for k.
+func (m dashModel) with(k hub.AttentionKind) []dashRow {
+	var out []dashRow
+	for _, r := range m.Attention {
+		if r.has(k) {
+			out = append(out, r)
 		}
-		m.Hosts++
-		if v.Online {
-			m.Online++
-		}
-		if v.Failing {
-			m.FailingN++
-			m.Failing = append(m.Failing, dashRow{HostID: v.Host.ID, Name: name, State: stateFailing, Detail: failingDetail(h, v)})
-		}
-		if isStale(v, now, staleAfter) {
-			m.StaleN++
-			d := "last successful backup " + ago(now, v.LastBackupAt)
-			if v.LastBackupAt == nil {
-				d = "never backed up; added " + ago(now, &v.Host.FirstSeen)
-			}
-			m.Stale = append(m.Stale, dashRow{HostID: v.Host.ID, Name: name, State: hostStateOf(v), Detail: d})
-		}
-		m.Queued += v.QueuedJobs
 	}
-	var err error
-	if m.Running, err = runningJobsOf(h, hosts); err != nil {
-		m.Err = capitalize(err.Error())
+	return out
+}
+
+// dashModelOf reads the dashboard from the hub (local reads, no network):
+// the hosts needing attention and why are the hub's (hub.Dashboard), the
+// running jobs named by host.
+func dashModelOf(h Fleet, staleAfter time.Duration) dashModel {
+	m := dashModel{StaleAfter: staleAfter}
+	d, err := h.Dashboard(staleAfter)
+	if err != nil {
+		m.Err = "Could not read every host: " + err.Error()
+	}
+	m.Hosts, m.Online, m.Queued = d.Hosts, d.Online, d.Queued
+	names := map[string]string{}
+	for _, a := range d.Attention {
+		v := a.Host
+		names[v.Host.ID] = v.Host.DisplayName()
+		r := dashRow{HostID: v.Host.ID, Name: v.Host.DisplayName(), State: hostStateOf(v)}
+		for _, x := range a.Reasons {
+			text := x.Text
+			if x.Kind == hub.AttentionPending {
+				if more := pendingDetail(v); more != "" {
+					text += " · " + more
+				}
+			}
+			r.Reasons = append(r.Reasons, dashReason{Kind: x.Kind, Text: text, Cause: x.Cause})
+		}
+		m.Attention = append(m.Attention, r)
+	}
+	for _, j := range d.Running {
+		name, ok := names[j.HostID]
+		if !ok {
+			name = j.HostID
+			if hd, err := h.Host(j.HostID); err == nil {
+				name = hd.Host.DisplayName()
+			}
+		}
+		m.Running = append(m.Running, dashJob{JobID: j.ID, HostID: j.HostID, Title: name + " — " + jobName(j)})
 	}
 	return m
 }
@@ -112,7 +141,9 @@ func runningJobsOf(h JobControl, hosts []hub.HostView) ([]dashJob, error) {
 	return out, errors.Join(errs...)
 }
 
-func pendingDetail(v hub.HostView, now time.Time) string {
+// pendingDetail is what a pending host says about itself beyond the
+// hub's reason: its tailnet node, its system, whether it is connected.
+func pendingDetail(v hub.HostView) string {
 	var parts []string
 	if v.Host.NodeName != "" && v.Host.NodeName != v.Host.DisplayName() {
 		parts = append(parts, "tailnet node "+v.Host.NodeName)
@@ -120,31 +151,10 @@ func pendingDetail(v hub.HostView, now time.Time) string {
 	if v.Host.OS != "" {
 		parts = append(parts, v.Host.OS+"/"+v.Host.Arch)
 	}
-	if !v.Host.FirstSeen.IsZero() {
-		parts = append(parts, "asked "+ago(now, &v.Host.FirstSeen))
-	}
 	if v.Online {
 		parts = append(parts, "connected")
 	}
 	return strings.Join(parts, " · ")
-}
-
-// failingDetail says which groups failed and why (first line of
-// the error).
-func failingDetail(h Fleet, v hub.HostView) string {
-	d, err := h.Host(v.Host.ID)
-	if err != nil {
-		return "backup failed: " + strings.Join(v.FailingGroups, ", ")
-	}
-	var parts []string
-	for _, g := range v.FailingGroups {
-		e := hub.FirstLine(d.Groups[g].Error)
-		if e == "" {
-			e = "failed"
-		}
-		parts = append(parts, g+": "+e)
-	}
-	return strings.Join(parts, "; ")
 }
 
 // progressLine is a running job's figures: "42 % · 3.1 MiB/s · 2 min
@@ -163,19 +173,30 @@ func progressLine(p hub.Progress, ok bool) string {
 	return strings.Join(parts, " · ")
 }
 
-// dashboard shows counts, failing and stale hosts, running jobs and
-// hosts waiting for approval.
+// dashCounter is one figure at the top of the dashboard.
+type dashCounter struct {
+	kind    hub.AttentionKind // "" for hosts and online
+	caption string
+	n       *widget.Label
+}
+
+// dashboard shows the counters, every host needing attention (each once,
+// with why, and the fix where there is one), the running jobs, and what
+// to do first when there are no hosts.
 type dashboard struct {
 	m   *mainWindow
 	obj fyne.CanvasObject
 
-	hostsN, onlineN, failingN, staleN *widget.Label
-	find                              *widget.Button // Find files… in every host's snapshots
-	body                              *fyne.Container
+	hostsN, onlineN *widget.Label
+	counters        []*dashCounter // failing, stale, offline, pending
+	find            *widget.Button // Find files… in every host's snapshots
+	body            *fyne.Container
 
 	// The widgets of the current rendering, by host or job id (tests).
 	approve, reject map[string]*widget.Button
 	open            map[string]*widget.Button
+	fix             map[string]*widget.Button
+	reasons         map[string][]*widget.Label
 	bars            map[string]*widget.ProgressBar
 	barText         map[string]*widget.Label
 
@@ -195,19 +216,48 @@ func newDashboard(m *mainWindow) *dashboard {
 		c.Importance = widget.LowImportance
 		return n, widget.NewCard("", "", container.New(tightVBox{}, n, c))
 	}
-	var a, b, c, e fyne.CanvasObject
-	d.hostsN, a = count("hosts")
-	d.onlineN, b = count("online")
-	d.failingN, c = count("failing")
-	d.staleN, e = count("stale")
+	var cards []fyne.CanvasObject
+	var card fyne.CanvasObject
+	d.hostsN, card = count("hosts")
+	cards = append(cards, card)
+	d.onlineN, card = count("online")
+	cards = append(cards, card)
+	for _, k := range []struct {
+		kind    hub.AttentionKind
+		caption string
+	}{{hub.AttentionFailing, "failing"}, {hub.AttentionStale, "stale"}, {hub.AttentionOffline, "offline"}, {hub.AttentionPending, "pending"}} {
+		c := &dashCounter{kind: k.kind, caption: k.caption}
+		c.n, card = count(k.caption)
+		d.counters = append(d.counters, c)
+		cards = append(cards, card)
+	}
 	title := widget.NewRichTextFromMarkdown("# All hosts")
 	d.find = widget.NewButtonWithIcon("Find files…", theme.SearchIcon(), func() { newFindDialog(m.u, "") })
 	d.body = container.NewVBox()
-	d.obj = container.NewVScroll(container.NewPadded(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewCenter(d.find), title), container.NewGridWithColumns(4, a, b, c, e), d.body)))
+	d.obj = container.NewVScroll(container.NewPadded(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewCenter(d.find), title),
+		container.NewGridWithColumns(len(cards), cards...), d.body)))
 	return d
 }
 
 func (d *dashboard) object() fyne.CanvasObject { return d.obj }
+
+// counter is the counter of kind k (tests).
+func (d *dashboard) counter(k hub.AttentionKind) *widget.Label {
+	for _, c := range d.counters {
+		if c.kind == k {
+			return c.n
+		}
+	}
+	return nil
+}
+
+// reasonImportance colours a reason: a failure red, the rest orange.
+func reasonImportance(k hub.AttentionKind) widget.Importance {
+	if k == hub.AttentionFailing {
+		return widget.DangerImportance
+	}
+	return widget.WarningImportance
+}
 
 // render rebuilds the dashboard if what it shows changed. Off screen it
 // waits until shown.
@@ -217,27 +267,25 @@ func (d *dashboard) render() {
 		return
 	}
 	u := d.m.u
-	md := dashModelOf(u.hub, d.m.hosts, u.opts.Now(), u.opts.StaleAfter)
+	md := dashModelOf(u.hub, u.opts.StaleAfter)
 	if d.rendered && reflect.DeepEqual(md, d.last) {
 		return
 	}
 	d.last, d.rendered = md, true
 	d.hostsN.SetText(fmt.Sprint(md.Hosts))
 	d.onlineN.SetText(fmt.Sprint(md.Online))
-	d.failingN.SetText(fmt.Sprint(md.FailingN))
-	d.failingN.Importance = widget.MediumImportance
-	if md.FailingN > 0 {
-		d.failingN.Importance = widget.DangerImportance
+	for _, c := range d.counters {
+		n := md.count(c.kind)
+		c.n.SetText(fmt.Sprint(n))
+		c.n.Importance = widget.MediumImportance
+		if n > 0 {
+			c.n.Importance = reasonImportance(c.kind)
+		}
+		c.n.Refresh()
 	}
-	d.failingN.Refresh()
-	d.staleN.SetText(fmt.Sprint(md.StaleN))
-	d.staleN.Importance = widget.MediumImportance
-	if md.StaleN > 0 {
-		d.staleN.Importance = widget.WarningImportance
-	}
-	d.staleN.Refresh()
 
-	d.approve, d.reject, d.open = map[string]*widget.Button{}, map[string]*widget.Button{}, map[string]*widget.Button{}
+	d.approve, d.reject, d.open, d.fix = map[string]*widget.Button{}, map[string]*widget.Button{}, map[string]*widget.Button{}, map[string]*widget.Button{}
+	d.reasons = map[string][]*widget.Label{}
 	d.bars, d.barText = map[string]*widget.ProgressBar{}, map[string]*widget.Label{}
 	var objs []fyne.CanvasObject
 	if md.Err != "" {
@@ -246,28 +294,80 @@ func (d *dashboard) render() {
 		l.Wrapping = fyne.TextWrapWord
 		objs = append(objs, l)
 	}
-	if md.Hosts == 0 && len(md.Pending) == 0 {
+	if md.Hosts == 0 && md.count(hub.AttentionPending) == 0 {
 		l := widget.NewLabel("No hosts yet. Add host makes an enrollment token and shows the command that installs the agent on a machine; it appears here once it connects.")
 		l.Wrapping = fyne.TextWrapWord
 		objs = append(objs, widget.NewCard("Get started", "", container.NewVBox(l,
 			container.NewHBox(widget.NewButtonWithIcon("Add host…", theme.ContentAddIcon(), func() { newAddHostDialog(u) })))))
-	}
-	if len(md.Pending) > 0 {
-		box := container.NewVBox()
-		for _, r := range md.Pending {
-			box.Add(d.pendingRow(r))
-		}
-		objs = append(objs, widget.NewCard(fmt.Sprintf("Waiting for approval (%d)", len(md.Pending)),
-			"Unknown tailnet machines that connected without an enrollment token.", box))
+	} else {
+		objs = append(objs, d.attentionCard(md))
 	}
 	if md.Hosts > 0 {
-		objs = append(objs, widget.NewCard("Failing", "", d.hostList(md.Failing, "No host's last backup failed.")))
 		objs = append(objs, widget.NewCard("Running", "", d.runningList(md)))
-		objs = append(objs, widget.NewCard("No successful backup in the last "+spanText(md.StaleAfter), "",
-			d.hostList(md.Stale, "Every host backed up within "+spanText(md.StaleAfter)+".")))
 	}
 	d.body.Objects = objs
 	d.body.Refresh()
+}
+
+// attentionCard lists every host needing attention once, each reason on a
+// line of its own under the host.
+func (d *dashboard) attentionCard(md dashModel) fyne.CanvasObject {
+	title := fmt.Sprintf("Needs attention (%d)", len(md.Attention))
+	if len(md.Attention) == 0 {
+		l := widget.NewLabel("Nothing needs attention: every host is online, its latest backups succeeded, and each backed up within the last " + spanText(md.StaleAfter) + ".")
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.SuccessImportance
+		return widget.NewCard("Needs attention", "", l)
+	}
+	box := container.NewVBox()
+	for i, r := range md.Attention {
+		if i > 0 {
+			box.Add(widget.NewSeparator())
+		}
+		box.Add(d.attentionRow(r))
+	}
+	sub := "Failing: a group's latest backup failed. Stale: no successful backup in the last " + spanText(md.StaleAfter) + ", or never."
+	return widget.NewCard(title, sub, box)
+}
+
+func (d *dashboard) attentionRow(r dashRow) fyne.CanvasObject {
+	u := d.m.u
+	var buttons []fyne.CanvasObject
+	if r.has(hub.AttentionPending) {
+		var approve *widget.Button
+		approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() { u.approveHost(r.HostID, r.Name, approve) })
+		approve.Importance = widget.HighImportance
+		reject := widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.confirmReject(r.HostID, r.Name) })
+		d.approve[r.HostID], d.reject[r.HostID] = approve, reject
+		buttons = append(buttons, approve, reject)
+	}
+	for _, x := range r.Reasons {
+		if x.Kind == hub.AttentionFailing && x.Cause.Fix != hub.FixNone {
+			b := fixButton(u, r.HostID, r.Name, x.Cause)
+			d.fix[r.HostID] = b
+			buttons = append(buttons, b)
+		}
+	}
+	lines := container.New(tightVBox{})
+	for _, x := range r.Reasons {
+		l := widget.NewLabel(reasonLine(x))
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = reasonImportance(x.Kind)
+		d.reasons[r.HostID] = append(d.reasons[r.HostID], l)
+		lines.Add(l)
+	}
+	head := container.NewBorder(nil, nil, d.hostButton(r), container.NewHBox(buttons...))
+	return container.NewVBox(head, lines)
+}
+
+// reasonLine says a reason under its host: "Failing — docs: cannot reach
+// the repository: connection refused", "Stale — never backed up (added 2 h
+// ago)", "Offline since 14:03 (2 h ago)".
+func reasonLine(x dashReason) string {
+	if strings.HasPrefix(x.Text, string(x.Kind)) {
+		return capitalize(x.Text)
+	}
+	return capitalize(string(x.Kind)) + " — " + x.Text
 }
 
 func (d *dashboard) hostButton(r dashRow) *widget.Button {
@@ -276,21 +376,6 @@ func (d *dashboard) hostButton(r dashRow) *widget.Button {
 	b.Alignment = widget.ButtonAlignLeading
 	d.open[r.HostID] = b
 	return b
-}
-
-func (d *dashboard) hostList(rows []dashRow, empty string) fyne.CanvasObject {
-	if len(rows) == 0 {
-		l := widget.NewLabel(empty)
-		l.Importance = widget.LowImportance
-		return l
-	}
-	box := container.NewVBox()
-	for _, r := range rows {
-		detail := widget.NewLabel(r.Detail)
-		detail.Truncation = fyne.TextTruncateEllipsis
-		box.Add(container.NewBorder(nil, nil, d.hostButton(r), nil, detail))
-	}
-	return box
 }
 
 func (d *dashboard) runningList(md dashModel) fyne.CanvasObject {
@@ -331,18 +416,6 @@ func (d *dashboard) progress(jobID string) {
 		bar.SetValue(fraction(p.PercentDone))
 	}
 	d.barText[jobID].SetText(progressLine(p, have))
-}
-
-func (d *dashboard) pendingRow(r dashRow) fyne.CanvasObject {
-	u := d.m.u
-	var approve *widget.Button
-	approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() { u.approveHost(r.HostID, r.Name, approve) })
-	approve.Importance = widget.HighImportance
-	reject := widget.NewButtonWithIcon("Reject", theme.CancelIcon(), func() { u.confirmReject(r.HostID, r.Name) })
-	d.approve[r.HostID], d.reject[r.HostID] = approve, reject
-	detail := widget.NewLabel(r.Detail)
-	detail.Truncation = fyne.TextTruncateEllipsis
-	return container.NewBorder(nil, nil, d.hostButton(r), container.NewHBox(approve, reject), detail)
 }
 
 // barValue is how far a running job's bar is, if the dashboard shows it

@@ -20,7 +20,7 @@ func TestEverySaveSaysWhatHappenedBesideItsButton(t *testing.T) {
 	hostID := e.enroll(t, "alpha", "UTC")
 	sc := e.newScope()
 	defer sc.close()
-	const offline = "alpha is offline: it will be sent when it connects."
+	const offline = "alpha is offline: it gets the change when it connects."
 
 	saved := func(form string, s *statusLine, btn *widget.Button, prefix string) {
 		t.Helper()
@@ -71,6 +71,7 @@ func TestEverySaveSaysWhatHappenedBesideItsButton(t *testing.T) {
 	e.show(set.obj)
 	uitest.Retype(set.url, "/srv/restic/alpha")
 	test.Type(set.secrets[0].entry, "a password")
+	test.Type(set.confirm, "a password")
 	test.Tap(set.saveBtn)
 	saved("settings", set.status, set.saveBtn, "Saved the repository URL and the repository password. ")
 

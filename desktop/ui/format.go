@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"restic-manager/desktop/hub"
 )
 
 // How the views write figures, spans and times for people. Keep a view's
@@ -27,29 +29,9 @@ func humanBytes[T ~int | ~int64 | ~uint64 | ~float64](n T) string {
 }
 
 // humanDuration formats a span for people: "45 s", "3 min", "2 h 5 min",
-// "3 d 4 h".
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "—"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 24*time.Hour:
-		h := int(d.Hours())
-		if m := int(d.Minutes()) % 60; m != 0 {
-			return fmt.Sprintf("%d h %d min", h, m)
-		}
-		return fmt.Sprintf("%d h", h)
-	default:
-		days := int(d.Hours()) / 24
-		if h := int(d.Hours()) % 24; h != 0 {
-			return fmt.Sprintf("%d d %d h", days, h)
-		}
-		return fmt.Sprintf("%d d", days)
-	}
-}
+// "3 d 4 h" — the hub's words (hub.Span), so the window and the hub's
+// own texts ("offline since … (2 h ago)") say a span alike.
+func humanDuration(d time.Duration) string { return hub.Span(d) }
 
 // fraction clamps a share to 0–1 (NaN is 0), as a progress bar takes it.
 func fraction(f float64) float64 {
@@ -69,25 +51,12 @@ func humanPercent(f float64) string {
 	return fmt.Sprintf("%d %%", int(fraction(f)*100))
 }
 
-// humanAge is humanDuration(now-t) + " ago", or "never" for a nil or zero
-// time.
-func humanAge(now time.Time, t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return "never"
-	}
-	return humanDuration(now.Sub(*t)) + " ago"
-}
-
-// ago is humanAge, with anything under a minute said as "just now": the
-// sidebar recomputes ages every ageTick, so a count of seconds would be
-// wrong most of the time. A time slightly in the future (an agent's clock
-// ahead of this one) is "just now" too, rather than "— ago".
-func ago(now time.Time, t *time.Time) string {
-	if t != nil && !t.IsZero() && now.Sub(*t) < time.Minute {
-		return "just now"
-	}
-	return humanAge(now, t)
-}
+// ago says how long ago t was by the one rule the hub uses (hub.Ago):
+// "never", "just now" under a minute (and for a time a little ahead: an
+// agent's clock may run fast), else "3 min ago". now is the hub's clock
+// (u.opts.Now defaults to it), so the header, the sidebar and the
+// dashboard never disagree about one time.
+func ago(now time.Time, t *time.Time) string { return hub.Ago(now, t) }
 
 // spanText says a StaleAfter for people: "24 hours", "1 hour", "90
 // minutes".
@@ -143,4 +112,13 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// shortID is the end of a long id ("…d32b35ab"), to tell two hosts of one
+// name apart.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return "…" + id[len(id)-8:]
+	}
+	return id
 }

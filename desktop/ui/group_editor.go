@@ -42,6 +42,8 @@ type groupEditor struct {
 	deleteBtn    *widget.Button
 	status       *statusLine
 	retentionMsg *widget.Label
+	previewBtn   *widget.Button
+	preview      *retentionView
 
 	obj fyne.CanvasObject
 }
@@ -73,7 +75,9 @@ func newGroupEditor(tab *groupsTab) *groupEditor {
 	e.postHook = widget.NewEntry()
 	e.postHook.SetPlaceHolder("e.g. rm /var/backups/db.sql")
 
-	e.form.onChange = func(bool) { e.status.clear(); e.updateButtons() }
+	e.preview = newRetentionView(tab.u)
+	e.previewBtn = widget.NewButtonWithIcon("Preview", theme.VisibilityIcon(), e.runPreview)
+	e.form.onChange = func(bool) { e.status.clear(); e.preview.clear(); e.updateButtons() }
 	e.saveBtn = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.save)
 	e.saveBtn.Importance = widget.HighImportance
 	e.revertBtn = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), e.revert)
@@ -97,7 +101,10 @@ func newGroupEditor(tab *groupsTab) *groupEditor {
 
 	retention := widget.NewCard("Retention", "", container.NewVBox(
 		noteLabel("How many snapshots forget keeps after each scheduled backup (restic --keep-*). Empty = unset."),
-		container.NewGridWithColumns(3, keepCells...), e.retentionMsg))
+		container.NewGridWithColumns(3, keepCells...), e.retentionMsg,
+		container.NewBorder(nil, nil, container.NewHBox(e.previewBtn), nil,
+			noteLabel("What this policy would keep and remove now, before you save it (restic forget --dry-run).")),
+		e.preview.object()))
 	paths := widget.NewCard("Paths", "", fieldRows(nameF, incF, excF))
 	retries := widget.NewCard("Retries and hooks", "", fieldRows(retryF, backF, preF, postF))
 	buttons := actionRow(e.status, e.saveBtn, e.revertBtn, widget.NewSeparator(), e.deleteBtn)
@@ -151,6 +158,7 @@ func (e *groupEditor) openNew() {
 }
 
 func (e *groupEditor) fill(gr hub.SourceGroup) {
+	e.preview.clear()
 	r := gr.Retention
 	e.form.fill(func() {
 		e.name.SetText(gr.Name)
@@ -206,11 +214,25 @@ func (e *groupEditor) updateButtons() {
 	enableIf(e.saveBtn, valid && dirty)
 	enableIf(e.revertBtn, dirty)
 	enableIf(e.deleteBtn, e.editing != "")
+	enableIf(e.previewBtn, valid && !e.group().Retention.IsEmpty())
 	if valid && e.group().Retention.IsEmpty() {
 		e.retentionMsg.SetText("No retention: scheduled forget leaves this group's snapshots alone, and the repository only grows.")
 	} else {
 		e.retentionMsg.SetText("")
 	}
+}
+
+// runPreview asks the host what the policy in the form — saved or not —
+// would keep and remove of this group's snapshots.
+func (e *groupEditor) runPreview() {
+	t := e.tab
+	gr := e.group()
+	id, err := t.u.hub.PreviewRetention(t.hostID, gr.Name, gr.Retention)
+	if err != nil {
+		e.preview.fail("No preview: " + err.Error())
+		return
+	}
+	e.preview.follow(t.sc, t.hostID, id)
 }
 
 // discardThen runs next at once, or after the admin agreed to drop an
@@ -246,7 +268,8 @@ func (e *groupEditor) save() {
 			return
 		}
 	}
-	if err := t.u.hub.PutSourceGroup(t.hostID, gr); err != nil {
+	r, err := t.u.hub.SaveSourceGroup(t.hostID, gr)
+	if err != nil {
 		e.status.fail("Not saved: " + err.Error())
 		return
 	}
@@ -256,7 +279,7 @@ func (e *groupEditor) save() {
 		e.open(stored)
 	}
 	t.selectEditing()
-	e.status.ok(savedMessage(t.u, t.hostID, "Saved “"+gr.Name+"”"))
+	e.status.saved(t.u, t.sc, r, "Saved “"+gr.Name+"”")
 }
 
 func (e *groupEditor) confirmDelete() {
@@ -274,7 +297,7 @@ func (e *groupEditor) confirmDelete() {
 
 func (e *groupEditor) delete(name string) {
 	t := e.tab
-	err := t.u.hub.DeleteSourceGroup(t.hostID, name)
+	r, err := t.u.hub.SaveDeleteSourceGroup(t.hostID, name)
 	if errors.Is(err, hub.ErrInUse) {
 		e.status.fail(groupInUse(t.u, t.hostID, name))
 		return
@@ -286,7 +309,7 @@ func (e *groupEditor) delete(name string) {
 	e.editing, e.loaded = "", hub.SourceGroup{}
 	t.reload()
 	t.openFirst()
-	e.status.ok(savedMessage(t.u, t.hostID, "Deleted “"+name+"”"))
+	e.status.saved(t.u, t.sc, r, "Deleted “"+name+"”")
 }
 
 // groupInUse explains why a group cannot go: the schedules naming it.

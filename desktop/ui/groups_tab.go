@@ -18,6 +18,7 @@ import (
 // host-wide bandwidth caps ("Limits", limits_card.go) under the list.
 type groupsTab struct {
 	u      *UI
+	sc     *scope
 	hostID string
 
 	groups []hub.SourceGroup
@@ -31,7 +32,7 @@ type groupsTab struct {
 }
 
 func newGroupsTab(u *UI, sc *scope, hostID string) *groupsTab {
-	g := &groupsTab{u: u, hostID: hostID}
+	g := &groupsTab{u: u, sc: sc, hostID: hostID}
 	g.editor = newGroupEditor(g)
 	g.list = widget.NewList(
 		func() int { return len(g.groups) },
@@ -64,7 +65,7 @@ func newGroupsTab(u *UI, sc *scope, hostID string) *groupsTab {
 	g.newBtn = widget.NewButtonWithIcon("New group", theme.ContentAddIcon(), func() {
 		g.editor.discardThen(func() { g.list.UnselectAll(); g.editor.openNew() }, nil)
 	})
-	g.limits = newLimitsCard(u, hostID)
+	g.limits = newLimitsCard(u, sc, hostID)
 
 	left := container.NewBorder(container.NewVBox(g.newBtn, g.empty), g.limits.object(), nil, nil, g.list)
 	split := container.NewHSplit(left, g.editor.object())

@@ -53,13 +53,6 @@ func (s hostState) icon() fyne.Resource {
 	return icons.Offline
 }
 
-// isStale reports whether an approved host has had no successful backup
-// within after. A host that never backed up counts from when it was first
-// seen: one enrolled a minute ago is new, not stale.
-func isStale(v hub.HostView, now time.Time, after time.Duration) bool {
-	return staleAt(v.Host.Status == hub.StatusApproved, v.LastBackupAt, v.Host.FirstSeen, now, after)
-}
-
 // staleAt: an approved host is stale when its last successful backup
 // is older than after; one that never backed up, once it has existed that
 // long.

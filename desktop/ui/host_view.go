@@ -29,14 +29,22 @@ type hostTab struct {
 }
 
 // hostTabs are the host tabs in order. Each is built the first time it is
-// selected, with the host view's scope, so its listeners end with it.
-var hostTabs = []hostTab{
-	{"Overview", theme.InfoIcon, func(u *UI, sc *scope, id string) view { return newOverviewTab(u, sc, id) }},
-	{"Source groups", theme.FolderIcon, func(u *UI, sc *scope, id string) view { return newGroupsTab(u, sc, id) }},
-	{"Schedules", theme.HistoryIcon, func(u *UI, sc *scope, id string) view { return newSchedulesTab(u, sc, id) }},
-	{"Jobs", theme.ListIcon, func(u *UI, sc *scope, id string) view { return newJobsTab(u, sc, id) }},
-	{"Snapshots", theme.StorageIcon, func(u *UI, sc *scope, id string) view { return newSnapshotsTab(u, sc, id) }},
-	{"Settings", theme.SettingsIcon, func(u *UI, sc *scope, id string) view { return newSettingsTab(u, sc, id) }},
+// selected, with the host view's scope, so its listeners end with it. Set
+// in init: a tab can open another tab (a fix's button shows the Jobs
+// tab), which a variable's initialiser may not refer back to.
+var hostTabs []hostTab
+
+func init() { hostTabs = hostTabList() }
+
+func hostTabList() []hostTab {
+	return []hostTab{
+		{"Overview", theme.InfoIcon, func(u *UI, sc *scope, id string) view { return newOverviewTab(u, sc, id) }},
+		{"Source groups", theme.FolderIcon, func(u *UI, sc *scope, id string) view { return newGroupsTab(u, sc, id) }},
+		{"Schedules", theme.HistoryIcon, func(u *UI, sc *scope, id string) view { return newSchedulesTab(u, sc, id) }},
+		{"Jobs", theme.ListIcon, func(u *UI, sc *scope, id string) view { return newJobsTab(u, sc, id) }},
+		{"Snapshots", theme.StorageIcon, func(u *UI, sc *scope, id string) view { return newSnapshotsTab(u, sc, id) }},
+		{"Settings", theme.SettingsIcon, func(u *UI, sc *scope, id string) view { return newSettingsTab(u, sc, id) }},
+	}
 }
 
 // hostHeader is what the top of a host page says.
@@ -119,6 +127,10 @@ type hostView struct {
 	pending               fyne.CanvasObject // banner with approve and reject
 	approve, reject       *widget.Button
 	rejected              fyne.CanvasObject // banner
+	lifecycle             *lifecycleButtons // Rename…, Remove…
+	setup                 fyne.CanvasObject // banner: no repository yet, Set up…
+	setupMsg              *widget.Label
+	setupBtn              *widget.Button
 	loadErr               *widget.Label
 	find                  *widget.Button // Find files…, this host preselected
 
@@ -157,9 +169,16 @@ func newHostView(u *UI, hostID string) *hostView {
 	rmsg.Wrapping = fyne.TextWrapWord
 	v.rejected = banner(theme.ErrorIcon(), rmsg)
 
+	v.lifecycle = newLifecycleButtons(v)
+	v.setupMsg = widget.NewLabel("")
+	v.setupMsg.Wrapping = fyne.TextWrapWord
+	v.setupBtn = widget.NewButtonWithIcon("Set up…", theme.SettingsIcon(), func() { newSetupWizard(u, hostID, v.name.Text) })
+	v.setupBtn.Importance = widget.HighImportance
+	v.setup = banner(theme.WarningIcon(), v.setupMsg, v.setupBtn)
+	v.setup.Hide()
 	v.find = widget.NewButtonWithIcon("Find files…", theme.SearchIcon(), func() { newFindDialog(u, hostID) })
-	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewHBox(container.NewCenter(v.online), v.find), v.name)
-	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected)
+	titleRow := container.NewBorder(nil, nil, v.stateIcon, container.NewHBox(container.NewCenter(v.online), v.find, v.lifecycle.object()), v.name)
+	header := container.NewVBox(titleRow, container.New(tightVBox{}, v.details, v.backup), v.loadErr, v.pending, v.rejected, v.setup)
 
 	items := make([]*container.TabItem, len(hostTabs))
 	v.holders = make([]*fyne.Container, len(hostTabs))
@@ -238,6 +257,18 @@ func (v *hostView) refresh() {
 	v.stateIcon.SetResource(h.State.icon())
 	showIf(v.pending, h.Pending)
 	showIf(v.rejected, h.Rejected)
+	// The hub's notice says whether the host still lacks a repository; it
+	// goes once one is set.
+	setup := false
+	if ns, err := v.u.hub.HostNotices(v.hostID); err == nil {
+		for _, n := range ns {
+			if n.Kind == hub.NoticeNoRepository {
+				setup = true
+				v.setupMsg.SetText(n.Text)
+			}
+		}
+	}
+	showIf(v.setup, setup)
 }
 
 // confirmReject asks before rejecting a host: it is disconnected and

@@ -50,6 +50,16 @@ type Fleet interface {
 	CreateEnrollToken(uses int, ttl time.Duration) (hub.IssuedEnrollToken, error)
 	EnrollTokens() ([]hub.EnrollToken, error)
 	RevokeEnrollToken(id string) error
+	HostsEnrolledWith(token string) ([]string, error)
+	RenameHost(hostID, name string) error
+	RemoveHost(hostID string, keepHistory bool) error
+	// Dashboard is the hosts needing attention, each once with why, and
+	// the counters computed from that list (hub/attention.go).
+	Dashboard(staleAfter time.Duration) (hub.Dashboard, error)
+	HostNotices(hostID string) ([]hub.Notice, error)
+	// Now is the hub's clock: every age the window shows is measured
+	// from it (hub.Ago).
+	Now() time.Time
 }
 
 // Configuration is what a host is told to do: source groups, schedules
@@ -76,6 +86,22 @@ type Configuration interface {
 	SetHookShell(hostID, shell string) error
 	CopyRepository(hostID string) (hub.CopyRepositorySettings, error)
 	SetCopyRepository(hostID string, u hub.CopyRepositoryUpdate) error
+	SaveCopyRepository(hostID string, u hub.CopyRepositoryUpdate) (hub.SaveResult, error)
+	// The Save* twins say where a change went; SaveStatus reads again
+	// whether the agent applied it (hub/save.go).
+	SaveSourceGroup(hostID string, g hub.SourceGroup) (hub.SaveResult, error)
+	SaveDeleteSourceGroup(hostID, name string) (hub.SaveResult, error)
+	SaveSchedule(hostID string, s hub.Schedule) (hub.Schedule, hub.SaveResult, error)
+	SaveDeleteSchedule(hostID, scheduleID string) (hub.SaveResult, error)
+	SaveMaintenance(hostID string, m hub.Maintenance) (hub.SaveResult, error)
+	SaveRepository(hostID string, u hub.RepositoryUpdate) (hub.SaveResult, error)
+	SaveHookShell(hostID, shell string) (hub.SaveResult, error)
+	SaveBandwidth(hostID string, upKbps, downKbps int) (hub.SaveResult, error)
+	SaveStatus(r hub.SaveResult) hub.SaveResult
+	// TestRepository starts a probe of the saved repository settings;
+	// RepositoryTest reads its answers (hub/probe.go).
+	TestRepository(hostID string) (string, error)
+	RepositoryTest(jobID string) (hub.RepoTest, error)
 }
 
 // JobControl is the work: starting and cancelling jobs, their history,
@@ -90,6 +116,15 @@ type JobControl interface {
 	JobLog(jobID string, fromSeq uint64, limit int) ([]hub.LogLine, error)
 	Progress(jobID string) (hub.Progress, bool)
 	Fires(hostID string, limit int) ([]hub.Fire, error)
+	// RunForSetup starts a job of the setup flow, with origin "manager:
+	// setup" rather than "operator".
+	RunForSetup(hostID string, r hub.RunRequest) (string, error)
+	// OriginLabel says who started a job, for people.
+	OriginLabel(j hub.Job) string
+	// PreviewRetention asks what a policy would keep and remove (a forget
+	// dry run); RetentionPreview reads a preview or a real forget.
+	PreviewRetention(hostID, group string, policy hub.RetentionPolicy) (string, error)
+	RetentionPreview(jobID string) (hub.RetentionResult, error)
 }
 
 // SnapshotBrowser is the repository's content: snapshots and the figures

@@ -30,10 +30,11 @@ type jobActions struct {
 	copyBtn   *widget.Button
 
 	// The open dialog's controls (tests reach them here).
-	checkEntry *widget.Entry
-	checkRun   *widget.Button
-	confirmOK  *widget.Button
-	dlg        dialog.Dialog
+	checkEntry    *widget.Entry
+	checkRun      *widget.Button
+	confirmOK     *widget.Button
+	dlg           dialog.Dialog
+	forgetPreview *retentionView
 
 	obj fyne.CanvasObject
 }
@@ -139,19 +140,44 @@ func (a *jobActions) showCheck() {
 	win.Canvas().Focus(e)
 }
 
-// showForget confirms a forget by every group's retention policy.
+// showForget shows, before anything is deleted, what forget would keep
+// and remove by every group's retention policy: it starts a dry run at
+// once (restic forget --dry-run, nothing changes) and fills the table as
+// the answer comes; Forget then runs the real one.
 func (a *jobActions) showForget() {
-	var with []string
-	for _, g := range a.tab.groups {
-		if !g.Retention.IsEmpty() {
-			with = append(with, g.Name)
+	t := a.tab
+	msg := widget.NewLabel("Forget removes the snapshots each source group's retention policy no longer keeps. It does not free space; run Prune for that. Below is what it would do now.")
+	msg.Wrapping = fyne.TextWrapWord
+	sc := t.sc.child()
+	preview := newRetentionView(t.u)
+	a.forgetPreview = preview
+	d := dialog.NewCustomWithoutButtons("Forget old snapshots?", container.NewVBox(msg, preview.object()), t.u.win)
+	ok := widget.NewButtonWithIcon("Forget", theme.DeleteIcon(), func() {
+		d.Hide()
+		t.run("Forget", hub.RunRequest{Kind: hub.JobKindForget})
+	})
+	ok.Importance = widget.DangerImportance
+	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), ok})
+	d.SetOnClosed(func() {
+		// A preview still waiting (the host offline) would run later for
+		// nobody: drop it.
+		if preview.jobID != "" && !preview.result.Done {
+			_ = t.u.hub.CancelJob(preview.jobID)
 		}
+		sc.close()
+	})
+	id, err := t.u.hub.RunNow(t.hostID, hub.RunRequest{Kind: hub.JobKindForget, DryRun: true})
+	if err != nil {
+		preview.fail("No preview: " + err.Error())
+		if errors.Is(err, hub.ErrInvalid) {
+			ok.Disable() // no group has a policy: the real forget is refused too
+		}
+	} else {
+		preview.follow(sc, t.hostID, id)
 	}
-	msg := "Forget removes the snapshots each source group's retention policy no longer keeps. It does not free space; run Prune for that."
-	if len(with) > 0 {
-		msg += "\n\nGroups with a retention policy: " + strings.Join(with, ", ") + "."
-	}
-	a.confirmRun("Forget old snapshots?", msg, "Forget", hub.RunRequest{Kind: hub.JobKindForget})
+	d.Resize(fyne.NewSize(620, 480))
+	a.confirmOK, a.dlg = ok, d
+	d.Show()
 }
 
 // confirmRun asks before a job that changes the repository.

@@ -82,9 +82,6 @@ func (d *jobDetail) update() {
 		return
 	}
 	info := fmt.Sprintf("Started by %s · job %s", t.originText(j), j.ID)
-	if j.ScheduleID != "" {
-		info += " · schedule " + j.ScheduleID
-	}
 	d.info.SetText(info)
 	switch {
 	case j.Terminal():

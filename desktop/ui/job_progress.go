@@ -37,6 +37,9 @@ type jobProgress struct {
 	errRow  *formRow
 	snap    *formRow
 	forget  *formRow
+	cause   *causeView     // a failed job's cause and fix (job_cause.go)
+	removed *retentionView // a finished forget's snapshots (retention_view.go)
+	sc      *scope
 
 	job     hub.Job // as last read
 	loadErr error
@@ -44,7 +47,7 @@ type jobProgress struct {
 }
 
 func newJobProgress(u *UI, sc *scope, jobID string) *jobProgress {
-	p := &jobProgress{u: u, jobID: jobID,
+	p := &jobProgress{u: u, jobID: jobID, sc: sc, cause: newCauseView(u), removed: newRetentionView(u),
 		icon:   widget.NewIcon(icons.Pending),
 		status: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		bar:    widget.NewProgressBar(),
@@ -62,7 +65,7 @@ func newJobProgress(u *UI, sc *scope, jobID string) *jobProgress {
 	p.forget.val.Wrapping = fyne.TextWrapWord
 
 	head := container.NewBorder(nil, nil, p.icon, nil, p.status)
-	p.obj = container.NewVBox(head, container.NewStack(p.bar, p.busy), form)
+	p.obj = container.NewVBox(head, container.NewStack(p.bar, p.busy), p.cause.object(), form, p.removed.object())
 	p.refresh()
 	sc.on(func(batch []change) {
 		for _, c := range batch {
@@ -210,7 +213,14 @@ func (p *jobProgress) showResult(j hub.Job, prog hub.Progress, hasProg bool) {
 	} else {
 		p.exit.set("")
 	}
-	p.errRow.set(strings.TrimSpace(j.Error))
+	// A failure says its cause first, with the fix (causeView); a
+	// cancelled job's error says who cancelled it.
+	if j.Status == hub.JobFailed {
+		p.errRow.set("")
+	} else {
+		p.errRow.set(strings.TrimSpace(j.Error))
+	}
+	p.cause.show(j, p.hostName(j.HostID))
 
 	f := hub.FiguresOf(j)
 	p.files.set("")
@@ -238,6 +248,19 @@ func (p *jobProgress) showResult(j hub.Job, prog hub.Progress, hasProg bool) {
 		}
 		p.forget.set(strings.Join(parts, "; "))
 	}
+	// A finished forget lists the snapshots it removed (or, a preview,
+	// would remove), by id, time and group.
+	if j.Kind == hub.JobKindForget && j.Status == hub.JobSucceeded && p.removed.jobID != j.ID {
+		p.removed.follow(p.sc, j.HostID, j.ID)
+	}
+}
+
+// hostName is the host's display name for a fix's dialog.
+func (p *jobProgress) hostName(hostID string) string {
+	if d, err := p.u.hub.Host(hostID); err == nil {
+		return d.Host.DisplayName()
+	}
+	return hostID
 }
 
 // formRow is one key/value row of a form layout, hidden when empty.

@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"fmt"
-	"strings"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 
@@ -21,10 +18,10 @@ type jobsTab struct {
 	sc     *scope
 	hostID string
 
-	online    bool
-	hostName  string
-	groups    []hub.SourceGroup
-	schedules map[string]string // schedule id → cron expression
+	online   bool
+	hostName string
+	groups   []hub.SourceGroup
+	origins  map[string]string // job id → origin label, until the schedules change
 
 	actions *jobActions
 	history *jobHistory
@@ -116,16 +113,9 @@ func (v *jobsTab) refreshGroups() {
 	v.actions.showGroups(gs)
 }
 
-func (v *jobsTab) refreshSchedules() {
-	ss, err := v.u.hub.Schedules(v.hostID)
-	if err != nil {
-		return // the origin column then shows the schedule id alone
-	}
-	v.schedules = map[string]string{}
-	for _, s := range ss {
-		v.schedules[s.ID] = s.CronExpr
-	}
-}
+// refreshSchedules forgets the origin labels: a schedule's label is its
+// cron in words, or "a schedule since deleted".
+func (v *jobsTab) refreshSchedules() { v.origins = map[string]string{} }
 
 // run starts a job now and selects it. what names it ("Backup of docs").
 func (v *jobsTab) run(what string, r hub.RunRequest) {
@@ -140,32 +130,15 @@ func (v *jobsTab) run(what string, r hub.RunRequest) {
 	v.detail.show(id)
 }
 
-// originText says who started a job: the operator, a schedule (its cron
-// expression and id), or the agent.
+// originText says who started a job, in the hub's words: "operator",
+// "manager: setup", "schedule: every day at 02:30", "maintenance: check".
+// Labels are kept per job until the schedules change: a list row redraws
+// often, and a schedule's label reads the store.
 func (v *jobsTab) originText(j hub.Job) string {
-	switch j.Origin {
-	case hub.OriginOperator:
-		return "operator"
-	case hub.OriginSchedule:
-		if strings.HasPrefix(j.ScheduleID, "maintenance:") {
-			return "schedule " + j.ScheduleID
-		}
-		id := shortID(j.ScheduleID)
-		if cron, ok := v.schedules[j.ScheduleID]; ok && cron != "" {
-			return fmt.Sprintf("schedule %s (%s)", cron, id)
-		}
-		return "schedule " + id
-	case hub.OriginAgent:
-		return "agent"
+	if s, ok := v.origins[j.ID]; ok {
+		return s
 	}
-	return j.Origin
-}
-
-// shortID is the random tail of a UUIDv7 (its head is a timestamp, shared
-// by ids made in the same minute).
-func shortID(id string) string {
-	if len(id) > 8 {
-		return "…" + id[len(id)-8:]
-	}
-	return id
+	s := v.u.hub.OriginLabel(j)
+	v.origins[j.ID] = s
+	return s
 }

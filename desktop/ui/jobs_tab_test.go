@@ -103,11 +103,11 @@ func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
 		out, _ := v.history.outcome(j)
 		return j, v.originText(j), out
 	}
-	if j, origin, out := row("j-backup"); origin != "schedule …abcdef12" || out != "3 new files, 1 changed · 2.0 KiB added" ||
+	if j, origin, out := row("j-backup"); origin != "a schedule since deleted" || out != "3 new files, 1 changed · 2.0 KiB added" ||
 		jobDuration(j, time.Now()) != "1 min" {
 		t.Errorf("backup row: origin %q, outcome %q, duration %q", origin, out, jobDuration(j, time.Now()))
 	}
-	if _, origin, out := row("j-check"); origin != "schedule maintenance:check" || out != "restic exit 1: Fatal: repository contains errors" {
+	if _, origin, out := row("j-check"); origin != "maintenance: check" || out != "restic exit 1: Fatal: repository contains errors" {
 		t.Errorf("check row: origin %q, outcome %q (want the error's first line)", origin, out)
 	}
 	if j, origin, out := row("j-agent"); origin != "agent" || out != "running" || jobDuration(j, time.Now()) != "6 min" {
@@ -118,7 +118,7 @@ func TestJobsRowsTellKindGroupOriginDurationAndOutcome(t *testing.T) {
 	}
 	// What is on screen: the rows render those texts.
 	text := strings.Join(uitest.VisibleTexts(v.history.list), " | ")
-	for _, want := range []string{"backup", "check", "unlock", "schedule maintenance:check", "restic exit 1: Fatal: repository contains errors", "2.0 KiB added"} {
+	for _, want := range []string{"backup", "check", "unlock", "maintenance: check", "restic exit 1: Fatal: repository contains errors", "2.0 KiB added"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the list does not show %q; it shows %s", want, text)
 		}
@@ -181,8 +181,9 @@ func TestJobsProgressShowsTheResultOfABackupARestoreAndAFailure(t *testing.T) {
 	}
 
 	f := newJobProgress(e.UI, e.newScope(), "bad")
-	if !strings.Contains(f.status.Text, "failed") || f.exit.val.Text != "12" || f.errRow.val.Text != "restic exit 12: wrong password" {
-		t.Errorf("failed prune: status %q, exit %q, error %q", f.status.Text, f.exit.val.Text, f.errRow.val.Text)
+	// A failure says its cause (job_cause.go), not the raw error row.
+	if !strings.Contains(f.status.Text, "failed") || f.exit.val.Text != "12" || f.cause.words.Text != "Restic exit 12: wrong password" || f.errRow.val.Visible() {
+		t.Errorf("failed prune: status %q, exit %q, cause %q, raw error shown %v", f.status.Text, f.exit.val.Text, f.cause.words.Text, f.errRow.val.Visible())
 	}
 }
 

@@ -103,6 +103,7 @@ func TestSettingsSaveWaitsForASlowKeyringOffTheUIGoroutine(t *testing.T) {
 	kr := newGatedKeyring()
 	e, s, _ := keyringEnv(t, kr, testfleet.Wait)
 	test.Type(s.secrets[0].entry, "slow keyring password")
+	test.Type(s.confirm, "slow keyring password")
 
 	test.Tap(s.saveBtn) // on the UI goroutine: it must return while the keyring holds the call
 	testfleet.WaitFor(t, testfleet.Wait, "the save to reach the keyring", func() bool { return kr.blocked() == 1 })
@@ -126,6 +127,7 @@ func TestSettingsSaveReportsALockedKeyring(t *testing.T) {
 	t.Cleanup(func() { close(kr.gate) }) // let the abandoned call end with the test
 	e, s, hostID := keyringEnv(t, kr, 50*time.Millisecond)
 	test.Type(s.secrets[0].entry, "locked keyring password")
+	test.Type(s.confirm, "locked keyring password")
 
 	test.Tap(s.saveBtn)
 	settle(e.UI, e.app)

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"restic-manager/desktop/hub"
 )
 
 // limitsCard is the host-wide bandwidth caps card. It appears in the
@@ -15,6 +17,7 @@ import (
 // hub's change notifications (their tab calls reload on ChangeHost).
 type limitsCard struct {
 	u      *UI
+	sc     *scope
 	hostID string
 
 	up, down *widget.Entry
@@ -28,8 +31,8 @@ type limitsCard struct {
 	saving bool
 }
 
-func newLimitsCard(u *UI, hostID string) *limitsCard {
-	l := &limitsCard{u: u, hostID: hostID, up: widget.NewEntry(), down: widget.NewEntry(), status: newStatusLine()}
+func newLimitsCard(u *UI, sc *scope, hostID string) *limitsCard {
+	l := &limitsCard{u: u, sc: sc, hostID: hostID, up: widget.NewEntry(), down: widget.NewEntry(), status: newStatusLine()}
 	l.up.SetPlaceHolder("no cap")
 	l.down.SetPlaceHolder("no cap")
 	upF := l.form.field("Upload (kbit/s)", l.up, "", checkCount)
@@ -82,7 +85,11 @@ func (l *limitsCard) apply() {
 	l.saving = true
 	l.updateButton()
 	l.status.set("Saving…", widget.MediumImportance)
-	l.u.offUI(func() error { return l.u.hub.SetBandwidth(l.hostID, up, down) }, func(err error) {
+	var r hub.SaveResult
+	l.u.offUI(func() (err error) {
+		r, err = l.u.hub.SaveBandwidth(l.hostID, up, down)
+		return err
+	}, func(err error) {
 		l.saving = false
 		if err != nil {
 			l.updateButton()
@@ -95,7 +102,7 @@ func (l *limitsCard) apply() {
 			l.down.SetText(countText(down))
 		})
 		l.updateButton()
-		l.status.ok(savedMessage(l.u, l.hostID, "Saved the limits", fmt.Sprintf("Upload %s, download %s", rateText(up), rateText(down))))
+		l.status.saved(l.u, l.sc, r, "Saved the limits", fmt.Sprintf("Upload %s, download %s", rateText(up), rateText(down)))
 	})
 }
 

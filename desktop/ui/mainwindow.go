@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,6 +183,9 @@ func (m *mainWindow) reload() {
 	}
 	m.loadErr.Hide()
 	m.hosts = hs
+	if m.selected != "" && !slices.ContainsFunc(hs, func(v hub.HostView) bool { return v.Host.ID == m.selected }) {
+		m.show("") // removed: there is nothing left to show of it
+	}
 	m.applyFilter()
 	m.dash.render()
 }
@@ -234,6 +238,28 @@ func (m *mainWindow) show(hostID string) {
 	}
 	m.content.Refresh()
 	m.syncSelection()
+}
+
+// openTab shows host hostID's tab called name, and returns its view.
+func (m *mainWindow) openTab(hostID, name string) view {
+	m.show(hostID)
+	if m.host == nil || m.host.hostID != hostID {
+		return nil
+	}
+	return m.host.showTab(name)
+}
+
+// openJob shows job jobID, just started and called what, in its host's
+// Jobs tab: selected, and followed by the tab's notice.
+func (m *mainWindow) openJob(hostID, jobID, what string) {
+	jobs, ok := m.openTab(hostID, "Jobs").(*jobsTab)
+	if !ok {
+		return
+	}
+	jobs.refreshHost()
+	jobs.notice.follow(jobID, what)
+	jobs.history.reload()
+	jobs.detail.show(jobID)
 }
 
 func (m *mainWindow) newRow() fyne.CanvasObject {

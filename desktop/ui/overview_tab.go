@@ -156,9 +156,9 @@ func (o *overviewTab) refreshStats() {
 	case s.LastCheckAt == nil:
 		o.check.SetText("never")
 	case s.LastCheckStatus != nil && *s.LastCheckStatus != "":
-		o.check.SetText(humanAge(now, s.LastCheckAt) + " — " + *s.LastCheckStatus)
+		o.check.SetText(ago(now, s.LastCheckAt) + " — " + *s.LastCheckStatus)
 	default:
-		o.check.SetText(humanAge(now, s.LastCheckAt))
+		o.check.SetText(ago(now, s.LastCheckAt))
 	}
 	o.check.Importance = widget.MediumImportance
 	if s.LastCheckStatus != nil && !overviewGoodStatus(*s.LastCheckStatus) {
@@ -169,9 +169,9 @@ func (o *overviewTab) refreshStats() {
 	case s.LastPruneAt == nil:
 		o.prune.SetText("never")
 	case s.LastPruneFreedBytes != nil:
-		o.prune.SetText(humanAge(now, s.LastPruneAt) + " — freed " + humanBytes(*s.LastPruneFreedBytes))
+		o.prune.SetText(ago(now, s.LastPruneAt) + " — freed " + humanBytes(*s.LastPruneFreedBytes))
 	default:
-		o.prune.SetText(humanAge(now, s.LastPruneAt))
+		o.prune.SetText(ago(now, s.LastPruneAt))
 	}
 	switch {
 	case s.LockPresent == nil:
@@ -194,10 +194,10 @@ func (o *overviewTab) refreshStats() {
 		o.updated.SetText("never")
 		o.statsNote.SetText("The agent reports these figures when it connects and after each check, prune and unlock.")
 	case s.LockPresent != nil && *s.LockPresent:
-		o.updated.SetText(humanAge(now, &st.UpdatedAt))
+		o.updated.SetText(ago(now, &st.UpdatedAt))
 		o.statsNote.SetText("A lock is present: a restic job may be running, or one that crashed left it behind. Unlock (Jobs tab) removes stale locks.")
 	default:
-		o.updated.SetText(humanAge(now, &st.UpdatedAt))
+		o.updated.SetText(ago(now, &st.UpdatedAt))
 		o.statsNote.SetText("")
 	}
 	o.statsNote.Hidden = o.statsNote.Text == ""
@@ -232,7 +232,7 @@ func copyStatusText(st hub.CopyStatus, now time.Time) string {
 	case last == nil:
 		return "never"
 	}
-	text := humanAge(now, &last.FinishedAt) + " — " + last.Status
+	text := hub.Ago(now, &last.FinishedAt) + " — " + last.Status
 	switch last.Status {
 	case hub.JobSucceeded:
 		if st.SnapshotsCopied != nil {
@@ -303,10 +303,10 @@ func (o *overviewTab) groupRow(name string, gh hub.GroupHealth, known bool) fyne
 		detail.Importance = widget.LowImportance
 	case gh.Status == "succeeded":
 		icon = icons.Online
-		detail.SetText(fmt.Sprintf("succeeded %s", humanAge(o.now(), &gh.FinishedAt)))
+		detail.SetText(fmt.Sprintf("succeeded %s", ago(o.now(), &gh.FinishedAt)))
 	case gh.Status == "failed":
 		icon = icons.Failed
-		msg := fmt.Sprintf("failed %s", humanAge(o.now(), &gh.FinishedAt))
+		msg := fmt.Sprintf("failed %s", ago(o.now(), &gh.FinishedAt))
 		if gh.Error != "" {
 			msg += ": " + gh.Error
 		}
@@ -314,7 +314,7 @@ func (o *overviewTab) groupRow(name string, gh hub.GroupHealth, known bool) fyne
 		detail.Importance = widget.DangerImportance
 	default:
 		icon = icons.Offline
-		detail.SetText(fmt.Sprintf("%s %s", gh.Status, humanAge(o.now(), &gh.FinishedAt)))
+		detail.SetText(fmt.Sprintf("%s %s", gh.Status, ago(o.now(), &gh.FinishedAt)))
 	}
 	return container.NewBorder(nil, nil, widget.NewIcon(icon), nil, container.NewVBox(title, detail))
 }

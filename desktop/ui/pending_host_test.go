@@ -42,7 +42,7 @@ func TestApprovePendingHostFromTheDashboard(t *testing.T) {
 	if err != nil || len(hosts) != 1 || hosts[0].Pending || hosts[0].Host.Status != hub.StatusApproved {
 		t.Fatalf("hub lists %+v, %v; want kiosk approved", hosts, err)
 	}
-	app.WaitFor(t, "the pending list to empty", func() bool { return len(d.last.Pending) == 0 && d.approve[p.HostID] == nil })
+	app.WaitFor(t, "the pending list to empty", func() bool { return d.last.count(hub.AttentionPending) == 0 && d.approve[p.HostID] == nil })
 	app.WaitFor(t, "kiosk's row to lose its badge", func() bool {
 		_, _, badge := renderedSidebarRow(t, u.main, "kiosk")
 		return badge == ""
@@ -103,8 +103,8 @@ func TestRejectPendingHost(t *testing.T) {
 	})
 	// The dashboard no longer offers it.
 	u.main.show("")
-	if len(u.main.dash.last.Pending) != 0 {
-		t.Errorf("dashboard still lists %+v as pending", u.main.dash.last.Pending)
+	if p := u.main.dash.last.with(hub.AttentionPending); len(p) != 0 {
+		t.Errorf("dashboard still lists %+v as pending", p)
 	}
 }
 

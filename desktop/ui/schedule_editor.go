@@ -266,7 +266,7 @@ func (e *scheduleEditor) save() {
 		e.status.fail(fieldMessage(err))
 		return
 	}
-	stored, err := t.u.hub.PutSchedule(t.hostID, e.edited())
+	stored, r, err := t.u.hub.SaveSchedule(t.hostID, e.edited())
 	if err != nil {
 		e.status.fail("Not saved: " + err.Error())
 		return
@@ -282,7 +282,7 @@ func (e *scheduleEditor) save() {
 	case ok && len(v.NextFires) > 0:
 		next = "Next fire: " + t.whenList(v.NextFires, 1) + " (" + v.Location + ")"
 	}
-	e.status.ok(savedMessage(t.u, t.hostID, "Saved", next))
+	e.status.saved(t.u, t.sc, r, "Saved", next)
 }
 
 func (e *scheduleEditor) confirmDelete() {
@@ -296,13 +296,14 @@ func (e *scheduleEditor) confirmDelete() {
 		if !ok {
 			return
 		}
-		if err := t.u.hub.DeleteSchedule(t.hostID, id); err != nil {
+		r, err := t.u.hub.SaveDeleteSchedule(t.hostID, id)
+		if err != nil {
 			e.status.fail("Not deleted: " + err.Error())
 			return
 		}
 		e.openNew()
 		t.list.reload()
 		t.status.reload()
-		e.status.ok(savedMessage(t.u, t.hostID, "Deleted the schedule “"+desc+"”"))
+		e.status.saved(t.u, t.sc, r, "Deleted the schedule “"+desc+"”")
 	}, t.u.win)
 }

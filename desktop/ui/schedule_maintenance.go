@@ -146,12 +146,13 @@ func (m *maintenanceCard) save() {
 		return
 	}
 	plan := m.edited()
-	if err := t.u.hub.SetMaintenance(t.hostID, plan); err != nil {
+	r, err := t.u.hub.SaveMaintenance(t.hostID, plan)
+	if err != nil {
 		m.status.fail("Not saved: " + err.Error())
 		return
 	}
 	m.loaded = plan
 	m.update()
 	t.status.reload()
-	m.status.ok(savedMessage(t.u, t.hostID, "Saved the maintenance plan"))
+	m.status.saved(t.u, t.sc, r, "Saved the maintenance plan")
 }

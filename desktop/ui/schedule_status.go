@@ -51,7 +51,7 @@ func (c *scheduleStatusCard) reload() {
 		text := fmt.Sprintf("The agent runs version %d of this host's schedules.", st.Version)
 		if !st.AckedAt.IsZero() {
 			at := st.AckedAt
-			text = fmt.Sprintf("The agent runs version %d of this host's schedules (acknowledged %s).", st.Version, humanAge(u.opts.Now(), &at))
+			text = fmt.Sprintf("The agent runs version %d of this host's schedules (acknowledged %s).", st.Version, ago(u.opts.Now(), &at))
 		}
 		c.syncLabel.SetText(text)
 	default:

@@ -20,6 +20,7 @@ import (
 // reloads the list and the status).
 type schedulesTab struct {
 	u      *UI
+	sc     *scope
 	hostID string
 
 	status *scheduleStatusCard
@@ -32,7 +33,7 @@ type schedulesTab struct {
 }
 
 func newSchedulesTab(u *UI, sc *scope, hostID string) *schedulesTab {
-	s := &schedulesTab{u: u, hostID: hostID}
+	s := &schedulesTab{u: u, sc: sc, hostID: hostID}
 	s.status = newScheduleStatusCard(s)
 	s.editor = newScheduleEditor(s)
 	s.list = newScheduleList(s)

@@ -20,9 +20,14 @@ import (
 // shows one back (the hub cannot even return them).
 type settingsTab struct {
 	u      *UI
+	sc     *scope
 	hostID string
 
 	url       *widget.Entry
+	confirm   *widget.Entry // the repository password again
+	testBtn   *widget.Button
+	testNote  *widget.Label
+	probe     *repoProbeView
 	hookShell *widget.Entry
 	secrets   []*settingsSecret
 	form      checkedForm
@@ -54,7 +59,7 @@ type settingsSecret struct {
 }
 
 func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
-	s := &settingsTab{u: u, hostID: hostID, status: newStatusLine()}
+	s := &settingsTab{u: u, sc: sc, hostID: hostID, status: newStatusLine()}
 	s.online = noteLabel("")
 
 	s.url = widget.NewEntry()
@@ -93,6 +98,26 @@ func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
 			func(u *hub.RepositoryUpdate, v *string) { u.AdminCredential = v }),
 	}
 
+	// A password typed once can be mistyped once: a repository then
+	// opens for nobody. It is asked twice.
+	s.confirm = widget.NewPasswordEntry()
+	s.confirm.SetPlaceHolder("type the new password again")
+	password := repoSecrets[0].entry
+	confirmF := s.form.field("Confirm password", s.confirm, "Only when you type a new password above.", func(v string) error {
+		switch {
+		case password.Text == "" && v != "":
+			return fmt.Errorf("type the new password above as well")
+		case password.Text != "" && v == "":
+			return fmt.Errorf("type the new password again")
+		case v != password.Text:
+			return fmt.Errorf("does not match the password above")
+		}
+		return nil
+	})
+	s.testBtn = widget.NewButtonWithIcon("Test", theme.MediaPlayIcon(), s.test)
+	s.testNote = noteLabel("")
+	s.probe = newRepoProbeView(u, sc, hostID, true)
+
 	s.hookShell = widget.NewEntry()
 	s.hookShell.SetPlaceHolder("the agent's default: sh -c (Windows: cmd /C)")
 	hookF := s.form.field("Hook shell", s.hookShell,
@@ -110,14 +135,15 @@ func newSettingsTab(u *UI, sc *scope, hostID string) *settingsTab {
 	s.revertBtn = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), s.revert)
 
 	repoCard := widget.NewCard("Repository", "", container.NewVBox(
-		fieldRows(urlF), settingsSecretRows(repoSecrets),
+		fieldRows(urlF), settingsSecretRows(repoSecrets[:1]), fieldRows(confirmF), settingsSecretRows(repoSecrets[1:]),
+		container.NewBorder(nil, nil, container.NewHBox(s.testBtn), nil, s.testNote), s.probe.object(),
 		noteLabel("The password opens the repository (restic's RESTIC_PASSWORD). The REST username and credential are a rest-server's HTTP login.")))
 	adminCard := widget.NewCard("Admin credentials", "", container.NewVBox(
 		noteLabel("Only prune uses these: an append-only rest-server refuses deletes to the everyday login. Unset: prune uses the repository credentials."),
 		settingsSecretRows(adminSecrets)))
 	hookCard := widget.NewCard("Hooks", "", fieldRows(hookF))
 	buttons := actionRow(s.status, s.saveBtn, s.revertBtn)
-	s.limits = newLimitsCard(u, hostID)
+	s.limits = newLimitsCard(u, sc, hostID)
 	s.copy = newCopyRepositoryCard(u, hostID)
 
 	s.obj = container.NewVScroll(container.NewVBox(s.online, repoCard, adminCard, hookCard, buttons, s.copy.object(), s.limits.object()))
@@ -256,6 +282,24 @@ func (s *settingsTab) updateButtons() {
 	dirty := s.dirty()
 	enableIf(s.saveBtn, !s.saving && s.form.valid() && dirty)
 	enableIf(s.revertBtn, !s.saving && dirty)
+	_, repoEdited := s.update()
+	ready := s.loaded.URL != "" && s.loaded.PasswordSet
+	enableIf(s.testBtn, ready && !repoEdited && !s.probe.running())
+	switch {
+	case !ready:
+		s.testNote.SetText("Set the URL and password and save them; then Test checks them on the host.")
+	case repoEdited:
+		s.testNote.SetText("Save first: Test checks the saved settings, on the host, as its backups will.")
+	default:
+		s.testNote.SetText("Checks on the host that the repository answers, is initialised, opens with the password and is not locked. Changes nothing.")
+	}
+}
+
+// test runs the repository test of the saved settings.
+func (s *settingsTab) test() {
+	s.probe.onDone = func(hub.RepoTest) { s.updateButtons() }
+	s.probe.start()
+	s.updateButtons()
 }
 
 // clearSecrets empties the replacement entries: a secret typed in stays
@@ -265,6 +309,7 @@ func (s *settingsTab) clearSecrets() {
 		for _, sec := range s.secrets {
 			sec.entry.SetText("")
 		}
+		s.confirm.SetText("")
 	})
 }
 
@@ -291,6 +336,7 @@ func (s *settingsTab) save() {
 	hook := strings.TrimSpace(s.hookShell.Text)
 	hookChanged := hook != s.loaded.HookShell
 	var saved []string
+	var r hub.SaveResult
 	if changed {
 		if upd.URL != nil {
 			saved = append(saved, "the repository URL")
@@ -307,12 +353,12 @@ func (s *settingsTab) save() {
 	s.status.set("Saving… (credentials go to the OS keyring)", widget.MediumImportance)
 	s.u.offUI(func() error {
 		if changed {
-			if repoErr = s.u.hub.SetRepository(s.hostID, upd); repoErr != nil {
+			if r, repoErr = s.u.hub.SaveRepository(s.hostID, upd); repoErr != nil {
 				return repoErr
 			}
 		}
 		if hookChanged {
-			hookErr = s.u.hub.SetHookShell(s.hostID, hook)
+			r, hookErr = s.u.hub.SaveHookShell(s.hostID, hook)
 		}
 		return nil
 	}, func(error) {
@@ -334,7 +380,7 @@ func (s *settingsTab) save() {
 			saved = append(saved, "the hook shell")
 		}
 		s.reload()
-		s.status.ok(savedMessage(s.u, s.hostID, "Saved "+settingsJoin(saved)))
+		s.status.saved(s.u, s.sc, r, "Saved "+settingsJoin(saved))
 	})
 }
 

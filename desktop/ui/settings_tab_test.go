@@ -37,6 +37,7 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 	const secret = "correct horse battery staple"
 	const cred = "rest-s3cret-token"
 	test.Type(pw.entry, secret)
+	test.Type(s.confirm, secret)
 	test.Type(s.secrets[2].entry, cred)
 	uitest.Retype(s.url, "rest:https://alice@backup.example:8000/eta")
 	uitest.Retype(s.hookShell, "bash -c")
@@ -64,7 +65,7 @@ func TestSettingsTabSavesSecretsWriteOnly(t *testing.T) {
 	if pw.state.Text != "set" || pw.remove.Disabled() {
 		t.Errorf("saved password shows %q, Remove disabled %v", pw.state.Text, pw.remove.Disabled())
 	}
-	if !strings.Contains(s.status.text(), "Saved") || !strings.Contains(s.status.text(), "will be sent when it connects") {
+	if !strings.Contains(s.status.text(), "Saved") || !strings.Contains(s.status.text(), "gets the change when it connects") {
 		t.Errorf("status %q should confirm and say the offline agent gets it when it connects", s.status.text())
 	}
 	for _, obj := range []struct {

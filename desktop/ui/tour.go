@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 
 	"restic-manager/desktop/hub"
 )
@@ -153,6 +154,94 @@ func (t *Tour) FindFiles(ctx context.Context, pattern string) error {
 		return err
 	}
 	return t.capture(ctx, d.win, "find-dialog.png")
+}
+
+// Attention shows "All hosts" once the dashboard lists the hosts named
+// in want (needing attention: failing, stale, offline), and captures
+// dashboard-attention.png. The caller wrote them into the store itself,
+// so the tour reads the host list again rather than wait for an event.
+func (t *Tour) Attention(ctx context.Context, want ...string) error {
+	m := t.u.main
+	fyne.DoAndWait(func() {
+		t.u.win.Resize(tourMainSize)
+		m.show("")
+	})
+	err := t.until(ctx, "the dashboard listing "+fmt.Sprint(want), func() bool {
+		m.reload()
+		for _, name := range want {
+			found := false
+			for _, r := range m.dash.last.Attention {
+				found = found || r.Name == name
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return t.capture(ctx, t.u.win, "dashboard-attention.png")
+}
+
+// RetentionPreview opens the host's Source groups tab on group, types a
+// keep-last of keepLast (not saved), runs Preview and captures
+// retention-preview.png once the table shows the agent's answer; then it
+// reverts the edit.
+func (t *Tour) RetentionPreview(ctx context.Context, hostID, group string, keepLast int) error {
+	m := t.u.main
+	var g *groupsTab
+	fyne.DoAndWait(func() {
+		m.show(hostID)
+		if g, _ = m.openTab(hostID, "Source groups").(*groupsTab); g == nil {
+			return
+		}
+		if stored, ok := g.find(group); ok {
+			g.editor.open(stored)
+		}
+		g.editor.keep[0].SetText(fmt.Sprint(keepLast))
+		g.editor.runPreview()
+	})
+	if g == nil {
+		return fmt.Errorf("screenshot tour: no Source groups tab for host %s", hostID)
+	}
+	defer fyne.DoAndWait(g.editor.revert)
+	if err := t.until(ctx, "the retention preview's rows", func() bool {
+		return g.editor.preview.result.Done && len(g.editor.preview.rows) > 0
+	}); err != nil {
+		return err
+	}
+	// The editor scrolls: bring the policy and its table into view.
+	fyne.DoAndWait(func() {
+		scroll, ok := g.editor.obj.(*container.Scroll)
+		if !ok {
+			return
+		}
+		d := fyne.CurrentApp().Driver()
+		y := d.AbsolutePositionForObject(g.editor.preview.object()).Y - d.AbsolutePositionForObject(scroll.Content).Y
+		scroll.ScrollToOffset(fyne.NewPos(0, max(0, y-260)))
+	})
+	return t.capture(ctx, t.u.win, "retention-preview.png")
+}
+
+// RepositoryTest opens the host's Settings tab, runs Test and captures
+// repository-test.png once the answers are in.
+func (t *Tour) RepositoryTest(ctx context.Context, hostID string) error {
+	m := t.u.main
+	var s *settingsTab
+	fyne.DoAndWait(func() {
+		if s, _ = m.openTab(hostID, "Settings").(*settingsTab); s != nil {
+			s.test()
+		}
+	})
+	if s == nil {
+		return fmt.Errorf("screenshot tour: no Settings tab for host %s", hostID)
+	}
+	if err := t.until(ctx, "the repository test's answers", func() bool { return s.probe.result.Done }); err != nil {
+		return err
+	}
+	return t.capture(ctx, t.u.win, "repository-test.png")
 }
 
 // until polls cond on the UI goroutine until it holds or ctx ends.

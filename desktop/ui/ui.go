@@ -32,7 +32,8 @@ type Options struct {
 	// RepaintInterval is the least time between two deliveries of hub
 	// changes to the views (default 100 ms: at most ten repaints a second).
 	RepaintInterval time.Duration
-	// Now is the clock for ages and next fires (default time.Now).
+	// Now is the clock for ages and next fires (default: the hub's, so
+	// the window and the hub's own texts measure from one clock).
 	Now func() time.Time
 	// Logger gets what the window cannot show (default slog.Default()).
 	Logger *slog.Logger
@@ -64,7 +65,7 @@ func New(app fyne.App, h Hub, o Options) *UI {
 		o.RepaintInterval = 100 * time.Millisecond
 	}
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = h.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
