@@ -60,7 +60,7 @@ func TestCopyRepositorySavesLikeThePrimary(t *testing.T) {
 	if rs, _ := e.hub.Repository(hostID); rs.URL != "" || rs.PasswordSet {
 		t.Errorf("the primary repository changed: %+v", rs)
 	}
-	want := "Saved the second repository's URL, the second repository's password and the second repository's REST credential. office-pc is offline: it will be sent when it connects."
+	want := "Saved the second repository's URL, the second repository's password and the second repository's REST credential. office-pc is offline: it gets the change when it connects."
 	if got := c.status.text(); got != want {
 		t.Errorf("save line %q; want %q", got, want)
 	}
