@@ -24,6 +24,9 @@ const linuxForbidden = " \t\"'`$%\\;"
 // started, and prints what it did to s.Out. Running it again replaces
 // the flags and tokens and restarts the service.
 func Install(s Spec) error {
+	if s.Root == "" && os.Geteuid() != 0 {
+		return ErrNotRoot
+	}
 	pl, err := makePlan(s, linuxPaths, linuxForbidden)
 	if err != nil {
 		return err
@@ -77,6 +80,9 @@ func Install(s Spec) error {
 // purge removes the agent's state and cache directories too: its
 // journal, credentials and identity.
 func Uninstall(s Spec, purge bool) error {
+	if s.Root == "" && os.Geteuid() != 0 {
+		return ErrNotRoot
+	}
 	systemctl := s.systemctl()
 	unit, packaged := under(s.Root, UnitPath), exists(under(s.Root, PackagedUnitPath))
 	ours := isOurs(unit)

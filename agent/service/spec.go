@@ -13,6 +13,10 @@ import (
 // restic-agent.service, the Windows service restic-agent.
 const Name = "restic-agent"
 
+// ErrNotRoot: only root writes a systemd unit and /etc (Windows asks
+// for Administrator when the Service Control Manager refuses).
+var ErrNotRoot = errors.New("run it as root (sudo), or with --root DIR to install into a directory")
+
 // ErrRefused is what every FlagError unwraps to.
 var ErrRefused = errors.New("install refused")
 
