@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,6 +54,20 @@ func Install(s Spec) error {
 	bin, err := s.binary()
 	if err != nil {
 		return fmt.Errorf("find this executable: %w", err)
+	}
+	if argValue(pl.args, "restic") == "" {
+		// The service starts with the Service Control Manager's PATH,
+		// fixed at boot and without the admin's own (where winget puts
+		// restic): the restic this shell finds is the one the service
+		// gets.
+		if r, err := exec.LookPath("restic"); err == nil {
+			if r, err = filepath.Abs(r); err == nil && !strings.Contains(r, `"`) {
+				pl.args = append(pl.args, "--restic", r)
+				s.say("the service runs %s (--restic)", r)
+			}
+		} else {
+			s.say("restic is not on this PATH: the service will look for it on the system's, else give --restic PATH")
+		}
 	}
 	if err := protectDir(p.secretsDir); err != nil {
 		return fmt.Errorf("protect %s: %w", p.secretsDir, err)

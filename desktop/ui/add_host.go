@@ -250,7 +250,7 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	addr, options := hub.InstallManagerChoices(u.opts.AgentURLs, thisMachine())
 
 	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing. "+
-		"The commands write it into a file only root (on Windows: SYSTEM and Administrators) can read, which the agent reads with --enroll-file.",
+		"restic-agent install copies it into a file only root (on Windows: SYSTEM and Administrators) can read, which the agent reads with --enroll-file.",
 		plural(a.issued.Uses, "host"), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
 	head.Wrapping = fyne.TextWrapWord
 	a.token = widget.NewLabel(a.issued.Token)
@@ -288,8 +288,8 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	a.linux, a.windows = mono(), mono()
 	a.copyLinux = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.linux.Text) })
 	a.copyWindow = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { a.copy(a.windows.Text) })
-	linuxNote := widget.NewLabel("On the host, in the folder holding the downloaded agent, with restic installed:")
-	windowsNote := widget.NewLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded agent:")
+	linuxNote := widget.NewLabel("On the host, in the folder holding the downloaded .deb (it brings restic). Without apt: install restic, put restic-agent_<version>_linux_<arch> in /usr/local/bin as restic-agent, then run the same restic-agent install.")
+	windowsNote := widget.NewLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded .zip:")
 	linuxNote.Wrapping, windowsNote.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Linux (systemd)", container.NewBorder(linuxNote, container.NewHBox(a.copyLinux), nil, nil, container.NewScroll(a.linux))),
