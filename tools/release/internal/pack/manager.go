@@ -22,10 +22,11 @@ Categories=Utility;Archiving;
 Keywords=backup;restic;snapshot;restore;
 `
 
-// managerDepends are the libraries a Fyne (GLFW, X11) binary links
-// (objdump -p's NEEDED on the amd64 build). The manager runs no restic;
-// the agent it suggests backs up the manager's own machine.
-var managerDepends = []string{"libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1"}
+// managerDepends are the libraries the amd64 build links (objdump -p's
+// NEEDED: GLFW's other X libraries are dropped by --as-needed). The
+// manager runs no restic; the agent it suggests backs up the manager's
+// own machine.
+var managerDepends = []string{"libc6", "libgl1", "libx11-6"}
 
 // ManagerDeb builds restic-manager_<version>_<arch>.deb: the binary, a
 // .desktop entry and the app icon (PNG 512×512 and SVG) in the hicolor
