@@ -13,7 +13,9 @@
 #                  version × package (scripts/compat; VERSIONS="0.16.5 0.19.1")
 #   make bench     every benchmark once (scripts/bench)
 #   make lint      gofmt, go vet, staticcheck (PKGS=./protocol/... to narrow)
-#   make package   release binaries into dist/ (scripts/package)
+#   make package   a release in dist/: the agent's .deb (amd64, arm64) and Windows
+#                  .zip (amd64, arm64), the manager's .deb (amd64), the bare Linux
+#                  binaries and SHA256SUMS (scripts/package, tools/release)
 
 export GOTOOLCHAIN := local
 

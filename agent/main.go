@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"restic-manager/agent/daemon"
+	"restic-manager/agent/service"
 	"restic-manager/internal/envflag"
 	"restic-manager/protocol/mesh"
 )
@@ -37,16 +39,82 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "version" {
-		fmt.Fprintln(stdout, "restic-agent", version)
-		return nil
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "restic-agent", version)
+			return nil
+		case "install":
+			return install(args[1:], stdout, stderr)
+		case "uninstall":
+			return uninstall(args[1:], stdout, stderr)
+		}
 	}
-	var (
-		c           daemon.Config
-		authKeyFile string
-		debug       bool
-	)
-	fs := flag.NewFlagSet("restic-agent", flag.ContinueOnError)
+	var o options
+	fs := o.flagSet("restic-agent", stderr)
+	fs.Usage = envflag.Usage(fs, usage)
+	if err := envflag.Parse(fs, args, nil); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	c := o.c
+
+	isService, err := service.IsService()
+	if err != nil {
+		return err
+	}
+	logTo := stderr
+	if isService {
+		// A Windows service has no console: the log goes to a file in
+		// the state directory.
+		f, err := service.OpenLog(cmp.Or(c.StateDir, os.TempDir()))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logTo = f
+	}
+	level := slog.LevelInfo
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	c.Logger = slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: level}))
+	c.Version = version
+	if c.Tailnet {
+		key, err := mesh.ReadAuthKey(o.authKeyFile)
+		if err != nil {
+			return err
+		}
+		c.AuthKey = key
+	}
+	agent := func(ctx context.Context) error { return daemon.Run(ctx, c) }
+	if isService {
+		return service.RunService(c.CancelGrace, agent)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return agent(ctx)
+}
+
+const usage = `usage: restic-agent --manager URL [--manager-pin PIN] (--enroll-file FILE | --token-file FILE) --state DIR [flags]
+       restic-agent install --manager URL [--manager-pin PIN] (--enroll-file FILE|- | --token-file FILE|-) [flags]
+       restic-agent uninstall [--purge]
+       restic-agent version`
+
+// options are the agent's flags.
+type options struct {
+	c           daemon.Config
+	authKeyFile string
+	debug       bool
+}
+
+// flagSet defines the agent's flags on a new set, for running the agent
+// and for install (which checks them as the agent will).
+func (o *options) flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	c := &o.c
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Manager, "manager", "", "the manager: wss://host:port (with --manager-pin), its tailnet name (e.g. restic-manager), or ws://127.0.0.1:port on the same machine")
 	fs.StringVar(&c.ManagerPin, "manager-pin", "", "the pin of the manager's TLS certificate, sha256:<hex> (the manager logs it at start; \"Add host\" shows it); required with wss://")
@@ -57,37 +125,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.NoHooks, "no-hooks", false, "refuse every job and schedule that carries a pre- or post-hook (hooks run as this agent's user)")
 	fs.StringVar(&c.StateDir, "state", "", "state directory: journal, credentials, tailnet state (created 0700)")
 	fs.BoolVar(&c.Tailnet, "tailnet", false, "join the tailnet with an embedded node (auth key from TS_AUTHKEY or --auth-key-file)")
-	fs.StringVar(&authKeyFile, "auth-key-file", "", "file holding the tailnet auth key (instead of TS_AUTHKEY)")
+	fs.StringVar(&o.authKeyFile, "auth-key-file", "", "file holding the tailnet auth key (instead of TS_AUTHKEY)")
 	fs.StringVar(&c.ControlURL, "control-url", "", "tailnet control server (Headscale); empty: Tailscale's")
 	fs.StringVar(&c.ResticPath, "restic", "", "the restic binary (default: restic on PATH)")
 	fs.StringVar(&c.CacheDir, "cache-dir", "", "restic's cache, outside --state (default: "+daemon.DefaultCacheDir()+")")
 	fs.StringVar(&c.Hostname, "hostname", "", "this machine's name for the manager and restic --host (default: the OS hostname)")
 	fs.BoolVar(&c.NoKeyring, "no-keyring", false, "keep credentials in a 0600 file in --state even when an OS keyring answers")
 	fs.DurationVar(&c.CancelGrace, "cancel-grace", 30*time.Second, "how long a cancelled restic gets after SIGINT (to remove its lock) before it is killed")
-	fs.BoolVar(&debug, "debug", false, "log at debug level")
-	fs.Usage = envflag.Usage(fs, "usage: restic-agent --manager URL [--manager-pin PIN] (--enroll-file FILE | --token-file FILE) --state DIR [flags]\n       restic-agent version")
-	if err := envflag.Parse(fs, args, nil); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
-	}
-
-	level := slog.LevelInfo
-	if debug {
-		level = slog.LevelDebug
-	}
-	c.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	c.Version = version
-	if c.Tailnet {
-		key, err := mesh.ReadAuthKey(authKeyFile)
-		if err != nil {
-			return err
-		}
-		c.AuthKey = key
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return daemon.Run(ctx, c)
+	fs.BoolVar(&o.debug, "debug", false, "log at debug level")
+	return fs
 }

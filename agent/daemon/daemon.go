@@ -83,6 +83,26 @@ type Config struct {
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
+// managerTransport is the URL the agent dials and the pin it checks,
+// decided from --manager, --manager-pin and --tailnet alone, before
+// anything is looked up or dialled.
+func managerTransport(c Config) (url, pin string, err error) {
+	url, err = mesh.AgentURL(c.Manager)
+	if err != nil {
+		return "", "", fmt.Errorf("--manager %q: %w", c.Manager, err)
+	}
+	pin, err = lantls.CheckTransport(c.Manager, c.ManagerPin, c.Tailnet)
+	return url, pin, err
+}
+
+// CheckManager refuses the --manager and --manager-pin Run would refuse,
+// in the same words: `restic-agent install` checks them before it sets
+// up a service that could only fail.
+func CheckManager(c Config) error {
+	_, _, err := managerTransport(c)
+	return err
+}
+
 // Run runs the agent until ctx ends. It returns an error only when the
 // agent cannot start (bad flags, a state directory in use, no restic); once
 // running, the manager being away is never an error.
@@ -100,12 +120,7 @@ func Run(ctx context.Context, c Config) error {
 	if runtime.GOOS != "linux" && runtime.GOOS != "windows" {
 		return fmt.Errorf("restic-agent runs on Linux and Windows, not %s", runtime.GOOS)
 	}
-	url, err := mesh.AgentURL(c.Manager)
-	if err != nil {
-		return fmt.Errorf("--manager %q: %w", c.Manager, err)
-	}
-	// Decided from the URL alone, before anything is looked up or dialled.
-	pin, err := lantls.CheckTransport(c.Manager, c.ManagerPin, c.Tailnet)
+	url, pin, err := managerTransport(c)
 	if err != nil {
 		return err
 	}

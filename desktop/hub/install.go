@@ -10,15 +10,6 @@ import (
 	"restic-manager/internal/lantls"
 )
 
-// Where "Add host" installs the enrollment token: a file only root (or
-// SYSTEM and Administrators) can read, given to the agent with
-// --enroll-file. Never argv, never a unit file (DESIGN.md "LAN
-// transport").
-const (
-	LinuxEnrollFile   = "/etc/restic-agent/enroll"
-	WindowsEnrollFile = `C:\ProgramData\restic-agent\enroll`
-)
-
 // DefaultLANPort is the LAN listener's port in DefaultListenAddr, the one
 // "Add host" proposes when no listener is known.
 const DefaultLANPort = "8931"
@@ -40,78 +31,52 @@ func (in InstallSpec) managerFlags() string {
 	return "--manager " + in.Manager
 }
 
-// LinuxInstallCommands installs the agent as README.md's systemd service:
-// the binary, the enrollment token in LinuxEnrollFile (written 0600 from a
-// quoted heredoc, so it is in no process's argv), and a unit that reads
-// it with --enroll-file. The unit is written through a quoted heredoc too,
-// so the shell expands nothing in it; systemd's % specifiers are escaped.
+// LinuxInstallCommands installs the agent's .deb (which brings restic)
+// and runs `restic-agent install`, which sets up the systemd service
+// with these flags and copies the enrollment token, read from standard
+// input (a quoted heredoc: in no process's argv, expanded by no shell),
+// into a 0600 file it gives the agent with --enroll-file.
 func LinuxInstallCommands(in InstallSpec) string {
-	sd := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 	return strings.Join([]string{
-		fmt.Sprintf("sudo install -m 0755 restic-agent_%s_linux_%s /usr/local/bin/restic-agent", in.Version, in.Arch),
-		"sudo install -d -m 0700 /etc/restic-agent",
-		"sudo sh -c 'umask 077; cat > " + LinuxEnrollFile + "' <<'ENROLL'",
+		fmt.Sprintf("sudo apt install ./restic-agent_%s_%s.deb", in.Version, in.Arch),
+		"sudo restic-agent install " + in.managerFlags() + " --enroll-file - <<'ENROLL'",
 		in.Token,
 		"ENROLL",
-		"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
-		"[Unit]",
-		"Description=Restic Manager agent",
-		"Wants=network-online.target",
-		"After=network-online.target",
-		"",
-		"[Service]",
-		"ExecStart=/usr/local/bin/restic-agent " + sd(in.managerFlags()) + " --enroll-file " + LinuxEnrollFile + " --state /var/lib/restic-agent",
-		"Restart=always",
-		"RestartSec=10",
-		"",
-		"[Install]",
-		"WantedBy=multi-user.target",
-		"UNIT",
-		"sudo systemctl daemon-reload",
-		"sudo systemctl enable --now restic-agent",
 		"journalctl -u restic-agent -f      # watch it enroll",
 	}, "\n")
 }
 
+// LinuxRunEnrollFile is where LinuxRunCommands writes the enrollment token
+// (0600, in a 0700 directory) for the agent's --enroll-file.
+const LinuxRunEnrollFile = "/etc/restic-agent/enroll"
+
 // LinuxRunCommands runs the agent from the downloaded binary in the
-// foreground, for a machine without systemd or a first try: the same
-// token file as LinuxInstallCommands, then the agent itself (Ctrl-C stops
-// it; it keeps its host token in --state and needs the enrollment token
-// only once).
+// foreground, for a machine without systemd or a first try: the token
+// into LinuxRunEnrollFile, then the agent itself (Ctrl-C stops it; it
+// keeps its host token in --state and needs the enrollment token only
+// once).
 func LinuxRunCommands(in InstallSpec) string {
 	return strings.Join([]string{
 		"sudo install -d -m 0700 /etc/restic-agent",
-		"sudo sh -c 'umask 077; cat > " + LinuxEnrollFile + "' <<'ENROLL'",
+		"sudo sh -c 'umask 077; cat > " + LinuxRunEnrollFile + "' <<'ENROLL'",
 		in.Token,
 		"ENROLL",
 		fmt.Sprintf("chmod +x restic-agent_%s_linux_%s", in.Version, in.Arch),
-		fmt.Sprintf("sudo ./restic-agent_%s_linux_%s %s --enroll-file %s --state /var/lib/restic-agent", in.Version, in.Arch, in.managerFlags(), LinuxEnrollFile),
+		fmt.Sprintf("sudo ./restic-agent_%s_linux_%s %s --enroll-file %s --state /var/lib/restic-agent", in.Version, in.Arch, in.managerFlags(), LinuxRunEnrollFile),
 	}, "\n")
 }
 
-// WindowsInstallCommands is README.md's scheduled task, for an elevated
-// PowerShell in the folder holding the downloaded agent: it copies the
-// agent into place, makes C:\ProgramData\restic-agent readable by SYSTEM
-// and Administrators only (by SID, so a localised Windows works too),
-// writes the enrollment token into WindowsEnrollFile there with
-// Set-Content (a cmdlet: no process argv), and registers the task with
-// --enroll-file.
+// WindowsInstallCommands is for an elevated PowerShell in the folder
+// holding the downloaded .zip: it unpacks the agent into Program Files
+// and runs `restic-agent.exe install`, which registers the Windows
+// service and copies the enrollment token, piped in (no process argv),
+// into a file under ProgramData only SYSTEM and Administrators can read.
 func WindowsInstallCommands(in InstallSpec) string {
 	ps := func(s string) string { return strings.ReplaceAll(s, "'", "''") } // inside '…'
-	dir := strings.TrimSuffix(WindowsEnrollFile, `\enroll`)
 	return strings.Join([]string{
-		`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
-		fmt.Sprintf(`Copy-Item .\restic-agent_%s_windows_%s.exe 'C:\Program Files\restic-agent\restic-agent.exe'`, in.Version, in.Arch),
-		fmt.Sprintf(`New-Item -ItemType Directory -Force -Path '%s' | Out-Null`, dir),
-		fmt.Sprintf(`icacls '%s' /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null`, dir),
-		fmt.Sprintf(`Set-Content -NoNewline -Path '%s' -Value '%s'`, WindowsEnrollFile, ps(in.Token)),
-		"$action = New-ScheduledTaskAction -Execute 'C:\\Program Files\\restic-agent\\restic-agent.exe' `",
-		fmt.Sprintf(`  -Argument '%s --enroll-file %s --state %s'`, ps(in.managerFlags()), WindowsEnrollFile, dir),
-		"$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Seconds 0) `",
-		"  -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)",
-		"Register-ScheduledTask -TaskName 'restic-agent' -Action $action -Settings $settings `",
-		"  -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest",
-		"Start-ScheduledTask -TaskName 'restic-agent'",
+		fmt.Sprintf(`Expand-Archive -Force .\restic-agent_%s_windows_%s.zip 'C:\Program Files\restic-agent'`, in.Version, in.Arch),
+		fmt.Sprintf(`'%s' | & 'C:\Program Files\restic-agent\restic-agent.exe' install %s --enroll-file -`, ps(in.Token), in.managerFlags()),
+		`Get-Content -Wait 'C:\ProgramData\restic-agent\restic-agent.log'      # watch it enroll`,
 	}, "\n")
 }
 

@@ -10,48 +10,23 @@ import (
 
 var testPin = "sha256:" + strings.Repeat("5e", 32)
 
-// The install commands, whole: the token goes into a 0600 file read with
-// --enroll-file, never into argv or the unit file; a wss:// address
+// The install commands, whole: the package, then one restic-agent install
+// with the address, the pin and the token on standard input — never in
+// argv, so never in the service's definition either; a wss:// address
 // carries the manager's pin.
 func TestInstallCommands(t *testing.T) {
 	in := InstallSpec{Manager: "wss://manager.example:8931", Pin: testPin, Token: "TOKEN-abc", Arch: "amd64", Version: "0.1.0"}
 	linux := []string{
-		"sudo install -m 0755 restic-agent_0.1.0_linux_amd64 /usr/local/bin/restic-agent",
-		"sudo install -d -m 0700 /etc/restic-agent",
-		"sudo sh -c 'umask 077; cat > /etc/restic-agent/enroll' <<'ENROLL'",
+		"sudo apt install ./restic-agent_0.1.0_amd64.deb",
+		"sudo restic-agent install --manager wss://manager.example:8931 --manager-pin " + testPin + " --enroll-file - <<'ENROLL'",
 		"TOKEN-abc",
 		"ENROLL",
-		"sudo tee /etc/systemd/system/restic-agent.service >/dev/null <<'UNIT'",
-		"[Unit]",
-		"Description=Restic Manager agent",
-		"Wants=network-online.target",
-		"After=network-online.target",
-		"",
-		"[Service]",
-		"ExecStart=/usr/local/bin/restic-agent --manager wss://manager.example:8931 --manager-pin " + testPin + " --enroll-file /etc/restic-agent/enroll --state /var/lib/restic-agent",
-		"Restart=always",
-		"RestartSec=10",
-		"",
-		"[Install]",
-		"WantedBy=multi-user.target",
-		"UNIT",
-		"sudo systemctl daemon-reload",
-		"sudo systemctl enable --now restic-agent",
 		"journalctl -u restic-agent -f      # watch it enroll",
 	}
 	windows := []string{
-		`New-Item -ItemType Directory -Force -Path 'C:\Program Files\restic-agent' | Out-Null`,
-		`Copy-Item .\restic-agent_0.1.0_windows_amd64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
-		`New-Item -ItemType Directory -Force -Path 'C:\ProgramData\restic-agent' | Out-Null`,
-		`icacls 'C:\ProgramData\restic-agent' /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null`,
-		`Set-Content -NoNewline -Path 'C:\ProgramData\restic-agent\enroll' -Value 'TOKEN-abc'`,
-		`$action = New-ScheduledTaskAction -Execute 'C:\Program Files\restic-agent\restic-agent.exe' ` + "`",
-		`  -Argument '--manager wss://manager.example:8931 --manager-pin ` + testPin + ` --enroll-file C:\ProgramData\restic-agent\enroll --state C:\ProgramData\restic-agent'`,
-		`$settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit (New-TimeSpan -Seconds 0) ` + "`",
-		`  -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1)`,
-		`Register-ScheduledTask -TaskName 'restic-agent' -Action $action -Settings $settings ` + "`",
-		`  -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest`,
-		`Start-ScheduledTask -TaskName 'restic-agent'`,
+		`Expand-Archive -Force .\restic-agent_0.1.0_windows_amd64.zip 'C:\Program Files\restic-agent'`,
+		`'TOKEN-abc' | & 'C:\Program Files\restic-agent\restic-agent.exe' install --manager wss://manager.example:8931 --manager-pin ` + testPin + ` --enroll-file -`,
+		`Get-Content -Wait 'C:\ProgramData\restic-agent\restic-agent.log'      # watch it enroll`,
 	}
 	if got := LinuxInstallCommands(in); got != strings.Join(linux, "\n") {
 		t.Errorf("linux commands:\n%s\nwant:\n%s", got, strings.Join(linux, "\n"))
@@ -60,14 +35,14 @@ func TestInstallCommands(t *testing.T) {
 		t.Errorf("windows commands:\n%s\nwant:\n%s", got, strings.Join(windows, "\n"))
 	}
 
-	// The token appears once in each: in the file's content, not in the
-	// unit or the task's arguments.
+	// The token appears once in each, fed to install's standard input or
+	// written to the enrollment file, never on a command line.
 	for name, cmds := range map[string]string{"linux": LinuxInstallCommands(in), "linux-run": LinuxRunCommands(in), "windows": WindowsInstallCommands(in)} {
 		if n := strings.Count(cmds, "TOKEN-abc"); n != 1 {
-			t.Errorf("%s: the token appears %d times; want once, written to the enrollment file", name, n)
+			t.Errorf("%s: the token appears %d times; want once, on install's standard input or in the token file", name, n)
 		}
 		for _, line := range strings.Split(cmds, "\n") {
-			if (strings.HasPrefix(line, "ExecStart=") || strings.Contains(line, "-Argument") || strings.HasPrefix(line, "sudo ./restic-agent")) && strings.Contains(line, "TOKEN") {
+			if _, args, ok := strings.Cut(line, "restic-agent"); ok && strings.Contains(args, "TOKEN") {
 				t.Errorf("%s: the agent's command line carries the token: %s", name, line)
 			}
 		}
@@ -85,23 +60,22 @@ func TestLinuxRunCommands(t *testing.T) {
 	}
 }
 
-// A tailnet name has no pin; systemd % and PowerShell quotes are escaped
-// (the address check refuses both; the escaping is the last defence).
+// A tailnet name has no pin; PowerShell quotes in a token are escaped (the
+// manager issues none; the escaping is the last defence).
 func TestInstallCommandsEscape(t *testing.T) {
-	in := InstallSpec{Manager: "restic-manager%1", Pin: testPin, Token: "ab-_9'z", Arch: "arm64", Version: "0.2.0"}
+	in := InstallSpec{Manager: "restic-manager", Pin: testPin, Token: "ab-_9'z", Arch: "arm64", Version: "0.2.0"}
 	linux, windows := LinuxInstallCommands(in), WindowsInstallCommands(in)
 	for _, want := range []string{
-		"sudo install -m 0755 restic-agent_0.2.0_linux_arm64 /usr/local/bin/restic-agent",
-		"ExecStart=/usr/local/bin/restic-agent --manager restic-manager%%1 --enroll-file /etc/restic-agent/enroll --state /var/lib/restic-agent",
+		"sudo apt install ./restic-agent_0.2.0_arm64.deb",
+		"sudo restic-agent install --manager restic-manager --enroll-file - <<'ENROLL'",
 	} {
 		if !strings.Contains(linux, want+"\n") {
 			t.Errorf("linux commands lack %q:\n%s", want, linux)
 		}
 	}
 	for _, want := range []string{
-		`Copy-Item .\restic-agent_0.2.0_windows_arm64.exe 'C:\Program Files\restic-agent\restic-agent.exe'`,
-		`Set-Content -NoNewline -Path 'C:\ProgramData\restic-agent\enroll' -Value 'ab-_9''z'`,
-		`  -Argument '--manager restic-manager%1 --enroll-file C:\ProgramData\restic-agent\enroll --state C:\ProgramData\restic-agent'`,
+		`Expand-Archive -Force .\restic-agent_0.2.0_windows_arm64.zip 'C:\Program Files\restic-agent'`,
+		`'ab-_9''z' | & 'C:\Program Files\restic-agent\restic-agent.exe' install --manager restic-manager --enroll-file -`,
 	} {
 		if !strings.Contains(windows, want+"\n") {
 			t.Errorf("windows commands lack %q:\n%s", want, windows)

@@ -257,7 +257,7 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	addr, options := hub.InstallManagerChoices(u.opts.AgentURLs, thisMachine())
 
 	head := widget.NewLabel(fmt.Sprintf("Token for %s, valid until %s. It is shown only now: copy it or the commands before closing. "+
-		"The commands write it into a file only root (on Windows: SYSTEM and Administrators) can read, which the agent reads with --enroll-file.",
+		"restic-agent install copies it into a file only root (on Windows: SYSTEM and Administrators) can read, which the agent reads with --enroll-file.",
 		plural(a.issued.Uses, "host"), a.issued.ExpiresAt.In(u.opts.Now().Location()).Format("Mon 2 Jan 15:04")))
 	head.Wrapping = fyne.TextWrapWord
 	a.token = widget.NewLabel(a.issued.Token)
@@ -300,9 +300,9 @@ func (a *addHostDialog) commandsPage() fyne.CanvasObject {
 	a.copyLinux = copyButton(u, func() string { return a.linux.Text })
 	a.copyLinuxRun = copyButton(u, func() string { return a.linuxRun.Text })
 	a.copyWindow = copyButton(u, func() string { return a.windows.Text })
-	linuxNote := noteLabel("On the host, in the folder holding the downloaded agent, with restic installed (apt install restic): installs it as a systemd service that starts at boot.")
+	linuxNote := noteLabel("On the host, in the folder holding the downloaded .deb (it brings restic): installs the agent as a systemd service that starts at boot. Without apt: install restic, put restic-agent_<version>_linux_<arch> in /usr/local/bin as restic-agent, then run the same restic-agent install.")
 	runNote := noteLabel("Without systemd, or to try it first: runs the downloaded agent in this terminal (Ctrl-C stops it; it keeps its host token in /var/lib/restic-agent).")
-	windowsNote := noteLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded agent:")
+	windowsNote := noteLabel("Install restic (winget install restic.restic); then, in an elevated PowerShell in the folder holding the downloaded .zip:")
 	page := func(note fyne.CanvasObject, cmds *widget.Label, copyBtn *widget.Button) fyne.CanvasObject {
 		return container.NewBorder(note, container.NewHBox(copyBtn), nil, nil, container.NewVScroll(cmds))
 	}

@@ -79,15 +79,12 @@ func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	}
 	// desktop/hub's install tests pin the commands whole; here: the
 	// dialog passes the address, the pin and the new token through.
-	want := "--manager wss://192.168.1.20:8931 --manager-pin " + pin + " --enroll-file "
-	if !strings.Contains(a.linux.Text, "ExecStart=/usr/local/bin/restic-agent "+want+"/etc/restic-agent/enroll --state /var/lib/restic-agent") {
-		t.Errorf("linux commands lack %q:\n%s", want, a.linux.Text)
+	want := "install --manager wss://192.168.1.20:8931 --manager-pin " + pin + " --enroll-file -"
+	if !strings.Contains(a.linux.Text, "sudo restic-agent "+want+" <<'ENROLL'\n"+a.issued.Token+"\nENROLL\n") {
+		t.Errorf("linux commands lack %q with the new token on its standard input:\n%s", want, a.linux.Text)
 	}
-	if !strings.Contains(a.windows.Text, "-Argument '"+want+`C:\ProgramData\restic-agent\enroll --state C:\ProgramData\restic-agent'`) {
-		t.Errorf("windows commands lack %q:\n%s", want, a.windows.Text)
-	}
-	if !strings.Contains(a.linux.Text, "\n"+a.issued.Token+"\nENROLL\n") || !strings.Contains(a.windows.Text, "-Value '"+a.issued.Token+"'") {
-		t.Errorf("the commands do not write the new token into the enrollment file:\n%s\n%s", a.linux.Text, a.windows.Text)
+	if !strings.Contains(a.windows.Text, "'"+a.issued.Token+"' | & 'C:\\Program Files\\restic-agent\\restic-agent.exe' "+want+"\n") {
+		t.Errorf("windows commands lack %q with the new token piped in:\n%s", want, a.windows.Text)
 	}
 	if a.pin.Text != pin {
 		t.Errorf("the dialog shows pin %q; want %s", a.pin.Text, pin)
@@ -110,7 +107,7 @@ func TestAddHostCreatesTokenAndShowsCommands(t *testing.T) {
 	// address is refused.
 	a.manager.SetText("restic-manager")
 	a.arch.SetSelected("arm64")
-	if !strings.Contains(a.linux.Text, "restic-agent_0.1.0_linux_arm64") || !strings.Contains(a.linux.Text, "--manager restic-manager --enroll-file") {
+	if !strings.Contains(a.linux.Text, "restic-agent_0.1.0_arm64.deb") || !strings.Contains(a.linux.Text, "--manager restic-manager --enroll-file") {
 		t.Errorf("linux commands for restic-manager on arm64:\n%s", a.linux.Text)
 	}
 	if !a.managerNote.Visible() || !strings.Contains(a.managerNote.Text, "tailscaled") {
