@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -124,10 +123,12 @@ func (r *findResults) createNode(branch bool) fyne.CanvasObject {
 	}
 	row := &findVersionRow{host: widget.NewLabel(""), when: widget.NewLabel(""), size: widget.NewLabel(""), mtime: widget.NewLabel("")}
 	row.mtime.Importance = widget.LowImportance
-	row.host.Truncation = fyne.TextTruncateEllipsis
+	for _, l := range []*widget.Label{row.host, row.when, row.size, row.mtime} {
+		l.Truncation = fyne.TextTruncateEllipsis
+	}
 	row.restore = widget.NewButtonWithIcon("Restore this version…", theme.DownloadIcon(), nil)
 	row.restore.Importance = widget.LowImportance
-	cols := container.New(layout.NewGridLayoutWithColumns(4), row.host, row.when, row.size, row.mtime)
+	cols := container.New(findVersionColumns{}, row.host, row.when, row.size, row.mtime)
 	return newFindNode(&findNode{versionRow: row, obj: container.NewBorder(nil, nil, nil, row.restore, cols)})
 }
 
@@ -186,3 +187,35 @@ func newFindNode(n *findNode) *findNode {
 }
 
 func (n *findNode) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(n.obj) }
+
+// findVersionWeights share a version line's width among host, snapshot
+// (time and id), size and modification time: an equal grid gave the
+// snapshot column too little, and its id ran under the size.
+var findVersionWeights = []float32{2, 3.4, 1.3, 3.3}
+
+// findVersionColumns lays a version line's cells out by findVersionWeights.
+type findVersionColumns struct{}
+
+func (findVersionColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	var total float32
+	for i := range objs {
+		total += findVersionWeights[i]
+	}
+	room := size.Width - pad*float32(len(objs)-1)
+	x := float32(0)
+	for i, o := range objs {
+		w := max(room*findVersionWeights[i]/total, 0)
+		o.Resize(fyne.NewSize(w, size.Height))
+		o.Move(fyne.NewPos(x, 0))
+		x += w + pad
+	}
+}
+
+func (findVersionColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(float32(len(objs))*60, h)
+}
