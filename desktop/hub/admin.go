@@ -166,11 +166,7 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) (SaveResult, erro
 		url := strings.TrimSpace(*u.URL)
 		u.URL = &url
 	}
-	writes := []struct {
-		v    *string
-		slot secrets.Slot
-		flag func(*storage.CredentialFlags) *bool
-	}{
+	writes := []slotWrite{
 		{u.Password, secrets.RepoPassword, func(c *storage.CredentialFlags) *bool { return &c.RepoPassword }},
 		{u.Username, secrets.RepoUsername, func(c *storage.CredentialFlags) *bool { return &c.RepoUsername }},
 		{u.Credential, secrets.RepoCredential, func(c *storage.CredentialFlags) *bool { return &c.RepoCredential }},
@@ -178,20 +174,43 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) (SaveResult, erro
 		{u.AdminUsername, secrets.AdminUsername, func(c *storage.CredentialFlags) *bool { return &c.AdminUsername }},
 		{u.AdminCredential, secrets.AdminCredential, func(c *storage.CredentialFlags) *bool { return &c.AdminCredential }},
 	}
+	if err := h.saveSlot(hostID, u.URL, func(s *storage.HostSettings) *string { return &s.RepoURL }, writes); err != nil {
+		return SaveResult{}, err
+	}
+	h.hostEvent(hostID, storage.EventAdmin, "repository settings changed")
+	return h.settingsChanged(hostID), nil
+}
+
+// slotWrite is one credential of a repository slot: its new value (nil:
+// unchanged, "": removed), where the keyring keeps it, and its flag in
+// the host's settings.
+type slotWrite struct {
+	v    *string
+	slot secrets.Slot
+	flag func(*storage.CredentialFlags) *bool
+}
+
+// saveSlot saves a repository slot (the primary or the second one): every
+// value is checked before any is written, the credentials go to the
+// keyring, then the URL (when url is set, into urlOf) and the credentials'
+// flags to the store.
+func (h *Hub) saveSlot(hostID string, url *string, urlOf func(*storage.HostSettings) *string, writes []slotWrite) error {
+	for _, w := range writes {
+		if w.v != nil && len(*w.v) > protocol.MaxPathLen {
+			return invalidField(string(w.slot), "longer than %d bytes", protocol.MaxPathLen)
+		}
+	}
 	for _, w := range writes {
 		if w.v == nil {
 			continue
 		}
-		if len(*w.v) > protocol.MaxPathLen {
-			return SaveResult{}, invalidField(string(w.slot), "longer than %d bytes", protocol.MaxPathLen)
-		}
 		if err := h.secrets.Set(hostID, w.slot, *w.v); err != nil {
-			return SaveResult{}, fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
+			return fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
 		}
 	}
 	_, err := h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
-		if u.URL != nil {
-			s.RepoURL = *u.URL
+		if url != nil {
+			*urlOf(s) = *url
 		}
 		for _, w := range writes {
 			if w.v != nil {
@@ -200,11 +219,7 @@ func (h *Hub) setRepository(hostID string, u RepositoryUpdate) (SaveResult, erro
 		}
 		return nil
 	})
-	if err != nil {
-		return SaveResult{}, err
-	}
-	h.hostEvent(hostID, storage.EventAdmin, "repository settings changed")
-	return h.settingsChanged(hostID), nil
+	return err
 }
 
 // settingsChanged pushes config.update and says where it went.

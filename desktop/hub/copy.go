@@ -102,7 +102,8 @@ func copySettings(host storage.Host) CopyRepositorySettings {
 }
 
 func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) (SaveResult, error) {
-	if _, err := h.store.Host(hostID); err != nil {
+	before, err := h.store.Host(hostID)
+	if err != nil {
 		return SaveResult{}, err
 	}
 	if u.URL != nil {
@@ -112,44 +113,12 @@ func (h *Hub) setCopyRepository(hostID string, u CopyRepositoryUpdate) (SaveResu
 		url := strings.TrimSpace(*u.URL)
 		u.URL = &url
 	}
-	writes := []struct {
-		v    *string
-		slot secrets.Slot
-		flag func(*storage.CredentialFlags) *bool
-	}{
+	writes := []slotWrite{
 		{u.Password, secrets.CopyPassword, func(c *storage.CredentialFlags) *bool { return &c.CopyPassword }},
 		{u.Username, secrets.CopyUsername, func(c *storage.CredentialFlags) *bool { return &c.CopyUsername }},
 		{u.Credential, secrets.CopyCredential, func(c *storage.CredentialFlags) *bool { return &c.CopyCredential }},
 	}
-	for _, w := range writes {
-		if w.v != nil && len(*w.v) > protocol.MaxPathLen {
-			return SaveResult{}, fmt.Errorf("%s: %w: longer than %d bytes", w.slot, ErrInvalid, protocol.MaxPathLen)
-		}
-	}
-	for _, w := range writes {
-		if w.v == nil {
-			continue
-		}
-		if err := h.secrets.Set(hostID, w.slot, *w.v); err != nil {
-			return SaveResult{}, fmt.Errorf("store %s in %s: %w", w.slot, h.secrets.Backend(), err)
-		}
-	}
-	before, err := h.store.Host(hostID)
-	if err != nil {
-		return SaveResult{}, err
-	}
-	_, err = h.store.UpdateHostSettings(hostID, func(s *storage.HostSettings) error {
-		if u.URL != nil {
-			s.CopyURL = *u.URL
-		}
-		for _, w := range writes {
-			if w.v != nil {
-				*w.flag(&s.Credentials) = *w.v != ""
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := h.saveSlot(hostID, u.URL, func(s *storage.HostSettings) *string { return &s.CopyURL }, writes); err != nil {
 		return SaveResult{}, err
 	}
 	h.hostEvent(hostID, storage.EventAdmin, "second repository settings changed")
