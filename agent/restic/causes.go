@@ -146,6 +146,27 @@ func failFastReason(line string) bool {
 	return ok
 }
 
+// deadEndSigns are file system errors a retry cannot mend: restic 0.17+
+// retries them as it does a network failure, for up to 15 minutes, so a
+// backup into a repository path that runs through a file, or that the
+// agent may not write, would hang that long before it failed.
+var deadEndSigns = []string{": not a directory", ": permission denied", ": operation not permitted", ": read-only file system"}
+
+// deadEndRetry reports a line of restic's backend retries whose error no
+// retry can mend (deadEndSigns): Run stops restic there, whatever the job.
+func deadEndRetry(line string) bool {
+	if !strings.Contains(line, "returned error, retrying after") {
+		return false
+	}
+	l := strings.ToLower(line)
+	for _, s := range deadEndSigns {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // classify maps an exit code and what stderr said to an *Error, or nil when
 // restic succeeded with nothing to report.
 func classify(op string, exit int, f *stderrFacts) error {
@@ -161,9 +182,16 @@ func classify(op string, exit int, f *stderrFacts) error {
 	}
 	switch {
 	case f.gaveUp != "":
-		reason, _, _ := unreachable([]string{f.gaveUp})
-		e.Reason = reason
-		return cause(ErrUnreachable, strings.TrimSpace(f.gaveUp))
+		line := strings.TrimSpace(f.gaveUp)
+		if reason, _, ok := unreachable([]string{f.gaveUp}); ok {
+			e.Reason = reason
+			return cause(ErrUnreachable, line)
+		}
+		if reason, _, ok := permission([]string{f.gaveUp}); ok {
+			e.Reason = reason
+			return cause(ErrPermission, line)
+		}
+		return cause(ErrFailed, line)
 	case exit == ExitOK && len(f.ignored) > 0:
 		e.Cause = ErrSnapshotNotFound
 		e.Detail = "no snapshot matches " + strings.Join(quoteAll(f.ignored), ", ")

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -201,5 +202,39 @@ func TestUnreachableWithoutFailFastOn014(t *testing.T) {
 	_, err := r.Run(testContext(t), Cmd{Args: SnapshotsArgs(), Repo: Repo{URL: "rest:http://" + closedPort(t) + "/repo", Password: testPassword}})
 	if !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrNoRepository) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A repository path that runs through a file cannot work, and no retry
+// mends it: every version fails at once, naming the path's trouble —
+// restic 0.17+ would retry it for 15 minutes, so Run stops it at its
+// first retry (deadEndRetry), FailFast or not. It is no missing
+// repository either: Initialise now could not help.
+func TestARepositoryPathThroughAFileFailsAtOnce(t *testing.T) {
+	r, _ := newTestRestic(t)
+	file := filepath.Join(t.TempDir(), "README.txt")
+	if err := os.WriteFile(file, []byte("a file, not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Run(testContext(t), Cmd{Args: SnapshotsArgs(), Repo: Repo{URL: filepath.Join(file, "repo"), Password: testPassword}})
+	if err == nil || errors.Is(err, ErrNoRepository) || errors.Is(err, ErrUnreachable) {
+		t.Fatalf("restic %s: got %v; want a failure that is neither a missing nor an unreachable repository", r.Version(), err)
+	}
+	if !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("restic %s: error %q does not say the path runs through a file", r.Version(), err)
+	}
+}
+
+func TestDeadEndRetry(t *testing.T) {
+	for line, want := range map[string]bool{
+		"Stat(<config/>) returned error, retrying after 1.09s: stat /srv/f/repo/config: not a directory":  true,
+		"Save(<lock/ab>) returned error, retrying after 2s: open /srv/repo/locks/ab: permission denied":   true,
+		"Load(<config/>) returned error, retrying after 1s: Head \"http://h/config\": connection refused": false,
+		"error: open /home/anna/secret: permission denied":                                                false,
+		"Stat(<config/>) returned error, retrying after 1s: mkdir /mnt/ro/repo: read-only file system":    true,
+	} {
+		if got := deadEndRetry(line); got != want {
+			t.Errorf("deadEndRetry(%q) = %v, want %v", line, got, want)
+		}
 	}
 }

@@ -226,7 +226,8 @@ type stderrFacts struct {
 	ignored []string
 	exitMsg string // message of a JSON exit_error (0.17+)
 	// gaveUp is set when Run stopped restic at its first retry of an
-	// unreachable repository (Cmd.FailFast): the line that said so.
+	// unreachable repository (Cmd.FailFast) or of one no retry can reach
+	// (deadEndRetry): the line that said so.
 	gaveUp string
 }
 

@@ -122,7 +122,9 @@ type Cmd struct {
 	MaxLine int
 	// FailFast stops restic at its first retry of a repository it cannot
 	// reach, and reports ErrUnreachable: restic 0.17+ retries for up to
-	// 15 minutes, which a repository test must not wait out.
+	// 15 minutes, which a repository test must not wait out. (A retry
+	// that cannot succeed — a repository path through a file, a refused
+	// access — stops every run, FailFast or not: deadEndRetry.)
 	FailFast bool
 }
 
@@ -175,7 +177,7 @@ func (r *Restic) Run(ctx context.Context, c Cmd) (Result, error) {
 		line = scrub.line(line)
 		factsMu.Lock()
 		facts.observe(string(line))
-		if c.FailFast && facts.gaveUp == "" && failFastReason(string(line)) {
+		if facts.gaveUp == "" && (deadEndRetry(string(line)) || c.FailFast && failFastReason(string(line))) {
 			facts.gaveUp = string(line)
 			stopRun()
 		}
