@@ -46,7 +46,7 @@ const HostRemovedText = "the host was removed"
 // (cancelled, HostRemovedText). With keepHistory the host stays in the
 // store as HostRemoved — in no host list, its jobs, logs, snapshots and
 // events still readable; without, everything of the host is deleted
-// (DeleteHostData). The returned host is as it was before removal.
+// (RemoveHostData, in the sweep's small transactions). The returned host is as it was before removal.
 func (s *Store) RemoveHost(id string, keepHistory bool, now time.Time) (Host, error) {
 	var h Host
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -70,7 +70,8 @@ func (s *Store) RemoveHost(id string, keepHistory bool, now time.Time) (Host, er
 	if err != nil || keepHistory {
 		return h, err
 	}
-	return h, s.DeleteHostData(id)
+	_, err = s.RemoveHostData(context.Background(), id, SweepOptions{})
+	return h, err
 }
 
 // revokeHost drops every way the host proves itself: its agent token, its
@@ -133,13 +134,4 @@ func endJobsOfRemovedHost(tx *bolt.Tx, hostID string, now time.Time) error {
 		}
 	}
 	return deletePrefix(tx.Bucket(bucketUndelivered), p)
-}
-
-// DeleteHostData deletes everything the store keeps about a removed host:
-// its records at once, then its history in the sweep's small transactions
-// (RemoveHostData), which the next sweep finishes if a crash cuts it
-// short.
-func (s *Store) DeleteHostData(hostID string) error {
-	_, err := s.RemoveHostData(context.Background(), hostID, SweepOptions{})
-	return err
 }

@@ -302,11 +302,17 @@ func (r *Runner) claimNext(ctx context.Context, lane lane) (journal.JobState, co
 
 // kick wakes both lanes to look at the queue.
 func (r *Runner) kick() {
-	for _, w := range append(r.wake[:], r.wakeBeside) {
-		select {
-		case w <- struct{}{}:
-		default:
-		}
+	for _, w := range r.wake {
+		wake(w)
+	}
+	wake(r.wakeBeside)
+}
+
+// wake signals w without blocking: one pending wake-up is enough.
+func wake(w chan struct{}) {
+	select {
+	case w <- struct{}{}:
+	default:
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"restic-manager/desktop/hub"
 	"restic-manager/desktop/internal/testfleet"
@@ -91,11 +90,7 @@ func TestRestoreOneHostsFileOntoAnother(t *testing.T) {
 func watchResticArgv(t *testing.T, pid int, done func() bool, secrets ...string) bool {
 	t.Helper()
 	seen := false
-	deadline := time.Now().Add(testfleet.Wait)
-	for !done() {
-		if time.Now().After(deadline) {
-			t.Fatal("the job did not end")
-		}
+	testfleet.WaitFor(t, testfleet.Wait, "the job's end", func() bool {
 		cmdlines, err := leakcheck.ChildCommandLines(pid, "restic")
 		if errors.Is(err, leakcheck.ErrNoProc) {
 			t.Skip(err)
@@ -108,8 +103,8 @@ func watchResticArgv(t *testing.T, pid int, done func() bool, secrets ...string)
 				}
 			}
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval, as testfleet.WaitFor
-	}
+		return done()
+	})
 	return seen
 }
 
