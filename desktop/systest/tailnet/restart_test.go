@@ -47,10 +47,13 @@ func TestAnApprovedNodeReconnectsAfterBothSidesRestart(t *testing.T) {
 	// Usually one connection; a dial that outlived its timeout (a restarted
 	// node's first WireGuard handshake can take 5 s or more, see
 	// docs/PERFORMANCE.md) makes another, and none may carry a token.
-	sess := m.Tap.sessions(nodeIP(node))
-	if len(sess) == 0 {
-		t.Fatal("no connection from the agent's node reached the restarted manager")
-	}
+	// The hub has the host approved before its hello.ack is written back:
+	// wait for the ack to cross the tap, as the enrollment test does.
+	var sess []session
+	testfleet.WaitFor(t, testfleet.Wait, "a hello.ack on the agent's connection to the restarted manager", func() bool {
+		sess = m.Tap.sessions(nodeIP(node))
+		return len(sess) > 0 && len(sess[len(sess)-1].helloAcks()) > 0
+	})
 	for _, s := range sess {
 		if h, ok := s.hello(); ok && (h.Token != "" || h.EnrollToken != "" || h.AgentID != hv.Host.AgentID) {
 			t.Errorf("hello after the restarts = %s; want no token of either kind, agent %s", describeHello(h), hv.Host.AgentID)
