@@ -12,10 +12,13 @@ import (
 	"restic-manager/protocol"
 )
 
-// output runs a command whose stdout is one document and returns it.
+// output runs a command whose stdout is one document and returns it. A
+// query is no job: it fails fast on an unreachable repository rather than
+// wait out restic 0.17+'s 15 minutes of retries (the runner holds its
+// snapshot list's lock meanwhile, and a config.update waits on it).
 func (r *Restic) output(ctx context.Context, repo Repo, args []string) ([]byte, error) {
 	var out bytes.Buffer
-	_, err := r.Run(ctx, Cmd{Args: args, Repo: repo, Stdout: func(line []byte) {
+	_, err := r.Run(ctx, Cmd{Args: args, Repo: repo, FailFast: true, Stdout: func(line []byte) {
 		out.Write(line)
 		out.WriteByte('\n')
 	}})
